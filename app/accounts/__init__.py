@@ -1,0 +1,1 @@
+"""Accounts: people, organisations, roles, sign-in and personal data."""

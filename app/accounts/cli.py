@@ -1,0 +1,1 @@
+"""Commands to set up the first admin, organisations and roles."""

@@ -1,0 +1,196 @@
+"""Users, organisations and roles, and the personal data rules (PIPL) that go with them.
+
+Phone numbers, real names and ID numbers are only ever stored encrypted, looked up by blind index and
+shown masked. Sign-in flows live in `signin.py`; they find or create users through this module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from app.core import audit
+from app.core.auth import GRANTABLE_ROLES, Role
+from app.core.crypto import blind_index, decrypt, encrypt, mask_phone, normalise_phone
+from app.core.errors import AppError, NotFound
+from app.core.i18n import register_messages
+from app.settings import Settings
+from models.accounts import AuthSession, Membership, Organisation, User
+
+ORGANISATION_KINDS = (
+    "foundation",
+    "collective",
+    "cooperative",
+    "court",
+    "scenic_operator",
+    "event_organiser",
+    "company",
+    "verifier_body",
+    "platform",
+)
+
+
+def new_public_id() -> str:
+    """26 random hex characters (104 bits): unguessable and URL-safe."""
+    return secrets.token_hex(13)
+
+
+def phone_lookup(settings: Settings, phone: str) -> str:
+    return blind_index(settings.blind_index_key, normalise_phone(phone), "phone")
+
+
+def masked_phone(user: User) -> str | None:
+    return mask_phone(user.phone_prefix3, user.phone_last4)
+
+
+def reveal_phone(settings: Settings, user: User) -> str | None:
+    if user.phone_enc is None:
+        return None
+    return decrypt(settings.data_key, bytes(user.phone_enc), "phone")
+
+
+async def find_or_create_by_phone(settings: Settings, phone: str) -> tuple[User, bool]:
+    """The user owning this (normalised) phone number, created on first sign-in."""
+    number = normalise_phone(phone)
+    index = blind_index(settings.blind_index_key, number, "phone")
+    if user := await User.get_or_none(phone_index=index):
+        return user, False
+    async with in_transaction():
+        user = await User.create(
+            public_id=new_public_id(),
+            phone_enc=encrypt(settings.data_key, number, "phone"),
+            phone_index=index,
+            phone_prefix3=number[:3],
+            phone_last4=number[-4:],
+        )
+        await audit.record(
+            actor=audit.actor_of(user), action="user.created", entity_type="user", entity_id=user.public_id,
+            after={"sign_in": "sms", "phone": masked_phone(user)},
+        )
+    return user, True
+
+
+async def find_or_create_by_openid(openid: str, unionid: str | None) -> tuple[User, bool]:
+    """The user of this mini-program openid, created on first sign-in."""
+    if user := await User.get_or_none(wechat_openid=openid):
+        if unionid and user.wechat_unionid != unionid:
+            user.wechat_unionid = unionid
+            await user.save(update_fields=["wechat_unionid"])
+        return user, False
+    async with in_transaction():
+        user = await User.create(public_id=new_public_id(), wechat_openid=openid, wechat_unionid=unionid)
+        await audit.record(
+            actor=audit.actor_of(user), action="user.created", entity_type="user", entity_id=user.public_id,
+            after={"sign_in": "wechat"},
+        )
+    return user, True
+
+
+async def create_organisation(kind: str, name: str, county_code: str | None, actor: str) -> Organisation:
+    if kind not in ORGANISATION_KINDS:
+        raise AppError("accounts.unknown_org_kind", kind=kind, kinds=", ".join(ORGANISATION_KINDS))
+    if not name.strip() or len(name) > 128:
+        raise AppError("accounts.bad_org_name")
+    async with in_transaction():
+        org = await Organisation.create(public_id=new_public_id(), kind=kind, name=name.strip(), county_code=county_code)
+        await audit.record(
+            actor=actor, action="organisation.created", entity_type="organisation", entity_id=org.public_id,
+            after={"kind": kind, "name": org.name, "county_code": county_code},
+        )
+    return org
+
+
+async def grant_role(user: User, role: str, organisation: Organisation | None, actor: str) -> Membership:
+    """Give `user` a role, in an organisation or (platform admin only) platform-wide. Idempotent."""
+    if role not in {r.value for r in GRANTABLE_ROLES}:
+        raise AppError("accounts.unknown_role", role=role, roles=", ".join(r.value for r in GRANTABLE_ROLES))
+    if role != Role.PLATFORM_ADMIN and organisation is None:
+        raise AppError("accounts.role_needs_org", role=role)
+    org_id = organisation.id if organisation else None
+    async with in_transaction():
+        existing = await Membership.get_or_none(user_id=user.id, organisation_id=org_id, role=role)
+        if existing:
+            return existing
+        membership = await Membership.create(user=user, organisation=organisation, role=role)
+        await audit.record(
+            actor=actor, action="membership.granted", entity_type="user", entity_id=user.public_id,
+            after={"role": role, "organisation": organisation.public_id if organisation else None},
+        )
+    return membership
+
+
+async def revoke_role(user: User, role: str, organisation: Organisation | None, actor: str) -> None:
+    org_id = organisation.id if organisation else None
+    async with in_transaction():
+        deleted = await Membership.filter(user_id=user.id, organisation_id=org_id, role=role).delete()
+        if not deleted:
+            raise NotFound("accounts.membership_not_found")
+        await audit.record(
+            actor=actor, action="membership.revoked", entity_type="user", entity_id=user.public_id,
+            before={"role": role, "organisation": organisation.public_id if organisation else None},
+        )
+
+
+async def user_by_public_id(public_id: str) -> User:
+    user = await User.get_or_none(public_id=public_id, deleted_at=None)
+    if user is None:
+        raise NotFound("accounts.user_not_found")
+    return user
+
+
+async def organisation_by_public_id(public_id: str) -> Organisation:
+    org = await Organisation.get_or_none(public_id=public_id)
+    if org is None:
+        raise NotFound("accounts.organisation_not_found")
+    return org
+
+
+def profile(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "public_id": user.public_id,
+        "display_name": user.display_name,
+        "phone": masked_phone(user),
+        "wechat_linked": user.wechat_openid is not None,
+        "language": user.language,
+        "roles": roles,
+        "created_at": user.created_at,
+    }
+
+
+async def roles_of(user: User) -> list[dict[str, Any]]:
+    rows = await Membership.filter(user_id=user.id).prefetch_related("organisation")
+    roles = [{"role": Role.CITIZEN.value, "organisation": None}]
+    for m in rows:
+        org = m.organisation
+        roles.append({"role": m.role, "organisation": {"public_id": org.public_id, "name": org.name} if org else None})
+    return roles
+
+
+async def revoke_all_sessions(user: User) -> int:
+    return await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
+
+
+register_messages(
+    {
+        "accounts.unknown_org_kind": {
+            "zh": "未知的组织类型 {kind}；可选：{kinds}",
+            "en": "Unknown organisation kind {kind}; choose one of: {kinds}",
+        },
+        "accounts.bad_org_name": {"zh": "组织名称须为 1–128 个字符", "en": "Organisation name must be 1–128 characters"},
+        "accounts.unknown_role": {"zh": "未知的角色 {role}；可选：{roles}", "en": "Unknown role {role}; choose one of: {roles}"},
+        "accounts.role_needs_org": {
+            "zh": "角色 {role} 必须属于某个组织，请指定组织",
+            "en": "Role {role} belongs to an organisation: name one",
+        },
+        "accounts.membership_not_found": {"zh": "该用户没有此角色", "en": "The user does not hold this role"},
+        "accounts.user_not_found": {"zh": "找不到该用户", "en": "User not found"},
+        "accounts.organisation_not_found": {"zh": "找不到该组织", "en": "Organisation not found"},
+        "accounts.invalid_phone": {
+            "zh": "手机号格式不正确，请输入 11 位中国大陆手机号",
+            "en": "Invalid phone number: enter an 11-digit mainland China mobile number",
+        },
+    }
+)

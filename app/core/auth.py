@@ -1,0 +1,182 @@
+"""Who is asking: access tokens for the mini-app API, cookie sessions for pages, and role guards.
+
+`/api/...` reads only `Authorization: Bearer <access token>`; pages read only the `ms_session` cookie
+(and are CSRF-protected). Keeping the two apart means no cookie ever authorises an API call, so the
+API needs no CSRF token. Every token names a session row, so revoking the row signs the device out at
+once, and the short access-token lifetime bounds what a leaked token can do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.core.errors import Forbidden, Unauthorized
+from app.core.i18n import register_messages
+from app.settings import Settings
+from models.accounts import AuthSession, Membership, User
+
+SESSION_COOKIE = "ms_session"
+_ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"  # every signed-in user
+    SMALLHOLDER = "smallholder"  # 林农/牧民, individual or for a collective / cooperative
+    ORGANISER = "organiser"  # foundation staff running campaigns
+    VERIFIER = "verifier"
+    COURT = "court"
+    SCENIC_OPERATOR = "scenic_operator"
+    EVENT_ORGANISER = "event_organiser"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+GRANTABLE_ROLES = tuple(r for r in Role if r is not Role.CITIZEN)
+
+
+@dataclass
+class Principal:
+    """The signed-in user of a request, with the roles they hold."""
+
+    user: User
+    session: AuthSession
+    roles: frozenset[str]
+    org_roles: list[tuple[int | None, str]] = field(default_factory=list)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    def orgs_with(self, role: str) -> set[int]:
+        return {org for org, r in self.org_roles if r == role and org is not None}
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def issue_access_token(settings: Settings, user_id: int, session_public_id: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "sid": session_public_id,
+        "typ": "access",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.access_token_ttl_s)).timestamp()),
+    }
+    return jwt.encode(claims, settings.token_key, algorithm=_ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
+    """Claims of a valid token; raises jwt.ExpiredSignatureError or jwt.InvalidTokenError."""
+    claims = jwt.decode(token, settings.token_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sid", "sub"]})
+    if claims.get("typ") != "access":
+        raise jwt.InvalidTokenError("not an access token")
+    return claims
+
+
+async def load_principal(session: AuthSession) -> Principal | None:
+    user = await User.get_or_none(id=session.user_id, is_active=True, deleted_at=None)  # type: ignore[attr-defined]
+    if user is None:
+        return None
+    rows = await Membership.filter(user_id=user.id).values_list("organisation_id", "role")
+    org_roles = [(org, str(role)) for org, role in rows]
+    roles = frozenset({Role.CITIZEN.value, *(role for _, role in org_roles)})
+    return Principal(user=user, session=session, roles=roles, org_roles=org_roles)
+
+
+async def _active_session(**lookup: Any) -> AuthSession | None:
+    return await AuthSession.get_or_none(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
+
+
+class AuthMiddleware(ASGIMiddleware):
+    """Puts the request's Principal (or None) in scope["principal"]; guards decide what that allows."""
+
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        scope["principal"] = None  # type: ignore[typeddict-unknown-key]
+        state = scope.setdefault("state", {})
+        headers = dict(scope["headers"])
+        session: AuthSession | None = None
+        if scope["path"].startswith("/api/"):
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            if auth[:7].lower() == "bearer ":
+                try:
+                    claims = decode_access_token(self.settings, auth[7:].strip())
+                    session = await _active_session(public_id=claims["sid"], kind="token")
+                    if session is None:
+                        state["auth_error"] = "auth.session_revoked"
+                except jwt.ExpiredSignatureError:
+                    state["auth_error"] = "auth.token_expired"
+                except jwt.InvalidTokenError:
+                    state["auth_error"] = "auth.token_invalid"
+        else:
+            cookie = _read_cookie(headers.get(b"cookie", b"").decode("latin-1"), SESSION_COOKIE)
+            if cookie:
+                session = await _active_session(secret_hash=hash_secret(cookie), kind="cookie")
+        if session is not None:
+            scope["principal"] = await load_principal(session)  # type: ignore[typeddict-unknown-key]
+        await next_app(scope, receive, send)
+
+
+def _read_cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+def principal_of(connection: ASGIConnection) -> Principal | None:
+    return connection.scope.get("principal")  # type: ignore[return-value]
+
+
+def require_principal(connection: ASGIConnection) -> Principal:
+    principal = principal_of(connection)
+    if principal is None:
+        raise Unauthorized(connection.scope.get("state", {}).get("auth_error") or "error.unauthorized")
+    return principal
+
+
+def requires(*roles: Role) -> Any:
+    """A guard letting in users holding any of `roles` (Role.CITIZEN: any signed-in user).
+
+    The guard carries its roles as `.roles` so the role-matrix test can read the route table.
+    """
+    allowed = frozenset(r.value for r in roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = require_principal(connection)
+        if not (principal.roles & allowed):
+            raise Forbidden("auth.role_required", roles="、".join(sorted(allowed)))
+
+    guard.roles = allowed  # type: ignore[attr-defined]
+    return guard
+
+
+register_messages(
+    {
+        "auth.token_expired": {"zh": "登录已过期，请刷新令牌或重新登录", "en": "Your sign-in has expired; refresh the token or sign in again"},
+        "auth.token_invalid": {"zh": "登录凭证无效，请重新登录", "en": "Invalid credentials; please sign in again"},
+        "auth.session_revoked": {"zh": "您已退出登录，请重新登录", "en": "You have signed out; please sign in again"},
+        "auth.role_required": {"zh": "此操作需要以下角色之一：{roles}", "en": "This needs one of these roles: {roles}"},
+    }
+)

@@ -1,0 +1,153 @@
+"""One error shape for the whole API: {"code", "message", "detail"}, localised, never a stack trace.
+
+Services raise `AppError` (or a subclass) with a message key from the catalogue; this module turns it,
+and every framework or database exception, into that shape once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from tortoise.exceptions import IntegrityError
+
+from app.core.i18n import request_language, t
+
+log = structlog.get_logger("microsink.errors")
+
+
+class AppError(Exception):
+    """A broken rule a person can act on. `key` names the message; `params` fill it in."""
+
+    status_code = 400
+
+    def __init__(self, key: str, *, status_code: int | None = None, detail: Any = None, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+        self.detail = detail
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class Unauthorized(AppError):
+    status_code = 401
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+
+
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def _respond(status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        content=error_body(code, message, detail),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def _request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def handle_app_error(request: Request, exc: AppError) -> Response:
+    lang = request_language(request)
+    headers = None
+    if isinstance(exc, TooManyRequests) and "retry_after" in exc.params:
+        headers = {"Retry-After": str(exc.params["retry_after"])}
+    return _respond(exc.status_code, exc.key, t(exc.key, lang, **exc.params), exc.detail, headers)
+
+
+def _field_name(key: str | None) -> str:
+    return (key or "").removeprefix("$.") or "body"
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    lang = request_language(request)
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    detail = [
+        {"field": _field_name(p.get("key")), "source": p.get("source"), "message": p.get("message")}
+        for p in problems
+        if isinstance(p, dict)
+    ]
+    fields = ", ".join(d["field"] for d in detail) or _field_name(None)
+    if not detail:
+        detail = [{"field": "body", "source": "body", "message": exc.detail}]
+    return _respond(400, "error.validation", t("error.validation", lang, fields=fields), detail)
+
+
+_STATUS_KEYS = {
+    400: "error.bad_request",
+    401: "error.unauthorized",
+    403: "error.forbidden",
+    404: "error.not_found",
+    405: "error.method_not_allowed",
+    409: "error.conflict",
+    413: "error.too_large",
+    429: "error.rate_limited",
+    503: "error.unavailable",
+}
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response:
+    lang = request_language(request)
+    status = exc.status_code
+    if status >= 500:
+        return handle_internal(request, exc)
+    key = _STATUS_KEYS.get(status, "error.bad_request")
+    if status == 403 and "csrf" in str(exc.detail).lower():
+        key = "error.csrf"
+    headers = dict(exc.headers or {})
+    return _respond(status, key, t(key, lang), None, headers or None)
+
+
+def handle_integrity(request: Request, exc: IntegrityError) -> Response:
+    lang = request_language(request)
+    log.info("integrity_error", error=str(exc))
+    return _respond(409, "error.conflict", t("error.conflict", lang))
+
+
+def handle_internal(request: Request, exc: Exception) -> Response:
+    rid = _request_id(request)
+    log.error("unhandled_error", exc_info=exc, path=request.url.path, request_id=rid)
+    lang = request_language(request)
+    return _respond(HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", t("error.internal", lang, request_id=rid))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AppError: handle_app_error,
+    ValidationException: handle_validation,
+    NotAuthorizedException: handle_http,
+    PermissionDeniedException: handle_http,
+    NotFoundException: handle_http,
+    HTTPException: handle_http,
+    IntegrityError: handle_integrity,
+    HTTP_500_INTERNAL_SERVER_ERROR: handle_internal,
+    Exception: handle_internal,
+}

@@ -1,0 +1,179 @@
+"""One Idempotency-Key mechanism for every mutating endpoint.
+
+The first request with a key is recorded with the hash of its body; a repeat with the same key and
+body gets the first response again (with `Idempotent-Replayed: true`), a repeat with another body is
+409, and a repeat while the first is still running is 409 with Retry-After. Keys are scoped to the
+signed-in user (or, for anonymous calls, the client address) and the path, and kept for a day.
+Responses of 5xx are not kept, so a failed request can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise.exceptions import IntegrityError
+
+from app.core.i18n import register_messages, request_language, t
+from app.settings import Settings
+from models.core import IdempotencyRecord
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+HEADER = b"idempotency-key"
+_MAX_KEY = 255
+
+
+def _scope_hash(scope: Scope) -> str:
+    principal = scope.get("principal")
+    who = f"user:{principal.user.id}" if principal is not None else f"anon:{(scope.get('client') or ('?',))[0]}"
+    return hashlib.sha256(f"{who}|{scope['method']}|{scope['path']}".encode()).hexdigest()
+
+
+def _request_hash(scope: Scope, body: bytes) -> str:
+    digest = hashlib.sha256(scope.get("query_string", b""))
+    digest.update(b"|")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+async def _send_json(send: Send, status: int, payload: dict, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = msgspec.json.encode(payload)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, settings: Settings) -> None:
+        self.ttl = timedelta(seconds=settings.idempotency_ttl_s)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        key_raw = dict(scope["headers"]).get(HEADER)
+        if scope["method"] not in MUTATING or key_raw is None:
+            await next_app(scope, receive, send)
+            return
+        from litestar.connection import ASGIConnection
+
+        lang = request_language(ASGIConnection(scope))
+        key = key_raw.decode("latin-1").strip()
+        if not key or len(key) > _MAX_KEY or not key.isprintable():
+            await _send_json(send, 400, _err("idempotency.bad_key", lang))
+            return
+
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await next_app(scope, receive, send)  # disconnect: let the app see it
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+
+        scope_hash, request_hash = _scope_hash(scope), _request_hash(scope, body)
+        now = datetime.now(UTC)
+        record = await self._claim(scope_hash, key, request_hash, now)
+        if record is not None:  # someone used this key before
+            await self._answer_repeat(record, request_hash, lang, send)
+            return
+
+        replayed = False
+
+        async def replay_body() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status, content_type, chunks = 500, b"application/json", []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = dict(message.get("headers", [])).get(b"content-type", content_type)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await next_app(scope, replay_body, capture)
+        except BaseException:
+            await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
+            raise
+        if status >= 500:
+            await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
+        else:
+            await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
+                status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=b"".join(chunks)
+            )
+
+    async def _claim(self, scope_hash: str, key: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
+        """Insert our claim on the key; return the earlier record instead if the key is taken."""
+        for _ in range(2):
+            try:
+                await IdempotencyRecord.create(
+                    scope=scope_hash, key=key, request_hash=request_hash, expires_at=now + self.ttl
+                )
+                return None
+            except IntegrityError:
+                existing = await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
+                if existing is None:
+                    continue  # expired and removed in between: try again
+                if existing.expires_at <= now:
+                    await IdempotencyRecord.filter(id=existing.id).delete()
+                    continue
+                return existing
+        return await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
+
+    async def _answer_repeat(self, record: IdempotencyRecord, request_hash: str, lang: str, send: Send) -> None:
+        if record.request_hash != request_hash:
+            await _send_json(send, 409, _err("idempotency.key_reused", lang))
+        elif record.status_code is None:
+            await _send_json(send, 409, _err("idempotency.in_progress", lang), [(b"retry-after", b"1")])
+        else:
+            body = bytes(record.response_body or b"")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": record.status_code,
+                    "headers": [
+                        (b"content-type", record.content_type.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"idempotent-replayed", b"true"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+
+def _err(key: str, lang: str) -> dict:
+    return {"code": key, "message": t(key, lang), "detail": None}
+
+
+async def purge_expired() -> int:
+    return await IdempotencyRecord.filter(expires_at__lte=datetime.now(UTC)).delete()
+
+
+register_messages(
+    {
+        "idempotency.bad_key": {
+            "zh": "Idempotency-Key 请求头无效：须为 1–255 个可见字符",
+            "en": "Invalid Idempotency-Key header: use 1–255 printable characters",
+        },
+        "idempotency.key_reused": {
+            "zh": "此 Idempotency-Key 已用于内容不同的请求；新请求请换一个新的键",
+            "en": "This Idempotency-Key was already used with a different request body; use a new key for a new request",
+        },
+        "idempotency.in_progress": {
+            "zh": "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",
+            "en": "A request with this Idempotency-Key is still being processed; retry shortly",
+        },
+    }
+)

@@ -1,0 +1,94 @@
+"""create_app(settings): the one Litestar factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app.core.auth import AuthMiddleware
+from app.core.cache import WindowCounters, redis_client, store_registry
+from app.core.db import TortoisePlugin
+from app.core.errors import EXCEPTION_HANDLERS
+from app.core.health import HealthController
+from app.core.idempotency import IdempotencyMiddleware
+from app.core.logging import RequestIdMiddleware, configure_logging
+from app.public.routes import HomeController
+from app.settings import ROOT, Settings
+
+
+class MetricsController(PrometheusController):
+    opt = {"public": True}
+    include_in_schema = False
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    redis = redis_client(settings)
+
+    @asynccontextmanager
+    async def shared_clients(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
+
+    middleware: list = [RequestIdMiddleware()]
+    if settings.api_rate_limit_per_minute > 0:
+        middleware.append(
+            RateLimitConfig(
+                rate_limit=("minute", settings.api_rate_limit_per_minute),
+                exclude=[r"^/(healthz|readyz|metrics|static)"],
+                store="rate_limit",
+            ).middleware
+        )
+    middleware += [
+        PrometheusConfig(app_name="microsink", prefix="microsink", group_path=True, exclude=[r"^/metrics"]).middleware,
+        AuthMiddleware(settings),
+        IdempotencyMiddleware(settings),
+    ]
+
+    app = Litestar(
+        route_handlers=[
+            HealthController,
+            MetricsController,
+            HomeController,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
+            Router(path="/api/v1", route_handlers=[]),
+        ],
+        plugins=[TortoisePlugin(settings)],
+        lifespan=[shared_clients],
+        middleware=middleware,
+        stores=store_registry(redis, settings.redis_prefix),
+        exception_handlers=EXCEPTION_HANDLERS,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.is_production,
+            cookie_httponly=True,
+            exclude=[r"^/api/"],
+        ),
+        template_config=TemplateConfig(directory=Path(ROOT / "templates"), engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="MicroSink 微碳汇 API",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.redis = redis
+    app.state.counters = WindowCounters(redis, settings.redis_prefix)
+    return app

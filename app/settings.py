@@ -1,0 +1,165 @@
+"""Typed settings read from the environment, in one place.
+
+The embedded default (no variables set) is a SQLite file, memory stores and sandbox providers, so
+`make run` works on a bare machine. Production sets ENVIRONMENT=production and must then provide its
+own secrets: `Settings.from_env` refuses to start production on the development keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Development-only secrets: fixed so a restart keeps sessions and decryptable data, refused in production.
+_DEV_SECRET = "microsink-development-secret-do-not-use-in-production"
+
+
+class SettingsError(ValueError):
+    """The environment describes a configuration that must not start."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _derive_key(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment."""
+
+    environment: str = "development"  # development | test | production
+    database_url: str = f"sqlite://{ROOT / 'data' / 'microsink.sqlite3'}"
+    redis_url: str | None = None
+    redis_prefix: str = "microsink"  # every key we write starts with this; tests use their own
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = _DEV_SECRET
+    # 32-byte key (urlsafe base64) for personal data at rest; the blind index uses a key derived apart.
+    data_key_b64: str = field(default_factory=lambda: base64.urlsafe_b64encode(_derive_key(_DEV_SECRET, "data")).decode())
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    session_cookie_ttl_s: int = 14 * 24 * 3600
+    # WeChat mini-program sign-in: "sandbox" (in-app) or the jscode2session API base URL.
+    wechat_login_base_url: str = "sandbox"
+    wechat_appid: str = "wx-sandbox-appid"
+    wechat_secret: str = "sandbox-secret"
+    # SMS: "sandbox" (development outbox page) or a provider API base URL.
+    sms_provider: str = "sandbox"
+    sms_base_url: str = ""
+    sms_secret_id: str = ""
+    sms_secret_key: str = ""
+    sms_app_id: str = ""
+    sms_sign_name: str = "微碳汇"
+    sms_login_template_id: str = ""
+    # WeChat subscription messages: "sandbox" or the api.weixin.qq.com base URL.
+    wechat_message_base_url: str = "sandbox"
+    sms_code_ttl_s: int = 5 * 60
+    sms_code_max_attempts: int = 5
+    sms_per_phone_per_minute: int = 1
+    sms_per_phone_per_day: int = 10
+    sms_per_ip_per_hour: int = 30
+    api_rate_limit_per_minute: int = 600  # per client IP across the API; 0 disables
+    idempotency_ttl_s: int = 24 * 3600
+    audit_seal_interval_s: float = 1.0
+    outbox_poll_interval_s: float = 1.0
+    background_workers: bool = True  # audit sequencer and outbox relay in the app process
+    log_json: bool = True
+    log_level: str = "INFO"
+    load_demo_data: bool = True
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def data_key(self) -> bytes:
+        key = base64.urlsafe_b64decode(self.data_key_b64)
+        if len(key) != 32:
+            raise SettingsError("DATA_KEY must be 32 bytes, urlsafe base64 encoded")
+        return key
+
+    @property
+    def blind_index_key(self) -> bytes:
+        return _derive_key(self.data_key_b64, "blind-index")
+
+    @property
+    def token_key(self) -> bytes:
+        return _derive_key(self.secret_key, "tokens")
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        base = cls()
+        values: dict[str, object] = {}
+        strings = {
+            "ENVIRONMENT": "environment",
+            "DATABASE_URL": "database_url",
+            "BASE_URL": "base_url",
+            "SECRET_KEY": "secret_key",
+            "DATA_KEY": "data_key_b64",
+            "WECHAT_LOGIN_BASE_URL": "wechat_login_base_url",
+            "WECHAT_APPID": "wechat_appid",
+            "WECHAT_SECRET": "wechat_secret",
+            "WECHAT_MESSAGE_BASE_URL": "wechat_message_base_url",
+            "SMS_PROVIDER": "sms_provider",
+            "SMS_BASE_URL": "sms_base_url",
+            "SMS_SECRET_ID": "sms_secret_id",
+            "SMS_SECRET_KEY": "sms_secret_key",
+            "SMS_APP_ID": "sms_app_id",
+            "SMS_SIGN_NAME": "sms_sign_name",
+            "SMS_LOGIN_TEMPLATE_ID": "sms_login_template_id",
+            "LOG_LEVEL": "log_level",
+            "REDIS_PREFIX": "redis_prefix",
+        }
+        for var, attr in strings.items():
+            if e.get(var):
+                values[attr] = e[var]
+        if e.get("REDIS_URL"):
+            values["redis_url"] = e["REDIS_URL"]
+        ints = {
+            "API_RATE_LIMIT_PER_MINUTE": "api_rate_limit_per_minute",
+            "ACCESS_TOKEN_TTL_S": "access_token_ttl_s",
+            "REFRESH_TOKEN_TTL_S": "refresh_token_ttl_s",
+        }
+        for var, attr in ints.items():
+            if e.get(var):
+                values[attr] = int(e[var])
+        values["log_json"] = _flag("LOG_JSON", base.log_json)
+        values["load_demo_data"] = _flag("LOAD_DEMO_DATA", base.load_demo_data)
+        values["background_workers"] = _flag("BACKGROUND_WORKERS", base.background_workers)
+        if e.get("TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(p.strip() for p in e["TRUSTED_PROXIES"].split(",") if p.strip())
+        settings = replace(base, **values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe or broken."""
+        if self.environment not in {"development", "test", "production"}:
+            raise SettingsError(f"ENVIRONMENT must be development, test or production, not {self.environment!r}")
+        _ = self.data_key
+        if self.is_production:
+            if self.secret_key == _DEV_SECRET:
+                raise SettingsError("production needs its own SECRET_KEY")
+            if self.data_key_b64 == Settings().data_key_b64:
+                raise SettingsError("production needs its own DATA_KEY")
+            if self.wechat_login_base_url == "sandbox" or self.sms_provider == "sandbox":
+                raise SettingsError("production cannot use the sandbox sign-in providers")

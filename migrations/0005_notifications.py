@@ -1,0 +1,9 @@
+"""Placeholder kept in the chain; its owner fills in the operations."""
+
+from tortoise import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0004_signin")]
+
+    operations: list = []
