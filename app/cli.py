@@ -9,32 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from tortoise import Tortoise
-
-from app.core.db import run_migrations, tortoise_config
+from app.core.commands import COMMANDS, command, with_orm
+from app.core.db import run_migrations
 from app.settings import Settings
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-_COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+_with_orm = with_orm  # older spelling used by some command modules
 
-
-def command(name: str, help_text: str, arguments: Callable[[argparse.ArgumentParser], None] = lambda p: None) -> Any:
-    def register(fn: Command) -> Command:
-        _COMMANDS[name] = (fn, arguments, help_text)
-        return fn
-
-    return register
-
-
-async def _with_orm(settings: Settings, fn: Callable[[], Awaitable[int]]) -> int:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        return await fn()
-    finally:
-        await Tortoise.close_connections()
+__all__ = ["command", "main", "with_orm"]
 
 
 @command("migrate", "apply pending database migrations (idempotent)")
@@ -53,11 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     _load_command_modules()
     parser = argparse.ArgumentParser(prog="microsink", description="MicroSink 微碳汇 administration")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (_, arguments, help_text) in sorted(_COMMANDS.items()):
+    for name, (_, arguments, help_text) in sorted(COMMANDS.items()):
         arguments(sub.add_parser(name, help=help_text))
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    fn = _COMMANDS[args.command][0]
+    fn = COMMANDS[args.command][0]
     return asyncio.run(fn(args, settings))
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -16,6 +16,8 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.accounts.privacy_routes import PrivacyController
+from app.admin.routes import AdminController
 from app.core.auth import AuthMiddleware
 from app.core.cache import WindowCounters, redis_client, store_registry
 from app.core.db import TortoisePlugin
@@ -66,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MetricsController,
             HomeController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
-            Router(path="/api/v1", route_handlers=[]),
+            AdminController,
+            PrivacyController,
         ],
         plugins=[TortoisePlugin(settings)],
         lifespan=[shared_clients],

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from app.core import audit
 from app.core.auth import GRANTABLE_ROLES, Role
-from app.core.crypto import blind_index, decrypt, encrypt, mask_phone, normalise_phone
+from app.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, mask_phone, normalise_phone
 from app.core.errors import AppError, NotFound
 from app.core.i18n import register_messages
 from app.settings import Settings
@@ -38,8 +38,16 @@ def new_public_id() -> str:
     return secrets.token_hex(13)
 
 
+def valid_phone(phone: str) -> str:
+    """The normalised number, or a 400 naming the `phone` field."""
+    try:
+        return normalise_phone(phone)
+    except InvalidPhone:
+        raise AppError("accounts.invalid_phone", detail=[{"field": "phone"}]) from None
+
+
 def phone_lookup(settings: Settings, phone: str) -> str:
-    return blind_index(settings.blind_index_key, normalise_phone(phone), "phone")
+    return blind_index(settings.blind_index_key, valid_phone(phone), "phone")
 
 
 def masked_phone(user: User) -> str | None:
@@ -54,7 +62,7 @@ def reveal_phone(settings: Settings, user: User) -> str | None:
 
 async def find_or_create_by_phone(settings: Settings, phone: str) -> tuple[User, bool]:
     """The user owning this (normalised) phone number, created on first sign-in."""
-    number = normalise_phone(phone)
+    number = valid_phone(phone)
     index = blind_index(settings.blind_index_key, number, "phone")
     if user := await User.get_or_none(phone_index=index):
         return user, False
@@ -103,12 +111,17 @@ async def create_organisation(kind: str, name: str, county_code: str | None, act
     return org
 
 
-async def grant_role(user: User, role: str, organisation: Organisation | None, actor: str) -> Membership:
-    """Give `user` a role, in an organisation or (platform admin only) platform-wide. Idempotent."""
+def check_grant(role: str, organisation: Organisation | None) -> None:
+    """Refuse an unknown role, or an organisation role without its organisation."""
     if role not in {r.value for r in GRANTABLE_ROLES}:
         raise AppError("accounts.unknown_role", role=role, roles=", ".join(r.value for r in GRANTABLE_ROLES))
     if role != Role.PLATFORM_ADMIN and organisation is None:
         raise AppError("accounts.role_needs_org", role=role)
+
+
+async def grant_role(user: User, role: str, organisation: Organisation | None, actor: str) -> Membership:
+    """Give `user` a role, in an organisation or (platform admin only) platform-wide. Idempotent."""
+    check_grant(role, organisation)
     org_id = organisation.id if organisation else None
     async with in_transaction():
         existing = await Membership.get_or_none(user_id=user.id, organisation_id=org_id, role=role)
@@ -188,6 +201,7 @@ register_messages(
         "accounts.membership_not_found": {"zh": "该用户没有此角色", "en": "The user does not hold this role"},
         "accounts.user_not_found": {"zh": "找不到该用户", "en": "User not found"},
         "accounts.organisation_not_found": {"zh": "找不到该组织", "en": "Organisation not found"},
+        "admin.user_or_phone": {"zh": "请只填写 user（用户编号）或 phone（手机号）其中之一", "en": "Give either user (public id) or phone, not both"},
         "accounts.invalid_phone": {
             "zh": "手机号格式不正确，请输入 11 位中国大陆手机号",
             "en": "Invalid phone number: enter an 11-digit mainland China mobile number",

@@ -1,0 +1,1 @@
+"""Platform administration: organisations and who holds which role."""

@@ -1,0 +1,82 @@
+"""One Idempotency-Key mechanism for every mutating endpoint."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.core.auth import Role
+from models.accounts import Organisation
+from models.core import IdempotencyRecord
+from tests.helpers import signed_in
+
+URL = "/api/v1/admin/organisations"
+
+
+class TestIdempotencyKey:
+    async def test_same_key_and_body_replays_the_first_response_and_creates_once(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "org-1"}
+        first = await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        second = await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        assert first.status_code == second.status_code == 201
+        assert second.json() == first.json()
+        assert second.headers["idempotent-replayed"] == "true"
+        assert "idempotent-replayed" not in first.headers
+        assert await Organisation.all().count() == 1
+
+    async def test_same_key_with_another_body_is_a_409_that_says_so(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "org-2"}
+        await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        r = await client.post(URL, json={"kind": "court", "name": "另一个法院"}, headers={**headers, "Accept-Language": "en"})
+        assert r.status_code == 409
+        assert r.json()["code"] == "idempotency.key_reused"
+        assert "different request body" in r.json()["message"]
+        assert await Organisation.all().count() == 1
+
+    async def test_without_a_key_each_request_acts(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        for _ in range(2):
+            await client.post(URL, json={"kind": "court", "name": "法院"}, headers=admin)
+        assert await Organisation.all().count() == 2
+
+    async def test_keys_belong_to_the_user_who_sent_them(self, client, settings) -> None:
+        _, admin1 = await signed_in(settings, Role.PLATFORM_ADMIN)
+        _, admin2 = await signed_in(settings, Role.PLATFORM_ADMIN)
+        body = {"kind": "court", "name": "法院"}
+        await client.post(URL, json=body, headers={**admin1, "Idempotency-Key": "same"})
+        r = await client.post(URL, json=body, headers={**admin2, "Idempotency-Key": "same"})
+        assert "idempotent-replayed" not in r.headers
+        assert await Organisation.all().count() == 2
+
+    async def test_a_request_still_running_is_a_409_with_retry_after(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "busy"}
+        await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        await IdempotencyRecord.filter(key="busy").update(status_code=None, response_body=None)
+        r = await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        assert r.status_code == 409
+        assert r.json()["code"] == "idempotency.in_progress"
+        assert r.headers["retry-after"] == "1"
+
+    async def test_an_expired_key_may_be_used_again(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "old"}
+        await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        await IdempotencyRecord.filter(key="old").update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        r = await client.post(URL, json={"kind": "court", "name": "另一个法院"}, headers=headers)
+        assert r.status_code == 201
+        assert await Organisation.all().count() == 2
+
+    async def test_an_error_response_is_replayed_too_so_a_retry_cannot_change_the_outcome(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "bad"}
+        first = await client.post(URL, json={"kind": "club", "name": "x"}, headers=headers)
+        second = await client.post(URL, json={"kind": "club", "name": "x"}, headers=headers)
+        assert first.status_code == second.status_code == 400
+        assert second.headers["idempotent-replayed"] == "true"
+
+    async def test_an_unusable_key_is_a_400(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post(URL, json={"kind": "court", "name": "x"}, headers={**admin, "Idempotency-Key": "k" * 300})
+        assert r.status_code == 400
+        assert r.json()["code"] == "idempotency.bad_key"
+        assert await Organisation.all().count() == 0
