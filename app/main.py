@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
@@ -18,6 +19,8 @@ from litestar.template.config import TemplateConfig
 
 from app.accounts.privacy_routes import PrivacyController
 from app.admin.routes import AdminController
+from app.audit.routes import AuditController, AuditPageController
+from app.core.audit import sequencer_running
 from app.core.auth import AuthMiddleware
 from app.core.cache import WindowCounters, redis_client, store_registry
 from app.core.db import TortoisePlugin
@@ -47,6 +50,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if redis is not None:
                 await redis.aclose()
 
+    @asynccontextmanager
+    async def audit_sequencer(app: Litestar) -> AsyncIterator[None]:
+        # Seals committed audit events into the hash chain; the ORM lifespan runs before and after it.
+        async with sequencer_running(settings.audit_seal_interval_s, enabled=settings.background_workers):
+            yield
+
     middleware: list = [RequestIdMiddleware()]
     if settings.api_rate_limit_per_minute > 0:
         middleware.append(
@@ -70,9 +79,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
             AdminController,
             PrivacyController,
+            AuditController,
+            AuditPageController,
         ],
         plugins=[TortoisePlugin(settings)],
-        lifespan=[shared_clients],
+        lifespan=[shared_clients, audit_sequencer],
         middleware=middleware,
         stores=store_registry(redis, settings.redis_prefix),
         exception_handlers=EXCEPTION_HANDLERS,
@@ -88,6 +99,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
+            security=[{"BearerToken": []}],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
         ),
         debug=False,
     )

@@ -163,7 +163,7 @@ def requires(*roles: Role) -> Any:
     """
     allowed = frozenset(r.value for r in roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = require_principal(connection)
         if not (principal.roles & allowed):
             raise Forbidden("auth.role_required", roles="、".join(sorted(allowed)))

@@ -1,0 +1,125 @@
+"""Walk the whole route table × every role: no route may let the wrong role in.
+
+Every route must say who may call it: `opt={"public": True}` or a `requires(...)` guard. For guarded
+routes each role (and an anonymous caller) makes a request: roles outside the guard must get 401/403
+from the guard, roles inside must get past it (any other answer, e.g. 400 for the empty body).
+API routes are called with a bearer token, pages with a session cookie and a valid CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+from app.accounts import service as accounts
+from app.core.auth import SESSION_COOKIE, Role, hash_secret
+from models.accounts import AuthSession
+from tests.helpers import signed_in
+
+GUARD_REFUSALS = {"error.unauthorized", "auth.role_required", "auth.token_invalid", "auth.token_expired", "auth.session_revoked"}
+STATIC = re.compile(r"^/static")
+
+
+def declared_roles(handler: HTTPRouteHandler) -> frozenset[str] | None:
+    roles = [g.roles for g in handler.resolve_guards() if hasattr(g, "roles")]
+    if not roles:
+        return None
+    allowed = roles[0]
+    for r in roles[1:]:
+        allowed &= r  # every guard must pass
+    return allowed
+
+
+def concrete(path: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        kind = match.group(2) or "str"
+        return {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001"}.get(kind, "x")
+
+    return re.sub(r"\{(\w+)(?::(\w+))?\}", value, path)
+
+
+def route_table(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
+    rows = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or STATIC.match(route.path):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods):
+                if method in {"HEAD", "OPTIONS"}:
+                    continue
+                rows.append((method, route.path, handler))
+    return rows
+
+
+def test_every_route_declares_who_may_call_it(app: Litestar) -> None:
+    undeclared = [
+        f"{m} {p}"
+        for m, p, h in route_table(app)
+        if declared_roles(h) is None and not h.opt.get("public")
+    ]
+    assert not undeclared, f"routes with neither opt public nor a requires() guard: {undeclared}"
+
+
+def test_public_routes_carry_no_role_guard(app: Litestar) -> None:
+    both = [f"{m} {p}" for m, p, h in route_table(app) if h.opt.get("public") and declared_roles(h) is not None]
+    assert not both, f"routes both public and guarded (which is it?): {both}"
+
+
+async def _caller(settings, role: Role | None, api: bool) -> dict[str, str]:
+    if role is None:
+        return {}
+    _, headers = await signed_in(settings, *([role] if role is not Role.CITIZEN else []))
+    if api:
+        return headers
+    user = (await AuthSession.all().order_by("-id").first().prefetch_related("user")).user  # type: ignore[union-attr]
+    secret = secrets.token_urlsafe(16)
+    await AuthSession.create(
+        public_id=secrets.token_hex(16), user=user, kind="cookie", secret_hash=hash_secret(secret),
+        sign_in_method="sms", expires_at=datetime.now(UTC) + timedelta(days=1),
+    )
+    return {"Cookie": f"{SESSION_COOKIE}={secret}"}
+
+
+async def _csrf(client: httpx.AsyncClient) -> str:
+    r = await client.get("/")
+    return r.cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+async def test_guards_let_in_exactly_the_declared_roles(client, app: Litestar, settings, role: Role | None) -> None:
+    await accounts.create_organisation("foundation", "矩阵测试组织", None, "test")
+    wrong: list[str] = []
+    api_headers = await _caller(settings, role, api=True)
+    page_headers = await _caller(settings, role, api=False)
+    csrf = await _csrf(client)
+    checked = 0
+    for method, path, handler in route_table(app):
+        allowed = declared_roles(handler)
+        if allowed is None:
+            continue
+        api = path.startswith("/api/")
+        headers = dict(api_headers if api else page_headers)
+        if not api and method not in {"GET", "HEAD"}:
+            headers["x-csrftoken"] = csrf
+            if csrf:
+                headers["Cookie"] = "; ".join(filter(None, [headers.get("Cookie"), f"csrftoken={csrf}"]))
+        r = await client.request(method, concrete(path), headers=headers, json={} if method != "GET" else None)
+        code = None
+        if r.headers.get("content-type", "").startswith("application/json"):
+            body = r.json()
+            code = body.get("code") if isinstance(body, dict) else None
+        refused = r.status_code in (401, 403) and code in GUARD_REFUSALS
+        # every signed-in user is also a citizen
+        should_pass = role is not None and bool({role.value, Role.CITIZEN.value} & allowed)
+        if should_pass == refused:
+            wrong.append(f"{method} {path}: {r.status_code} {code} (allowed: {sorted(allowed)})")
+        checked += 1
+    assert checked > 0
+    assert not wrong, "\n".join(wrong)
