@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
+from litestar.response import Template
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -63,7 +64,38 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
 
-def _respond(status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> Response:
+def _wants_page(request: Request) -> bool:
+    """Pages get an HTML error page; the API (and anything asking for JSON) gets the JSON shape."""
+    if request.url.path.startswith(("/api/", "/schema", "/healthz", "/readyz", "/metrics")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+    request: Request | None = None,
+) -> Response:
+    if request is not None and _wants_page(request):
+        lang = request_language(request)
+        return Template(
+            "error.html",
+            context={
+                "lang": lang,
+                "html_lang": "zh-CN" if lang == "zh" else "en",
+                "other_lang": "en" if lang == "zh" else "zh",
+                "switch_url": f"{request.url.path}?lang={'en' if lang == 'zh' else 'zh'}",
+                "t": lambda key, **params: t(key, lang, **params),
+                "principal": None,
+                "status": status,
+                "message": message,
+            },
+            status_code=status,
+            headers=headers,
+        )
     return Response(
         content=error_body(code, message, detail),
         status_code=status,
@@ -81,7 +113,7 @@ def handle_app_error(request: Request, exc: AppError) -> Response:
     headers = None
     if isinstance(exc, TooManyRequests) and "retry_after" in exc.params:
         headers = {"Retry-After": str(exc.params["retry_after"])}
-    return _respond(exc.status_code, exc.key, t(exc.key, lang, **exc.params), exc.detail, headers)
+    return _respond(exc.status_code, exc.key, t(exc.key, lang, **exc.params), exc.detail, headers, request)
 
 
 def _field_name(key: str | None) -> str:
@@ -124,7 +156,7 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     if status == 403 and "csrf" in str(exc.detail).lower():
         key = "error.csrf"
     headers = dict(exc.headers or {})
-    return _respond(status, key, t(key, lang), None, headers or None)
+    return _respond(status, key, t(key, lang), None, headers or None, request)
 
 
 def handle_integrity(request: Request, exc: IntegrityError) -> Response:
@@ -137,7 +169,8 @@ def handle_internal(request: Request, exc: Exception) -> Response:
     rid = _request_id(request)
     log.error("unhandled_error", exc_info=exc, path=request.url.path, request_id=rid)
     lang = request_language(request)
-    return _respond(HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", t("error.internal", lang, request_id=rid))
+    message = t("error.internal", lang, request_id=rid)
+    return _respond(HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", message, None, None, request)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

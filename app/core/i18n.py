@@ -87,6 +87,7 @@ register_messages(
             "en": "Internal error, please try again later (request id {request_id})",
         },
         "error.unavailable": {"zh": "服务暂时不可用，请稍后再试", "en": "Service temporarily unavailable"},
+        "error.back_home": {"zh": "返回首页", "en": "Back to the home page"},
         "error.csrf": {"zh": "页面已过期，请刷新后重试", "en": "The page has expired, please reload and try again"},
     }
 )
