@@ -1,0 +1,40 @@
+"""Settings come from the environment in one place and refuse unsafe production set-ups."""
+
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+class TestFromEnv:
+    def test_empty_environment_is_the_embedded_default(self) -> None:
+        s = Settings.from_env({})
+        assert s.is_sqlite and s.redis_url is None and s.environment == "development"
+        assert s.wechat_login_base_url == "sandbox" and s.sms_provider == "sandbox"
+
+    def test_reads_database_and_redis_urls(self) -> None:
+        s = Settings.from_env({"DATABASE_URL": "postgres://u@h/db", "REDIS_URL": "redis://h:6379/1"})
+        assert (s.database_url, s.redis_url, s.is_sqlite) == ("postgres://u@h/db", "redis://h:6379/1", False)
+
+    def test_production_refuses_the_development_secrets(self) -> None:
+        with pytest.raises(SettingsError, match="SECRET_KEY"):
+            Settings.from_env({"ENVIRONMENT": "production"})
+
+    def test_production_refuses_sandbox_sign_in(self) -> None:
+        import base64
+        import os
+
+        env = {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "x" * 40,
+            "DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        }
+        with pytest.raises(SettingsError, match="sandbox"):
+            Settings.from_env(env)
+
+    def test_a_data_key_of_the_wrong_length_is_refused(self) -> None:
+        with pytest.raises(SettingsError, match="32 bytes"):
+            Settings.from_env({"DATA_KEY": "c2hvcnQ="})
+
+    def test_an_unknown_environment_is_refused(self) -> None:
+        with pytest.raises(SettingsError, match="ENVIRONMENT"):
+            Settings.from_env({"ENVIRONMENT": "staging"})
