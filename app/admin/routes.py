@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from app.admin import service
 from app.admin.schemas import MembershipIn, MembershipOut, OrganisationIn, OrganisationOut
@@ -26,8 +26,8 @@ class AdminController(Controller):
     @get("/organisations", summary="List organisations")
     async def list_organisations(
         self,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[OrganisationOut]:
         return [_org_out(o) for o in await service.list_organisations(limit, offset)]
 

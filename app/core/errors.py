@@ -26,18 +26,20 @@ from app.core.i18n import request_language, t
 log = structlog.get_logger("microsink.errors")
 
 
-class AppError(Exception):
-    """A broken rule a person can act on. `key` names the message; `params` fill it in."""
+class AppError(HTTPException):
+    """A broken rule a person can act on. `key` names the message; `params` fill it in.
+
+    It is an HTTPException so handlers can list it in `raises=[...]` and the OpenAPI spec documents
+    the status; the response body is always built by `handle_app_error`.
+    """
 
     status_code = 400
 
     def __init__(self, key: str, *, status_code: int | None = None, detail: Any = None, **params: Any) -> None:
-        super().__init__(key)
+        super().__init__(detail=key, status_code=status_code or type(self).status_code)
         self.key = key
         self.params = params
         self.detail = detail
-        if status_code is not None:
-            self.status_code = status_code
 
 
 class NotFound(AppError):
