@@ -72,6 +72,7 @@ class Settings:
     idempotency_ttl_s: int = 24 * 3600
     audit_seal_interval_s: float = 1.0
     outbox_poll_interval_s: float = 1.0
+    housekeeping_interval_s: float = 300.0
     background_workers: bool = True  # audit sequencer and outbox relay in the app process
     log_json: bool = True
     log_level: str = "INFO"
