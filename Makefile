@@ -22,9 +22,9 @@ run: $(VENV)/.installed  ## embedded mode: SQLite file, memory stores, one worke
 	$(BIN)/python -m app.cli demo-load
 	$(BIN)/uvicorn app.main:create_app --factory --host 127.0.0.1 --port 8000 --workers 1
 
+# Both runs always run, each in its own process (STACK.md trap 4); either failing fails the target.
 test: $(VENV)/.installed  ## the whole suite on the embedded default, then on PostgreSQL + Redis
-	$(MAKE) test-embedded
-	$(MAKE) test-postgres
+	@status=0; $(MAKE) test-embedded || status=1; $(MAKE) test-postgres || status=1; exit $$status
 
 test-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q

@@ -29,6 +29,7 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _load_command_modules() -> None:
     # Each domain registers its commands with @command when imported.
     import app.accounts.cli  # noqa: F401
+    import app.audit.cli  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app.accounts.privacy_routes import PrivacyController
+from app.accounts.routes import AuthController, SessionController, SignInPages
+from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
 from app.core.audit import sequencer_running
@@ -26,8 +28,12 @@ from app.core.cache import WindowCounters, redis_client, store_registry
 from app.core.db import TortoisePlugin
 from app.core.errors import EXCEPTION_HANDLERS
 from app.core.health import HealthController
+from app.core.housekeeping import housekeeping_running
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
+from app.notifications.outbox import relay_lifespan as notifications_relay
+from app.notifications.routes import NotificationController, NotificationPagesController
+from app.notifications.sms import sms_provider_for
 from app.public.routes import HomeController
 from app.settings import ROOT, Settings
 
@@ -56,6 +62,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with sequencer_running(settings.audit_seal_interval_s, enabled=settings.background_workers):
             yield
 
+    @asynccontextmanager
+    async def tidy_up(app: Litestar) -> AsyncIterator[None]:
+        async with housekeeping_running(settings.housekeeping_interval_s, enabled=settings.background_workers):
+            yield
+
     middleware: list = [RequestIdMiddleware()]
     if settings.api_rate_limit_per_minute > 0:
         middleware.append(
@@ -76,14 +87,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             MetricsController,
             HomeController,
+            AuthController,
+            SessionController,
+            SignInPages,
             create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
             AdminController,
             PrivacyController,
+            NotificationController,
+            NotificationPagesController,
             AuditController,
             AuditPageController,
         ],
         plugins=[TortoisePlugin(settings)],
-        lifespan=[shared_clients, audit_sequencer],
+        lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay],
         middleware=middleware,
         stores=store_registry(redis, settings.redis_prefix),
         exception_handlers=EXCEPTION_HANDLERS,
@@ -110,4 +126,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.redis = redis
     app.state.counters = WindowCounters(redis, settings.redis_prefix)
+    app.state.sms = sms_provider_for(settings)
+    app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

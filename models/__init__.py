@@ -3,5 +3,7 @@
 from models.accounts import AuthSession, Membership, Organisation, User
 from models.audit import AuditEvent
 from models.core import IdempotencyRecord
+from models.notifications import Notification, NotificationPreference, OutboxMessage
+from models.signin import SmsCode
 
-__all__ = ["AuditEvent", "AuthSession", "IdempotencyRecord", "Membership", "Organisation", "User"]
+__all__ = ["AuditEvent", "AuthSession", "IdempotencyRecord", "Membership", "Notification", "NotificationPreference", "Organisation", "OutboxMessage", "SmsCode", "User"]

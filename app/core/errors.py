@@ -6,6 +6,7 @@ and every framework or database exception, into that shape once.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -118,15 +119,26 @@ def handle_app_error(request: Request, exc: AppError) -> Response:
     return _respond(exc.status_code, exc.key, t(exc.key, lang, **exc.params), exc.detail, headers, request)
 
 
-def _field_name(key: str | None) -> str:
-    return (key or "").removeprefix("$.") or "body"
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_AT_PATH = re.compile(r"- at `\$\.([^`]+)`")
+
+
+def _field_name(key: str | None, message: str | None = None) -> str:
+    """The field a problem is about: msgspec puts it in the message when the key is only the body."""
+    name = (key or "").removeprefix("$.")
+    if name and name != "data":
+        return name
+    for pattern in (_MISSING_FIELD, _AT_PATH):
+        if message and (found := pattern.search(message)):
+            return found.group(1)
+    return name or "body"
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
     lang = request_language(request)
     problems = exc.extra if isinstance(exc.extra, list) else []
     detail = [
-        {"field": _field_name(p.get("key")), "source": p.get("source"), "message": p.get("message")}
+        {"field": _field_name(p.get("key"), p.get("message")), "source": p.get("source"), "message": p.get("message")}
         for p in problems
         if isinstance(p, dict)
     ]

@@ -81,3 +81,15 @@ class TestInternalErrors:
         assert body["code"] == "error.internal"
         assert "req-42" in body["message"]
         assert "secret internals" not in r.text and "Traceback" not in r.text
+
+
+class TestMissingField:
+    async def test_a_missing_required_field_is_named_in_the_message(self, client, settings) -> None:
+        from app.core.auth import Role
+        from tests.helpers import signed_in
+
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post("/api/v1/admin/organisations", json={"name": "x"}, headers=admin)
+        assert r.status_code == 400
+        assert r.json()["message"] == "请求参数有误：kind"
+        assert r.json()["detail"][0]["field"] == "kind"

@@ -1,0 +1,1 @@
+"""Messages to people: SMS sign-in codes (and, from other modules, WeChat subscription messages)."""
