@@ -164,3 +164,5 @@ class Settings:
                 raise SettingsError("production needs its own DATA_KEY")
             if self.wechat_login_base_url == "sandbox" or self.sms_provider == "sandbox":
                 raise SettingsError("production cannot use the sandbox sign-in providers")
+            if self.wechat_message_base_url == "sandbox":
+                raise SettingsError("production cannot use the sandbox WeChat message provider")

@@ -132,6 +132,15 @@ async def grant_role(user: User, role: str, organisation: Organisation | None, a
             actor=actor, action="membership.granted", entity_type="user", entity_id=user.public_id,
             after={"role": role, "organisation": organisation.public_id if organisation else None},
         )
+        # Imported here: notifications' personal-data exporter imports this module at load time.
+        from app.notifications import service as notifications
+
+        await notifications.notify(
+            user,
+            "account.role_granted",
+            {"role": role, "organisation": organisation.name if organisation else None},
+            dedupe_key=f"grant:{membership.id}",
+        )
     return membership
 
 

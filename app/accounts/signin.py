@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from app.accounts import service as accounts
 from app.accounts.wechat import WeChatLogin
 from app.core import audit, housekeeping
+from app.notifications import service as notifications
 from app.core.auth import hash_secret, issue_access_token, new_secret
 from app.core.cache import WindowCounters
 from app.core.crypto import InvalidPhone, blind_index, encrypt, mask_phone, normalise_phone
@@ -41,6 +42,8 @@ from models.signin import SmsCode
 
 TOKEN = "token"
 COOKIE = "cookie"
+# What a sign-in notification calls the device: the kind of session is all the server knows for sure.
+DEVICE_LABELS = {TOKEN: "微信小程序", COOKIE: "网页浏览器"}
 DEFAULT_SMS_TEMPLATE = "login"
 
 
@@ -104,6 +107,14 @@ async def _open_session(settings: Settings, user: User, kind: str, method: str) 
         entity_id=user.public_id,
         after={"method": method, "kind": kind, "session": session.public_id},
     )
+    if await AuthSession.filter(user_id=user.id).exclude(id=session.id).exists():
+        # Not the first sign-in ever: tell the user, so a stranger's sign-in does not go unnoticed.
+        await notifications.notify(
+            user,
+            "account.signed_in_new_device",
+            {"device": DEVICE_LABELS[kind], "method": method, "at": session.created_at.isoformat()},
+            dedupe_key=f"signin:{session.public_id}",
+        )
     return SignedIn(user=user, session=session, secret=secret)
 
 

@@ -38,3 +38,17 @@ class TestFromEnv:
     def test_an_unknown_environment_is_refused(self) -> None:
         with pytest.raises(SettingsError, match="ENVIRONMENT"):
             Settings.from_env({"ENVIRONMENT": "staging"})
+
+    def test_production_refuses_sandbox_wechat_messages(self) -> None:
+        import base64
+        import os
+
+        env = {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "x" * 40,
+            "DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "WECHAT_LOGIN_BASE_URL": "http://127.0.0.1:9",
+            "SMS_PROVIDER": "tencent",
+        }
+        with pytest.raises(SettingsError, match="message provider"):
+            Settings.from_env(env)
