@@ -45,7 +45,9 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = _DEV_SECRET
     # 32-byte key (urlsafe base64) for personal data at rest; the blind index uses a key derived apart.
-    data_key_b64: str = field(default_factory=lambda: base64.urlsafe_b64encode(_derive_key(_DEV_SECRET, "data")).decode())
+    data_key_b64: str = field(
+        default_factory=lambda: base64.urlsafe_b64encode(_derive_key(_DEV_SECRET, "data")).decode()
+    )
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     session_cookie_ttl_s: int = 14 * 24 * 3600

@@ -12,7 +12,11 @@ CONSTRAINTS = [
     # role is held at most once per user.
     PartialUnique("membership_platform_role_once", "accounts_membership", "user_id, role", "organisation_id IS NULL"),
     Check("session_kind_known", "accounts_session", "{row}kind IN ('token','cookie')"),
-    Check("idempotency_status_range", "core_idempotency", "{row}status_code IS NULL OR ({row}status_code >= 100 AND {row}status_code < 600)"),
+    Check(
+        "idempotency_status_range",
+        "core_idempotency",
+        "{row}status_code IS NULL OR ({row}status_code >= 100 AND {row}status_code < 600)",
+    ),
 ]
 
 

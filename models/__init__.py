@@ -6,4 +6,15 @@ from models.core import IdempotencyRecord
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.signin import SmsCode
 
-__all__ = ["AuditEvent", "AuthSession", "IdempotencyRecord", "Membership", "Notification", "NotificationPreference", "Organisation", "OutboxMessage", "SmsCode", "User"]
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "IdempotencyRecord",
+    "Membership",
+    "Notification",
+    "NotificationPreference",
+    "Organisation",
+    "OutboxMessage",
+    "SmsCode",
+    "User",
+]

@@ -58,10 +58,14 @@ class Membership(models.Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="memberships")
-    organisation = fields.ForeignKeyField("models.Organisation", related_name="memberships", null=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="memberships")
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="memberships", null=True
+    )
     role = fields.CharField(max_length=32, description="one of app.accounts.roles.Role")
-    granted_by = fields.ForeignKeyField("models.User", related_name=False, null=True)
+    granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -74,13 +78,16 @@ class AuthSession(models.Model):
 
     id = fields.BigIntField(primary_key=True)
     public_id = fields.CharField(max_length=32, unique=True, description="the `sid` claim in access tokens")
-    user = fields.ForeignKeyField("models.User", related_name="sessions")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="sessions")
     kind = fields.CharField(max_length=8, description="token (mini-app) | cookie (pages)")
     secret_hash = fields.CharField(
         max_length=64, unique=True, description="sha256 of the current refresh token or cookie value"
     )
     previous_secret_hash = fields.CharField(
-        max_length=64, null=True, db_index=True, description="the rotated-out refresh token, whose reuse revokes the session"
+        max_length=64,
+        null=True,
+        db_index=True,
+        description="the rotated-out refresh token, whose reuse revokes the session",
     )
     sign_in_method = fields.CharField(max_length=16, description="wechat | sms")
     created_at = fields.DatetimeField(auto_now_add=True)

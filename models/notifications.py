@@ -48,13 +48,17 @@ class OutboxMessage(models.Model):
         "models.Notification", related_name="deliveries"
     )
     channel = fields.CharField(max_length=16, description="wechat (subscription message) | sms")
-    payload: dict[str, Any] = fields.JSONField(description="what to send: template id and its data, rendered at notify time")
+    payload: dict[str, Any] = fields.JSONField(
+        description="what to send: template id and its data, rendered at notify time"
+    )
     status = fields.CharField(max_length=16, default="pending", description="pending | sending | sent | failed")
     attempts = fields.IntField(default=0, description="claims so far, a crashed claim included")
     next_attempt_at = fields.DatetimeField(description="not claimed before this time (UTC)")
     lease_until = fields.DatetimeField(null=True, description="while sending: another worker may take it after this")
     last_error = fields.TextField(null=True)
-    provider_message_id = fields.CharField(max_length=128, null=True, description="the provider's id for the sent message")
+    provider_message_id = fields.CharField(
+        max_length=128, null=True, description="the provider's id for the sent message"
+    )
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -72,7 +76,9 @@ class NotificationPreference(models.Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="notification_preferences")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notification_preferences"
+    )
     kind = fields.CharField(max_length=64)
     channel = fields.CharField(max_length=16, description="wechat | sms")
     enabled = fields.BooleanField()

@@ -292,7 +292,7 @@ class TestLockFiles:
                 assert "==" in block.split(" --hash", 1)[0], f"{lock.name}: not an exact pin: {block[:80]}"
                 assert "--hash=sha256:" in block, f"{lock.name}: no hash for {block.split()[0]}"
 
-    def test_the_lock_checker_notices_a_missing_hash_and_a_link(self, tmp_path: Path) -> None:
+    def test_the_lock_checker_notices_a_missing_hash_and_a_link(self) -> None:
         # The checks above must be able to fail: feed them a bad file through the same helpers.
         bad = "--extra-index-url https://example.invalid/simple\nfoo==1.0\nbar==2.0 \\\n    --hash=sha256:abc\n"
         blocks = requirement_blocks(bad)

@@ -23,7 +23,13 @@ from app.core.auth import SESSION_COOKIE, Role, hash_secret, issue_access_token
 from models.accounts import AuthSession, User
 from tests.helpers import signed_in
 
-GUARD_REFUSALS = {"error.unauthorized", "auth.role_required", "auth.token_invalid", "auth.token_expired", "auth.session_revoked"}
+GUARD_REFUSALS = {
+    "error.unauthorized",
+    "auth.role_required",
+    "auth.token_invalid",
+    "auth.token_expired",
+    "auth.session_revoked",
+}
 STATIC = re.compile(r"^/static")
 
 
@@ -59,11 +65,7 @@ def route_table(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
 
 
 def test_every_route_declares_who_may_call_it(app: Litestar) -> None:
-    undeclared = [
-        f"{m} {p}"
-        for m, p, h in route_table(app)
-        if declared_roles(h) is None and not h.opt.get("public")
-    ]
+    undeclared = [f"{m} {p}" for m, p, h in route_table(app) if declared_roles(h) is None and not h.opt.get("public")]
     assert not undeclared, f"routes with neither opt public nor a requires() guard: {undeclared}"
 
 
@@ -78,8 +80,12 @@ async def _fresh_credentials(user: User | None, settings, api: bool) -> dict[str
         return {}
     secret = secrets.token_urlsafe(16)
     session = await AuthSession.create(
-        public_id=secrets.token_hex(16), user=user, kind="token" if api else "cookie",
-        secret_hash=hash_secret(secret), sign_in_method="sms", expires_at=datetime.now(UTC) + timedelta(days=1),
+        public_id=secrets.token_hex(16),
+        user=user,
+        kind="token" if api else "cookie",
+        secret_hash=hash_secret(secret),
+        sign_in_method="sms",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
     )
     if api:
         return {"Authorization": f"Bearer {issue_access_token(settings, user.id, session.public_id)}"}

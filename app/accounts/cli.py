@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from app.accounts import service
-from app.core.commands import command, with_orm as _with_orm
 from app.core.auth import GRANTABLE_ROLES
+from app.core.commands import command
+from app.core.commands import with_orm as _with_orm
 from app.core.crypto import InvalidPhone
 from app.core.errors import AppError
 from app.core.i18n import t

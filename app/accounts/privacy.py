@@ -67,7 +67,10 @@ async def set_identity(settings: Settings, user: User, real_name: str, id_number
         user.id_number_index = index
         await user.save(update_fields=["real_name_enc", "id_number_enc", "id_number_index"])
         await audit.record(
-            actor=audit.actor_of(user), action="user.identity_set", entity_type="user", entity_id=user.public_id,
+            actor=audit.actor_of(user),
+            action="user.identity_set",
+            entity_type="user",
+            entity_id=user.public_id,
             after={"real_name": mask_name(name), "id_number": mask_id_number(number)},
         )
     return {"real_name": mask_name(name), "id_number": mask_id_number(number)}
@@ -144,8 +147,12 @@ async def delete_account(user: User) -> None:
             deleted_at=datetime.now(UTC),
         )
         await audit.record(
-            actor=audit.actor_of(user), action="user.deleted", entity_type="user", entity_id=user.public_id,
-            before=before, after={"anonymised": True},
+            actor=audit.actor_of(user),
+            action="user.deleted",
+            entity_type="user",
+            entity_id=user.public_id,
+            before=before,
+            after={"anonymised": True},
         )
 
 

@@ -94,7 +94,9 @@ class AuthController(Controller):
         signed_in = await signin.sign_in_with_sms(settings, data.phone, data.code)
         return await _tokens_out(settings, signin.token_pair(settings, signed_in))
 
-    @post("/refresh", status_code=200, summary="Rotate the refresh token for a new access token", raises=_REFRESH_RAISES)
+    @post(
+        "/refresh", status_code=200, summary="Rotate the refresh token for a new access token", raises=_REFRESH_RAISES
+    )
     async def refresh(self, request: Request, data: JSONBody[RefreshIn]) -> TokensOut:
         settings = _settings(request)
         return await _tokens_out(settings, await signin.refresh_tokens(settings, data.refresh_token))
@@ -138,14 +140,27 @@ def _with_lang(path: str, lang: str) -> str:
     return f"{path}{'&' if '?' in path else '?'}lang={lang}"
 
 
-def _form_page(request: Request, *, step: str, phone: str = "", next_path: str = "/me",
-               error: AppError | None = None, notice: str | None = None) -> Template:
+def _form_page(
+    request: Request,
+    *,
+    step: str,
+    phone: str = "",
+    next_path: str = "/me",
+    error: AppError | None = None,
+    notice: str | None = None,
+) -> Template:
     lang = request_language(request)
     message = t(error.key, lang, **error.params) if error else None
     dev_outbox = not _settings(request).is_production and isinstance(request.app.state.sms, SandboxSms)
     response = page(
-        request, "accounts/sign_in.html",
-        step=step, phone=phone, next=next_path, error=message, notice=notice, dev_outbox=dev_outbox,
+        request,
+        "accounts/sign_in.html",
+        step=step,
+        phone=phone,
+        next=next_path,
+        error=message,
+        notice=notice,
+        dev_outbox=dev_outbox,
     )
     if error is not None:
         response.status_code = error.status_code

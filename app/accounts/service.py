@@ -75,7 +75,10 @@ async def find_or_create_by_phone(settings: Settings, phone: str) -> tuple[User,
             phone_last4=number[-4:],
         )
         await audit.record(
-            actor=audit.actor_of(user), action="user.created", entity_type="user", entity_id=user.public_id,
+            actor=audit.actor_of(user),
+            action="user.created",
+            entity_type="user",
+            entity_id=user.public_id,
             after={"sign_in": "sms", "phone": masked_phone(user)},
         )
     return user, True
@@ -91,7 +94,10 @@ async def find_or_create_by_openid(openid: str, unionid: str | None) -> tuple[Us
     async with in_transaction():
         user = await User.create(public_id=new_public_id(), wechat_openid=openid, wechat_unionid=unionid)
         await audit.record(
-            actor=audit.actor_of(user), action="user.created", entity_type="user", entity_id=user.public_id,
+            actor=audit.actor_of(user),
+            action="user.created",
+            entity_type="user",
+            entity_id=user.public_id,
             after={"sign_in": "wechat"},
         )
     return user, True
@@ -103,9 +109,14 @@ async def create_organisation(kind: str, name: str, county_code: str | None, act
     if not name.strip() or len(name) > 128:
         raise AppError("accounts.bad_org_name")
     async with in_transaction():
-        org = await Organisation.create(public_id=new_public_id(), kind=kind, name=name.strip(), county_code=county_code)
+        org = await Organisation.create(
+            public_id=new_public_id(), kind=kind, name=name.strip(), county_code=county_code
+        )
         await audit.record(
-            actor=actor, action="organisation.created", entity_type="organisation", entity_id=org.public_id,
+            actor=actor,
+            action="organisation.created",
+            entity_type="organisation",
+            entity_id=org.public_id,
             after={"kind": kind, "name": org.name, "county_code": county_code},
         )
     return org
@@ -129,7 +140,10 @@ async def grant_role(user: User, role: str, organisation: Organisation | None, a
             return existing
         membership = await Membership.create(user=user, organisation=organisation, role=role)
         await audit.record(
-            actor=actor, action="membership.granted", entity_type="user", entity_id=user.public_id,
+            actor=actor,
+            action="membership.granted",
+            entity_type="user",
+            entity_id=user.public_id,
             after={"role": role, "organisation": organisation.public_id if organisation else None},
         )
         # Imported here: notifications' personal-data exporter imports this module at load time.
@@ -151,7 +165,10 @@ async def revoke_role(user: User, role: str, organisation: Organisation | None, 
         if not deleted:
             raise NotFound("accounts.membership_not_found")
         await audit.record(
-            actor=actor, action="membership.revoked", entity_type="user", entity_id=user.public_id,
+            actor=actor,
+            action="membership.revoked",
+            entity_type="user",
+            entity_id=user.public_id,
             before={"role": role, "organisation": organisation.public_id if organisation else None},
         )
 
@@ -184,7 +201,7 @@ def profile(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def roles_of(user: User) -> list[dict[str, Any]]:
     rows = await Membership.filter(user_id=user.id).prefetch_related("organisation")
-    roles = [{"role": Role.CITIZEN.value, "organisation": None}]
+    roles: list[dict[str, Any]] = [{"role": Role.CITIZEN.value, "organisation": None}]
     for m in rows:
         org = m.organisation
         roles.append({"role": m.role, "organisation": {"public_id": org.public_id, "name": org.name} if org else None})
@@ -201,8 +218,14 @@ register_messages(
             "zh": "未知的组织类型 {kind}；可选：{kinds}",
             "en": "Unknown organisation kind {kind}; choose one of: {kinds}",
         },
-        "accounts.bad_org_name": {"zh": "组织名称须为 1–128 个字符", "en": "Organisation name must be 1–128 characters"},
-        "accounts.unknown_role": {"zh": "未知的角色 {role}；可选：{roles}", "en": "Unknown role {role}; choose one of: {roles}"},
+        "accounts.bad_org_name": {
+            "zh": "组织名称须为 1–128 个字符",
+            "en": "Organisation name must be 1–128 characters",
+        },
+        "accounts.unknown_role": {
+            "zh": "未知的角色 {role}；可选：{roles}",
+            "en": "Unknown role {role}; choose one of: {roles}",
+        },
         "accounts.role_needs_org": {
             "zh": "角色 {role} 必须属于某个组织，请指定组织",
             "en": "Role {role} belongs to an organisation: name one",
@@ -210,7 +233,10 @@ register_messages(
         "accounts.membership_not_found": {"zh": "该用户没有此角色", "en": "The user does not hold this role"},
         "accounts.user_not_found": {"zh": "找不到该用户", "en": "User not found"},
         "accounts.organisation_not_found": {"zh": "找不到该组织", "en": "Organisation not found"},
-        "admin.user_or_phone": {"zh": "请只填写 user（用户编号）或 phone（手机号）其中之一", "en": "Give either user (public id) or phone, not both"},
+        "admin.user_or_phone": {
+            "zh": "请只填写 user（用户编号）或 phone（手机号）其中之一",
+            "en": "Give either user (public id) or phone, not both",
+        },
         "accounts.invalid_phone": {
             "zh": "手机号格式不正确，请输入 11 位中国大陆手机号",
             "en": "Invalid phone number: enter an 11-digit mainland China mobile number",

@@ -29,12 +29,12 @@ from tortoise.transactions import in_transaction
 from app.accounts import service as accounts
 from app.accounts.wechat import WeChatLogin
 from app.core import audit, housekeeping
-from app.notifications import service as notifications
 from app.core.auth import hash_secret, issue_access_token, new_secret
 from app.core.cache import WindowCounters
 from app.core.crypto import InvalidPhone, blind_index, encrypt, mask_phone, normalise_phone
 from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.i18n import register_messages
+from app.notifications import service as notifications
 from app.notifications.sms import SmsProvider
 from app.settings import Settings
 from models.accounts import AuthSession, User
@@ -143,7 +143,9 @@ async def refresh_tokens(settings: Settings, refresh_token: str) -> TokenPair:
         raise Forbidden("signin.account_disabled")
     fresh = new_secret()
     # Conditional on the presented hash: of two requests racing with one token, exactly one rotates.
-    rotated = await AuthSession.filter(id=session.id, secret_hash=presented, revoked_at=None, expires_at__gt=now).update(
+    rotated = await AuthSession.filter(
+        id=session.id, secret_hash=presented, revoked_at=None, expires_at__gt=now
+    ).update(
         secret_hash=hash_secret(fresh),
         previous_secret_hash=presented,
         last_used_at=now,
@@ -247,7 +249,9 @@ def _code_hash(settings: Settings, phone_index: str, code: str) -> str:
     return blind_index(settings.blind_index_key, f"{phone_index}:{code}", "sms_code")
 
 
-async def _take_send_allowance(settings: Settings, counters: WindowCounters, phone_index: str, client_ip: str) -> list[str]:
+async def _take_send_allowance(
+    settings: Settings, counters: WindowCounters, phone_index: str, client_ip: str
+) -> list[str]:
     """Count this send against every limit; on the first refusal give the others back and raise 429."""
     limits = [
         (f"sms:ip-hour:{client_ip}", settings.sms_per_ip_per_hour, 3600, "signin.sms_ip_limit"),
@@ -262,8 +266,11 @@ async def _take_send_allowance(settings: Settings, counters: WindowCounters, pho
             for k in taken:  # a refused request does not use up anyone's allowance
                 await counters.undo(k)
             raise TooManyRequests(
-                message, retry_after=hit.retry_after, seconds=hit.retry_after,
-                minutes=max(1, math.ceil(hit.retry_after / 60)), limit=limit,
+                message,
+                retry_after=hit.retry_after,
+                seconds=hit.retry_after,
+                minutes=max(1, math.ceil(hit.retry_after / 60)),
+                limit=limit,
             )
     return taken
 
@@ -296,7 +303,9 @@ async def send_sms_code(
         raise TooManyRequests("signin.sms_too_soon", retry_after=60, seconds=60, minutes=1, limit=1) from None
     minutes = max(1, settings.sms_code_ttl_s // 60)
     try:
-        message_id = await sms.send(number, settings.sms_login_template_id or DEFAULT_SMS_TEMPLATE, [code, str(minutes)])
+        message_id = await sms.send(
+            number, settings.sms_login_template_id or DEFAULT_SMS_TEMPLATE, [code, str(minutes)]
+        )
     except Exception as exc:  # any provider failure: nothing was sent, so nothing should count
         await SmsCode.filter(id=row.id).delete()
         await _give_back(counters, taken)

@@ -148,7 +148,11 @@ class HttpWeChatLogin:
         except ValueError:
             body = None
         if not isinstance(body, dict) or response.status_code != 200:
-            log.warning("wechat_login_bad_answer", status=response.status_code, content_type=response.headers.get("content-type"))
+            log.warning(
+                "wechat_login_bad_answer",
+                status=response.status_code,
+                content_type=response.headers.get("content-type"),
+            )
             raise WeChatFailed("signin.wechat_bad_answer")
         return body
 
@@ -168,7 +172,9 @@ class HttpWeChatLogin:
             log.warning("wechat_login_incomplete_answer", keys=sorted(body))
             raise WeChatFailed("signin.wechat_bad_answer")
         unionid = body.get("unionid")
-        return WeChatIdentity(openid=openid, unionid=unionid if isinstance(unionid, str) and unionid else None, session_key=session_key)
+        return WeChatIdentity(
+            openid=openid, unionid=unionid if isinstance(unionid, str) and unionid else None, session_key=session_key
+        )
 
 
 def wechat_login_for(settings: Settings, counters: WindowCounters) -> WeChatLogin:

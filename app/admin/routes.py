@@ -7,9 +7,9 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, QueryParameter
 
+from app.accounts import service as accounts
 from app.admin import service
 from app.admin.schemas import MembershipIn, MembershipOut, OrganisationIn, OrganisationOut
-from app.accounts import service as accounts
 from app.core.audit import actor_of
 from app.core.auth import Role, require_principal, requires
 
@@ -40,11 +40,15 @@ class AdminController(Controller):
     @post("/memberships", summary="Grant a role (idempotent)")
     async def grant(self, request: Request, data: JSONBody[MembershipIn]) -> MembershipOut:
         actor = actor_of(require_principal(request).user)
-        user, org = await service.grant(request.app.state.settings, data.role, data.user, data.phone, data.organisation, actor)
+        user, org = await service.grant(
+            request.app.state.settings, data.role, data.user, data.phone, data.organisation, actor
+        )
         return MembershipOut(user.public_id, data.role, org.public_id if org else None)
 
     @post("/memberships/revoke", summary="Take a role away", status_code=200)
     async def revoke(self, request: Request, data: JSONBody[MembershipIn]) -> MembershipOut:
         actor = actor_of(require_principal(request).user)
-        user, org = await service.revoke(request.app.state.settings, data.role, data.user, data.phone, data.organisation, actor)
+        user, org = await service.revoke(
+            request.app.state.settings, data.role, data.user, data.phone, data.organisation, actor
+        )
         return MembershipOut(user.public_id, data.role, org.public_id if org else None)

@@ -174,7 +174,10 @@ def requires(*roles: Role) -> Any:
 
 register_messages(
     {
-        "auth.token_expired": {"zh": "登录已过期，请刷新令牌或重新登录", "en": "Your sign-in has expired; refresh the token or sign in again"},
+        "auth.token_expired": {
+            "zh": "登录已过期，请刷新令牌或重新登录",
+            "en": "Your sign-in has expired; refresh the token or sign in again",
+        },
         "auth.token_invalid": {"zh": "登录凭证无效，请重新登录", "en": "Invalid credentials; please sign in again"},
         "auth.session_revoked": {"zh": "您已退出登录，请重新登录", "en": "You have signed out; please sign in again"},
         "auth.role_required": {"zh": "此操作需要以下角色之一：{roles}", "en": "This needs one of these roles: {roles}"},

@@ -11,7 +11,6 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
-from litestar.response import Template
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -19,6 +18,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from tortoise.exceptions import IntegrityError
 
@@ -142,7 +142,7 @@ def handle_validation(request: Request, exc: ValidationException) -> Response:
         for p in problems
         if isinstance(p, dict)
     ]
-    fields = ", ".join(d["field"] for d in detail) or _field_name(None)
+    fields = ", ".join(str(d["field"]) for d in detail) or _field_name(None)
     if not detail:
         detail = [{"field": "body", "source": "body", "message": exc.detail}]
     return _respond(400, "error.validation", t("error.validation", lang, fields=fields), detail)

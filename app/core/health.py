@@ -34,4 +34,6 @@ class HealthController(Controller):
             except Exception as exc:
                 checks["redis"] = f"error: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())
-        return Response({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+        return Response(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )

@@ -81,7 +81,10 @@ register_messages(
         "error.method_not_allowed": {"zh": "不支持此请求方法", "en": "Method not allowed"},
         "error.too_large": {"zh": "请求内容过大", "en": "Request body too large"},
         "error.rate_limited": {"zh": "请求过于频繁，请稍后再试", "en": "Too many requests, please try again later"},
-        "error.conflict": {"zh": "数据冲突：该记录已存在或已被修改", "en": "Conflict: the record exists or has changed"},
+        "error.conflict": {
+            "zh": "数据冲突：该记录已存在或已被修改",
+            "en": "Conflict: the record exists or has changed",
+        },
         "error.internal": {
             "zh": "服务器内部错误，请稍后再试（请求编号 {request_id}）",
             "en": "Internal error, please try again later (request id {request_id})",

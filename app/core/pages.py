@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -19,7 +20,7 @@ _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
 def fmt_datetime(value: datetime | None, lang: str) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "medium", tzinfo="Asia/Shanghai", locale=_BABEL_LOCALE[lang])
+    return format_datetime(value, "medium", tzinfo=ZoneInfo("Asia/Shanghai"), locale=_BABEL_LOCALE[lang])
 
 
 def fmt_kg(kg: int, lang: str) -> str:

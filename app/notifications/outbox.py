@@ -155,7 +155,11 @@ async def _send(claim: Claim, settings: Settings, providers: Providers) -> str |
         if not user.wechat_openid or user.deleted_at is not None:
             raise UndeliverableError("no WeChat openid for this user")
         return await providers.wechat.send(
-            user.wechat_openid, payload["template_id"], payload.get("page", ""), payload["data"], payload.get("lang", "zh_CN")
+            user.wechat_openid,
+            payload["template_id"],
+            payload.get("page", ""),
+            payload["data"],
+            payload.get("lang", "zh_CN"),
         )
     if claim.channel == "sms":
         phone = reveal_phone(settings, user) if user.deleted_at is None else None
@@ -169,7 +173,9 @@ async def _send(claim: Claim, settings: Settings, providers: Providers) -> str |
     raise UndeliverableError(f"unknown channel {claim.channel}")
 
 
-async def _deliver(claim: Claim, now: datetime, settings: Settings, providers: Providers, policy: RelayPolicy, report: RelayReport) -> None:
+async def _deliver(
+    claim: Claim, now: datetime, settings: Settings, providers: Providers, policy: RelayPolicy, report: RelayReport
+) -> None:
     fence = OutboxMessage.filter(id=claim.id, status="sending", attempts=claim.attempts)
     try:
         message_id = await asyncio.wait_for(_send(claim, settings, providers), policy.send_timeout_s)
@@ -183,12 +189,22 @@ async def _deliver(claim: Claim, now: datetime, settings: Settings, providers: P
             report.failed += done
         else:
             done = await fence.update(
-                status="pending", lease_until=None, last_error=error, next_attempt_at=now + policy.backoff(claim.attempts)
+                status="pending",
+                lease_until=None,
+                last_error=error,
+                next_attempt_at=now + policy.backoff(claim.attempts),
             )
             report.retried += done
         report.errors.append(error)
-        log.warning("outbox_send_failed", outbox_id=claim.id, channel=claim.channel, attempts=claim.attempts,
-                    permanent=permanent, error=error, recorded=bool(done))
+        log.warning(
+            "outbox_send_failed",
+            outbox_id=claim.id,
+            channel=claim.channel,
+            attempts=claim.attempts,
+            permanent=permanent,
+            error=error,
+            recorded=bool(done),
+        )
         return
     done = await fence.update(
         status="sent", lease_until=None, last_error=None, provider_message_id=message_id, sent_at=datetime.now(UTC)

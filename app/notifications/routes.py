@@ -26,8 +26,14 @@ from models.notifications import Notification
 
 def _out(n: Notification, lang: str) -> NotificationOut:
     return NotificationOut(
-        id=n.public_id, kind=n.kind, title=service.title_of(n, lang), body=service.body_of(n, lang),
-        params=n.params, read=n.read_at is not None, read_at=n.read_at, created_at=n.created_at,
+        id=n.public_id,
+        kind=n.kind,
+        title=service.title_of(n, lang),
+        body=service.body_of(n, lang),
+        params=n.params,
+        read=n.read_at is not None,
+        read_at=n.read_at,
+        created_at=n.created_at,
     )
 
 
@@ -54,7 +60,9 @@ class NotificationController(Controller):
         unread_only: FromQuery[bool] = False,
     ) -> InboxOut:
         lang = request_language(request)
-        result = await service.inbox(require_principal(request).user, page=page, page_size=page_size, unread_only=unread_only)
+        result = await service.inbox(
+            require_principal(request).user, page=page, page_size=page_size, unread_only=unread_only
+        )
         return InboxOut([_out(n, lang) for n in result.items], result.total, result.unread, page, page_size)
 
     @post("/{notification_id:str}/read", summary="Mark one notification read", status_code=200)
@@ -93,8 +101,13 @@ class NotificationPagesController(Controller):
         result = await service.inbox(principal.user, page=page_number, page_size=20)
         items = [_out(n, lang) for n in result.items]
         return page(
-            request, "notifications/inbox.html", items=items, unread=result.unread, total=result.total,
-            page_number=page_number, has_next=page_number * 20 < result.total,
+            request,
+            "notifications/inbox.html",
+            items=items,
+            unread=result.unread,
+            total=result.total,
+            page_number=page_number,
+            has_next=page_number * 20 < result.total,
             heading=t("notifications.page.title", lang),
         )
 

@@ -125,7 +125,11 @@ async def notify(user: User, kind: str, params: Params, *, dedupe_key: str) -> N
         raise ValueError("dedupe_key must be 1–128 characters")
     if existing := await Notification.get_or_none(dedupe_key=dedupe_key):
         return _replayed(existing, user, kind)
-    texts = {f"{part}_{lang}": _render(getattr(spec, part)[lang], params, lang) for part in ("title", "body") for lang in LANGS}
+    texts = {
+        f"{part}_{lang}": _render(getattr(spec, part)[lang], params, lang)
+        for part in ("title", "body")
+        for lang in LANGS
+    }
     channels = await enabled_channels(user, spec)
     payloads = {channel: _payload(spec, channel, params, user) for channel in channels}
     now = datetime.now(UTC)
@@ -134,12 +138,20 @@ async def notify(user: User, kind: str, params: Params, *, dedupe_key: str) -> N
         # duplicate fails on the unique key here without aborting the caller's work.
         async with in_transaction():
             notification = await Notification.create(
-                public_id=secrets.token_hex(13), user=user, kind=kind, params=dict(params), dedupe_key=dedupe_key,
-                title_zh=texts["title_zh"][:128], title_en=texts["title_en"][:128],
-                body_zh=texts["body_zh"], body_en=texts["body_en"],
+                public_id=secrets.token_hex(13),
+                user=user,
+                kind=kind,
+                params=dict(params),
+                dedupe_key=dedupe_key,
+                title_zh=texts["title_zh"][:128],
+                title_en=texts["title_en"][:128],
+                body_zh=texts["body_zh"],
+                body_en=texts["body_en"],
             )
             for channel, payload in payloads.items():
-                await OutboxMessage.create(notification=notification, channel=channel, payload=payload, next_attempt_at=now)
+                await OutboxMessage.create(
+                    notification=notification, channel=channel, payload=payload, next_attempt_at=now
+                )
     except IntegrityError:
         existing = await Notification.get_or_none(dedupe_key=dedupe_key)
         if existing is None:
@@ -181,12 +193,8 @@ def _reachable(user: User, channel: str) -> bool:
 
 async def preferences_of(user: User) -> dict[str, dict[str, bool]]:
     """kind → external channel → on/off, with the kind's defaults where the user has not chosen."""
-    chosen = {
-        (p.kind, p.channel): p.enabled for p in await NotificationPreference.filter(user_id=user.id)
-    }
-    return {
-        k.name: {ch: chosen.get((k.name, ch), default) for ch, default in k.defaults.items()} for k in kinds()
-    }
+    chosen = {(p.kind, p.channel): p.enabled for p in await NotificationPreference.filter(user_id=user.id)}
+    return {k.name: {ch: chosen.get((k.name, ch), default) for ch, default in k.defaults.items()} for k in kinds()}
 
 
 async def enabled_channels(user: User, spec: Kind) -> list[str]:
@@ -195,9 +203,7 @@ async def enabled_channels(user: User, spec: Kind) -> list[str]:
     chosen = dict(
         await NotificationPreference.filter(user_id=user.id, kind=spec.name).values_list("channel", "enabled")
     )
-    return [
-        ch for ch, default in spec.defaults.items() if chosen.get(ch, default) and _reachable(user, ch)
-    ]
+    return [ch for ch, default in spec.defaults.items() if chosen.get(ch, default) and _reachable(user, ch)]
 
 
 async def set_preferences(user: User, changes: list[tuple[str, str, bool]]) -> dict[str, dict[str, bool]]:
@@ -210,23 +216,34 @@ async def set_preferences(user: User, changes: list[tuple[str, str, bool]]) -> d
             raise AppError("notifications.inbox_always_on")
         if channel not in spec.defaults:
             raise AppError(
-                "notifications.channel_not_offered", kind=kind, channel=channel,
-                channels="、".join(spec.defaults) or "-", detail=[{"field": "channel", "value": channel}],
+                "notifications.channel_not_offered",
+                kind=kind,
+                channel=channel,
+                channels="、".join(spec.defaults) or "-",
+                detail=[{"field": "channel", "value": channel}],
             )
     before = await preferences_of(user)
     async with in_transaction():
         for kind, channel, enabled in changes:
-            updated = await NotificationPreference.filter(user_id=user.id, kind=kind, channel=channel).update(enabled=enabled)
+            updated = await NotificationPreference.filter(user_id=user.id, kind=kind, channel=channel).update(
+                enabled=enabled
+            )
             if not updated:
                 try:
                     async with in_transaction():
                         await NotificationPreference.create(user=user, kind=kind, channel=channel, enabled=enabled)
                 except IntegrityError:  # a concurrent first choice: ours is the later one
-                    await NotificationPreference.filter(user_id=user.id, kind=kind, channel=channel).update(enabled=enabled)
+                    await NotificationPreference.filter(user_id=user.id, kind=kind, channel=channel).update(
+                        enabled=enabled
+                    )
         after = await preferences_of(user)
         await audit.record(
-            actor=audit.actor_of(user), action="notification_preferences.changed", entity_type="user",
-            entity_id=user.public_id, before=before, after=after,
+            actor=audit.actor_of(user),
+            action="notification_preferences.changed",
+            entity_type="user",
+            entity_id=user.public_id,
+            before=before,
+            after=after,
         )
     return after
 
@@ -283,9 +300,15 @@ async def _export(user: User) -> dict[str, Any]:
     rows = await Notification.filter(user_id=user.id).order_by("created_at")
     return {
         "inbox": [
-            {"id": n.public_id, "kind": n.kind, "params": n.params, "title": {"zh": n.title_zh, "en": n.title_en},
-             "body": {"zh": n.body_zh, "en": n.body_en}, "created_at": n.created_at.isoformat(),
-             "read_at": n.read_at.isoformat() if n.read_at else None}
+            {
+                "id": n.public_id,
+                "kind": n.kind,
+                "params": n.params,
+                "title": {"zh": n.title_zh, "en": n.title_en},
+                "body": {"zh": n.body_zh, "en": n.body_en},
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+            }
             for n in rows
         ],
         "preferences": await preferences_of(user),
@@ -404,7 +427,10 @@ register_kind(
         name="account.role_granted",
         label={"zh": "角色授予", "en": "Role granted"},
         required=("role", "organisation"),
-        title={"zh": lambda p, lang: f"您已获得“{_role(p, lang)}”角色", "en": lambda p, lang: f"You are now a {_role(p, lang)}"},
+        title={
+            "zh": lambda p, lang: f"您已获得“{_role(p, lang)}”角色",
+            "en": lambda p, lang: f"You are now a {_role(p, lang)}",
+        },
         body={
             "zh": lambda p, lang: (
                 f"您在“{p['organisation'] or '微碳汇平台'}”获得了“{_role(p, lang)}”角色，重新打开小程序即可使用相应功能。"

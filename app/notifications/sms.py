@@ -58,10 +58,14 @@ class SandboxSms:
         self._sent: deque[SentSms] = deque(maxlen=keep)
 
     async def send(self, phone: str, template_id: str, params: Sequence[str]) -> str:
-        message = SentSms(phone=phone, template_id=template_id, params=tuple(params), message_id=f"sandbox-{secrets.token_hex(8)}")
+        message = SentSms(
+            phone=phone, template_id=template_id, params=tuple(params), message_id=f"sandbox-{secrets.token_hex(8)}"
+        )
         self._sent.append(message)
         if self._log_messages:
-            log.info("sandbox_sms", phone=phone, template_id=template_id, params=list(params), message_id=message.message_id)
+            log.info(
+                "sandbox_sms", phone=phone, template_id=template_id, params=list(params), message_id=message.message_id
+            )
         return message.message_id
 
     def outbox(self) -> list[SentSms]:

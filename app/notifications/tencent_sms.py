@@ -65,16 +65,36 @@ def canonical_headers(headers: dict[str, str], signed: str) -> str:
 
 
 def tc3_signature(
-    secret_key: str, *, timestamp: int, payload: bytes, headers: dict[str, str], signed_headers: str = SIGNED_HEADERS,
-    service: str = SERVICE, method: str = "POST", uri: str = "/", query: str = "",
+    secret_key: str,
+    *,
+    timestamp: int,
+    payload: bytes,
+    headers: dict[str, str],
+    signed_headers: str = SIGNED_HEADERS,
+    service: str = SERVICE,
+    method: str = "POST",
+    uri: str = "/",
+    query: str = "",
 ) -> str:
     """The hex TC3-HMAC-SHA256 signature of one request (shared with the test fake, which recomputes it)."""
     date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     canonical_request = "\n".join(
-        [method, uri, query, canonical_headers(headers, signed_headers), signed_headers, hashlib.sha256(payload).hexdigest()]
+        [
+            method,
+            uri,
+            query,
+            canonical_headers(headers, signed_headers),
+            signed_headers,
+            hashlib.sha256(payload).hexdigest(),
+        ]
     )
     string_to_sign = "\n".join(
-        [ALGORITHM, str(timestamp), f"{date}/{service}/tc3_request", hashlib.sha256(canonical_request.encode()).hexdigest()]
+        [
+            ALGORITHM,
+            str(timestamp),
+            f"{date}/{service}/tc3_request",
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
     )
     key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode(), date), service), "tc3_request")
     return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
@@ -112,7 +132,13 @@ class TencentSms:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TencentSms:
-        return cls(settings.sms_base_url, settings.sms_secret_id, settings.sms_secret_key, settings.sms_app_id, settings.sms_sign_name)
+        return cls(
+            settings.sms_base_url,
+            settings.sms_secret_id,
+            settings.sms_secret_key,
+            settings.sms_app_id,
+            settings.sms_sign_name,
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -135,7 +161,9 @@ class TencentSms:
         )
         return headers
 
-    async def send(self, phone: str, template_id: str, params: Sequence[str], *, session_context: str | None = None) -> str:
+    async def send(
+        self, phone: str, template_id: str, params: Sequence[str], *, session_context: str | None = None
+    ) -> str:
         body: dict[str, Any] = {
             "PhoneNumberSet": [e164_cn(phone)],
             "SmsSdkAppId": self.app_id,

@@ -51,7 +51,9 @@ class WechatSendError(Exception):
 
 @runtime_checkable
 class WechatMessenger(Protocol):
-    async def send(self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN") -> str | None:
+    async def send(
+        self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN"
+    ) -> str | None:
         """Send one subscription message; return WeChat's msgid if it gives one. Raises WechatSendError."""
         ...
 
@@ -74,7 +76,9 @@ class SandboxWechatMessenger:
         self._sent: deque[SentWechatMessage] = deque(maxlen=keep)
         self._ids = itertools.count(1)
 
-    async def send(self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN") -> str | None:
+    async def send(
+        self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN"
+    ) -> str | None:
         message = SentWechatMessage(openid, template_id, page, dict(data), lang, f"sandbox-wx-{next(self._ids)}")
         self._sent.append(message)
         return message.message_id
@@ -111,7 +115,10 @@ class WechatSubscribeMessenger:
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> WechatSubscribeMessenger:
         return cls(
-            settings.wechat_message_base_url, settings.wechat_appid, settings.wechat_secret, store=store,
+            settings.wechat_message_base_url,
+            settings.wechat_appid,
+            settings.wechat_secret,
+            store=store,
             miniprogram_state="formal" if settings.is_production else "developer",
         )
 
@@ -146,7 +153,9 @@ class WechatSubscribeMessenger:
         except (httpx.HTTPError, ValueError) as exc:
             raise WechatSendError(f"{path}: {type(exc).__name__}: {exc}") from exc
 
-    async def send(self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN") -> str | None:
+    async def send(
+        self, openid: str, template_id: str, page: str, data: dict[str, str], lang: str = "zh_CN"
+    ) -> str | None:
         body = {
             "touser": openid,
             "template_id": template_id,

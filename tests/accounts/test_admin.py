@@ -10,7 +10,8 @@ class TestCreateOrganisation:
     async def test_admin_creates_an_organisation_and_it_is_audited(self, client, settings) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         r = await client.post(
-            "/api/v1/admin/organisations", json={"kind": "court", "name": "成都铁路运输法院", "county_code": "510100"},
+            "/api/v1/admin/organisations",
+            json={"kind": "court", "name": "成都铁路运输法院", "county_code": "510100"},
             headers=admin,
         )
         assert r.status_code == 201, r.text
@@ -62,7 +63,9 @@ class TestGrantRole:
 
     async def test_granting_twice_keeps_one_membership(self, client, settings) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
-        r = await client.post("/api/v1/admin/organisations", json={"kind": "foundation", "name": "基金会"}, headers=admin)
+        r = await client.post(
+            "/api/v1/admin/organisations", json={"kind": "foundation", "name": "基金会"}, headers=admin
+        )
         org = r.json()["public_id"]
         body = {"phone": "13711112222", "role": "organiser", "organisation": org}
         for _ in range(2):
@@ -75,7 +78,9 @@ class TestGrantRole:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         users_before = await User.all().count()
         r = await client.post(
-            "/api/v1/admin/memberships", json={"phone": "13711113333", "role": "court"}, headers=admin,
+            "/api/v1/admin/memberships",
+            json={"phone": "13711113333", "role": "court"},
+            headers=admin,
             params={"lang": "en"},
         )
         assert r.status_code == 400
@@ -84,6 +89,8 @@ class TestGrantRole:
 
     async def test_invalid_phone_names_the_phone_field(self, client, settings) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
-        r = await client.post("/api/v1/admin/memberships", json={"phone": "12345", "role": "platform_admin"}, headers=admin)
+        r = await client.post(
+            "/api/v1/admin/memberships", json={"phone": "12345", "role": "platform_admin"}, headers=admin
+        )
         assert r.status_code == 400
         assert r.json()["detail"] == [{"field": "phone"}]

@@ -15,14 +15,19 @@ ID_NUMBER = "11010519491231002X"  # the GB 11643 standard's example, valid check
 async def raw_user_row(public_id: str) -> str:
     """The user's row as the database stores it, every column rendered as text."""
     conn = Tortoise.get_connection("default")
-    rows = await conn.execute_query_dict("SELECT * FROM accounts_user WHERE public_id = " + ("$1" if conn.capabilities.dialect == "postgres" else "?"), [public_id])
+    rows = await conn.execute_query_dict(
+        "SELECT * FROM accounts_user WHERE public_id = " + ("$1" if conn.capabilities.dialect == "postgres" else "?"),
+        [public_id],
+    )
     return repr(rows[0])
 
 
 class TestEncryptionAtRest:
     async def test_phone_name_and_id_number_never_appear_in_clear_in_the_database(self, client, settings) -> None:
         user, headers = await signed_in(settings, phone=PHONE)
-        r = await client.put("/api/v1/me/identity", json={"real_name": "张三丰", "id_number": ID_NUMBER}, headers=headers)
+        r = await client.put(
+            "/api/v1/me/identity", json={"real_name": "张三丰", "id_number": ID_NUMBER}, headers=headers
+        )
         assert r.status_code == 200, r.text
         row = await raw_user_row(user.public_id)
         for secret in (PHONE, "张三丰", ID_NUMBER, PHONE[3:7]):
@@ -59,7 +64,7 @@ class TestEncryptionAtRest:
 
 class TestExport:
     async def test_export_holds_my_decrypted_data_roles_and_history(self, client, settings) -> None:
-        user, headers = await signed_in(settings, Role.PLATFORM_ADMIN, phone=PHONE)
+        _, headers = await signed_in(settings, Role.PLATFORM_ADMIN, phone=PHONE)
         await client.put("/api/v1/me/identity", json={"real_name": "张三丰", "id_number": ID_NUMBER}, headers=headers)
         r = await client.get("/api/v1/me/export", headers=headers)
         assert r.status_code == 200
@@ -70,7 +75,9 @@ class TestExport:
         assert doc["account"]["id_number"] == ID_NUMBER
         assert {"role": "platform_admin", "organisation": None} in doc["roles"]
         assert len(doc["sessions"]) == 1
-        assert {"user.created", "membership.granted", "user.identity_set"} <= {e["action"] for e in doc["account_history"]}
+        assert {"user.created", "membership.granted", "user.identity_set"} <= {
+            e["action"] for e in doc["account_history"]
+        }
 
     async def test_export_needs_sign_in(self, client) -> None:
         assert (await client.get("/api/v1/me/export")).status_code == 401

@@ -69,7 +69,9 @@ class TestSignInPage:
 
     async def test_an_invalid_phone_renders_the_form_again_with_the_message(self, client) -> None:
         token = await open_form(client)
-        r = await client.post("/sign-in/send", data={"phone": "123", "_csrf_token": token}, headers={"Accept": "text/html"})
+        r = await client.post(
+            "/sign-in/send", data={"phone": "123", "_csrf_token": token}, headers={"Accept": "text/html"}
+        )
         assert r.status_code == 400
         assert r.headers["content-type"].startswith("text/html")
         assert "手机号（phone）格式不正确" in r.text
@@ -97,7 +99,9 @@ class TestSignInPage:
 
     async def test_next_only_goes_to_local_paths(self, client, app) -> None:
         token = await open_form(client)
-        r = await client.post("/sign-in/send", data={"phone": PHONE, "next": "https://evil.example/", "_csrf_token": token})
+        r = await client.post(
+            "/sign-in/send", data={"phone": PHONE, "next": "https://evil.example/", "_csrf_token": token}
+        )
         code = app.state.sms.last_to(PHONE).params[0]
         r = await client.post(
             "/sign-in/verify",

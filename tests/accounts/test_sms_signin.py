@@ -270,7 +270,9 @@ class TestUnderConcurrency:
                 # Exactly one of the codes that went out is the live one, and it signs in.
                 sent = {m.params[0] for m in app.state.sms.outbox()}
                 key = settings.blind_index_key
-                matching = [x for x in sent if blind_index(key, f"{live[0].phone_index}:{x}", "sms_code") == live[0].code_hash]
+                matching = [
+                    x for x in sent if blind_index(key, f"{live[0].phone_index}:{x}", "sms_code") == live[0].code_hash
+                ]
                 assert len(matching) == 1
                 assert (await login(c, matching[0])).status_code == 200
 

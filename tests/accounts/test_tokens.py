@@ -93,7 +93,11 @@ class TestLogout:
         phone = await sign_in(client, "sandbox-dave")
         user = await User.get()
         other = await AuthSession.create(
-            public_id="b" * 32, user=user, kind="token", secret_hash="c" * 64, sign_in_method="wechat",
+            public_id="b" * 32,
+            user=user,
+            kind="token",
+            secret_hash="c" * 64,
+            sign_in_method="wechat",
             expires_at=datetime.now(UTC) + timedelta(days=1),
         )
         await client.post("/api/v1/auth/logout", headers=bearer(phone["access_token"]))
@@ -106,7 +110,11 @@ class TestLogout:
         user = await User.get()
         # A second device of the same user (a browser).
         other = await AuthSession.create(
-            public_id="d" * 32, user=user, kind="cookie", secret_hash="e" * 64, sign_in_method="sms",
+            public_id="d" * 32,
+            user=user,
+            kind="cookie",
+            secret_hash="e" * 64,
+            sign_in_method="sms",
             expires_at=datetime.now(UTC) + timedelta(days=1),
         )
         r = await client.post("/api/v1/auth/logout-all", headers=bearer(first["access_token"]))
@@ -138,7 +146,9 @@ class TestMe:
         assert body["phone"] == "138****1234"
         assert "13812341234" not in r.text
         assert {"role": "citizen", "organisation": None} in body["roles"]
-        assert {"role": "organiser", "organisation": {"public_id": org.public_id, "name": "绿化基金会"}} in body["roles"]
+        assert {"role": "organiser", "organisation": {"public_id": org.public_id, "name": "绿化基金会"}} in body[
+            "roles"
+        ]
 
     async def test_without_a_token_is_401(self, client) -> None:
         r = await client.get("/api/v1/me")
@@ -157,8 +167,12 @@ class TestMe:
         await sign_in(client)
         user = await User.get()
         await AuthSession.create(
-            public_id="f" * 32, user=user, kind="cookie", secret_hash=hashlib.sha256(b"cookie-secret").hexdigest(),
-            sign_in_method="sms", expires_at=datetime.now(UTC) + timedelta(days=1),
+            public_id="f" * 32,
+            user=user,
+            kind="cookie",
+            secret_hash=hashlib.sha256(b"cookie-secret").hexdigest(),
+            sign_in_method="sms",
+            expires_at=datetime.now(UTC) + timedelta(days=1),
         )
         r = await client.get("/api/v1/me", cookies={"ms_session": "cookie-secret"})
         assert r.status_code == 401

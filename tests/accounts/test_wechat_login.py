@@ -72,8 +72,15 @@ class FakeWeChat:
             return {"errcode": 40125, "errmsg": "invalid appsecret"}
         if self.answers:
             errcode = self.answers.pop(0)
-            return {"errcode": errcode, "errmsg": {-1: "system error", 45011: "api minute-quota reach limit",
-                                                   40226: "invalid rule user", 40029: "invalid code"}.get(errcode, "error")}
+            return {
+                "errcode": errcode,
+                "errmsg": {
+                    -1: "system error",
+                    45011: "api minute-quota reach limit",
+                    40226: "invalid rule user",
+                    40029: "invalid code",
+                }.get(errcode, "error"),
+            }
         code = q.get("js_code", "")
         if code in self.used:
             return {"errcode": 40163, "errmsg": "code been used"}
@@ -154,14 +161,19 @@ class TestSandboxWeChat:
 
 
 class TestRealAdapterAgainstFakeWeChat:
-    async def test_happy_path_signs_in_and_keeps_session_key_encrypted_and_private(self, wx_client, fake_wechat, settings) -> None:
+    async def test_happy_path_signs_in_and_keeps_session_key_encrypted_and_private(
+        self, wx_client, fake_wechat, settings
+    ) -> None:
         client, _ = wx_client
         code, openid, session_key = fake_wechat.issue(unionid="union-1")
         r = await wechat(client, code)
         assert r.status_code == 200, r.text
         assert session_key not in r.text and "session_key" not in r.text
         assert fake_wechat.calls[-1] == {
-            "appid": APPID, "secret": SECRET, "js_code": code, "grant_type": "authorization_code",
+            "appid": APPID,
+            "secret": SECRET,
+            "js_code": code,
+            "grant_type": "authorization_code",
         }
         user = await User.get(wechat_openid=openid)
         assert user.wechat_unionid == "union-1"
@@ -175,7 +187,9 @@ class TestRealAdapterAgainstFakeWeChat:
         refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": r.json()["refresh_token"]})
         assert refreshed.status_code == 200 and session_key not in refreshed.text
 
-    async def test_signing_in_again_finds_the_same_user_and_updates_the_session_key(self, wx_client, fake_wechat, settings) -> None:
+    async def test_signing_in_again_finds_the_same_user_and_updates_the_session_key(
+        self, wx_client, fake_wechat, settings
+    ) -> None:
         client, _ = wx_client
         code1, openid, _ = fake_wechat.issue()
         code2 = secrets.token_hex(16)
@@ -235,7 +249,9 @@ class TestRealAdapterAgainstFakeWeChat:
         assert len(fake_wechat.calls) == 2
 
     async def test_other_errcodes_are_502_with_the_errcode(self, settings, fake_wechat) -> None:
-        app = create_app(settings.with_(wechat_login_base_url=fake_wechat.url, wechat_appid=APPID, wechat_secret="wrong"))
+        app = create_app(
+            settings.with_(wechat_login_base_url=fake_wechat.url, wechat_appid=APPID, wechat_secret="wrong")
+        )
         async with running(app):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
                 r = await wechat(c, fake_wechat.issue()[0])

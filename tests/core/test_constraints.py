@@ -37,7 +37,9 @@ async def test_constraint_exists_in_the_database(db, constraint) -> None:
         if isinstance(constraint, Check):
             sql = "SELECT 1 FROM pg_constraint WHERE conname = $1 AND contype = 'c'"
         elif isinstance(constraint, PartialUnique):
-            sql = "SELECT 1 FROM pg_indexes WHERE indexname = $1 AND indexdef LIKE '%UNIQUE%' AND indexdef LIKE '%WHERE%'"
+            sql = (
+                "SELECT 1 FROM pg_indexes WHERE indexname = $1 AND indexdef LIKE '%UNIQUE%' AND indexdef LIKE '%WHERE%'"
+            )
         else:
             assert isinstance(constraint, Trigger)
             sql = "SELECT 1 FROM pg_trigger WHERE tgname = $1"

@@ -26,7 +26,9 @@ class TestIdempotencyKey:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         headers = {**admin, "Idempotency-Key": "org-2"}
         await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
-        r = await client.post(URL, json={"kind": "court", "name": "另一个法院"}, headers={**headers, "Accept-Language": "en"})
+        r = await client.post(
+            URL, json={"kind": "court", "name": "另一个法院"}, headers={**headers, "Accept-Language": "en"}
+        )
         assert r.status_code == 409
         assert r.json()["code"] == "idempotency.key_reused"
         assert "different request body" in r.json()["message"]
@@ -66,7 +68,9 @@ class TestIdempotencyKey:
         assert r.status_code == 201
         assert await Organisation.all().count() == 2
 
-    async def test_an_error_response_is_replayed_too_so_a_retry_cannot_change_the_outcome(self, client, settings) -> None:
+    async def test_an_error_response_is_replayed_too_so_a_retry_cannot_change_the_outcome(
+        self, client, settings
+    ) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         headers = {**admin, "Idempotency-Key": "bad"}
         first = await client.post(URL, json={"kind": "club", "name": "x"}, headers=headers)

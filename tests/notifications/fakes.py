@@ -126,7 +126,9 @@ _AUTH = re.compile(
 class FakeTencentSms:
     """Tencent Cloud API 3.0 SendSms (2021-01-11), verifying TC3-HMAC-SHA256 on every request."""
 
-    def __init__(self, secret_id: str = "AKIDtest", secret_key: str = "tc-test-key", app_id: str = "1400000001") -> None:
+    def __init__(
+        self, secret_id: str = "AKIDtest", secret_key: str = "tc-test-key", app_id: str = "1400000001"
+    ) -> None:
         self.secret_id, self.secret_key, self.app_id = secret_id, secret_key, app_id
         self.requests: list[dict[str, Any]] = []
         self.rejected: list[str] = []
@@ -202,8 +204,15 @@ class FakeTencentSms:
                 else:
                     code, message = "Ok", "send success"
                 statuses.append(
-                    {"SerialNo": f"2640:{next(fake._ids)}" if code == "Ok" else "", "PhoneNumber": number, "Fee": 1,
-                     "SessionContext": body.get("SessionContext", ""), "Code": code, "Message": message, "IsoCode": "CN"}
+                    {
+                        "SerialNo": f"2640:{next(fake._ids)}" if code == "Ok" else "",
+                        "PhoneNumber": number,
+                        "Fee": 1,
+                        "SessionContext": body.get("SessionContext", ""),
+                        "Code": code,
+                        "Message": message,
+                        "IsoCode": "CN",
+                    }
                 )
             return {"Response": {"SendStatusSet": statuses, "RequestId": f"req-{next(fake._ids)}"}}
 

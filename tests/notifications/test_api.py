@@ -17,7 +17,9 @@ ROLE = {"role": "verifier", "organisation": "四川省林草核证中心"}
 
 
 async def notify_n(user, n: int, prefix: str = "k") -> list[Notification]:  # type: ignore[no-untyped-def]
-    return [await service.notify(user, "account.role_granted", ROLE, dedupe_key=f"{prefix}:{user.id}:{i}") for i in range(n)]
+    return [
+        await service.notify(user, "account.role_granted", ROLE, dedupe_key=f"{prefix}:{user.id}:{i}") for i in range(n)
+    ]
 
 
 class TestInboxApi:
@@ -90,14 +92,21 @@ class TestPreferencesApi:
         user, headers = await signed_in(settings)
         r = await client.put(
             "/api/v1/notifications/preferences",
-            json={"preferences": [
-                {"kind": "account.role_granted", "channel": "sms", "enabled": True},
-                {"kind": "account.role_granted", "channel": "wechat", "enabled": False},
-            ]},
+            json={
+                "preferences": [
+                    {"kind": "account.role_granted", "channel": "sms", "enabled": True},
+                    {"kind": "account.role_granted", "channel": "wechat", "enabled": False},
+                ]
+            },
             headers=headers,
         )
         assert r.status_code == 200, r.text
-        role = {c["channel"]: c["enabled"] for i in r.json()["items"] if i["kind"] == "account.role_granted" for c in i["channels"]}
+        role = {
+            c["channel"]: c["enabled"]
+            for i in r.json()["items"]
+            if i["kind"] == "account.role_granted"
+            for c in i["channels"]
+        }
         assert role == {"inbox": True, "sms": True, "wechat": False}
         assert (await service.preferences_of(user))["account.role_granted"] == {"wechat": False, "sms": True}
         assert await AuditEvent.filter(action="notification_preferences.changed", entity_id=user.public_id).count() == 1
@@ -123,8 +132,12 @@ class TestPreferencesApi:
 async def cookie_for(user) -> str:  # type: ignore[no-untyped-def]
     cookie = secrets.token_urlsafe(32)
     await AuthSession.create(
-        public_id=secrets.token_hex(16), user=user, kind="cookie", secret_hash=hash_secret(cookie),
-        sign_in_method="sms", expires_at=datetime.now(UTC) + timedelta(days=1),
+        public_id=secrets.token_hex(16),
+        user=user,
+        kind="cookie",
+        secret_hash=hash_secret(cookie),
+        sign_in_method="sms",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
     )
     return cookie
 
@@ -143,8 +156,12 @@ class TestInboxPage:
     async def test_shows_only_the_signed_in_users_notifications(self, client, settings) -> None:
         alice, _ = await signed_in(settings)
         bob, _ = await signed_in(settings)
-        await service.notify(alice, "system.announcement",
-                             {"title_zh": "只给爱丽丝", "title_en": "Alice only", "body_zh": "。", "body_en": "."}, dedupe_key="a")
+        await service.notify(
+            alice,
+            "system.announcement",
+            {"title_zh": "只给爱丽丝", "title_en": "Alice only", "body_zh": "。", "body_en": "."},
+            dedupe_key="a",
+        )
         client.cookies.set(SESSION_COOKIE, await cookie_for(bob))
         r = await client.get("/notifications")
         assert r.status_code == 200 and "只给爱丽丝" not in r.text and "暂时没有通知" in r.text

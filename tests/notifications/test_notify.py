@@ -25,7 +25,9 @@ async def wechat_user(settings, openid: str = "openid-a"):  # type: ignore[no-un
 
 
 class TestNotify:
-    async def test_writes_the_inbox_row_in_both_languages_and_an_outbox_row_per_enabled_channel(self, db, settings) -> None:
+    async def test_writes_the_inbox_row_in_both_languages_and_an_outbox_row_per_enabled_channel(
+        self, db, settings
+    ) -> None:
         user, _ = await wechat_user(settings)
         n = await service.notify(user, "account.signed_in_new_device", NEW_DEVICE, dedupe_key="signin:1")
         assert n.title_zh == "新设备登录提醒" and n.title_en == "Sign-in from a new device"
@@ -59,10 +61,14 @@ class TestNotify:
 
     async def test_a_replay_inside_a_callers_transaction_keeps_the_callers_work(self, db, settings) -> None:
         user, _ = await wechat_user(settings)
-        await service.notify(user, "account.role_granted", {"role": "verifier", "organisation": "A"}, dedupe_key="grant:1")
+        await service.notify(
+            user, "account.role_granted", {"role": "verifier", "organisation": "A"}, dedupe_key="grant:1"
+        )
         async with in_transaction():
             await accounts.create_organisation("foundation", "绿化基金会", None, "test")
-            await service.notify(user, "account.role_granted", {"role": "verifier", "organisation": "A"}, dedupe_key="grant:1")
+            await service.notify(
+                user, "account.role_granted", {"role": "verifier", "organisation": "A"}, dedupe_key="grant:1"
+            )
         assert await AuditEvent.filter(action="organisation.created").count() == 1
         assert await Notification.all().count() == 1
 
@@ -109,9 +115,18 @@ class TestNotify:
 
     async def test_announcements_reach_the_inbox_only_by_default(self, db, settings) -> None:
         user, _ = await wechat_user(settings)
-        params = {"title_zh": "春季义务植树开始报名", "title_en": "Spring planting is open", "body_zh": "详见活动页。", "body_en": "See campaigns."}
+        params = {
+            "title_zh": "春季义务植树开始报名",
+            "title_en": "Spring planting is open",
+            "body_zh": "详见活动页。",
+            "body_en": "See campaigns.",
+        }
         n = await service.notify(user, "system.announcement", params, dedupe_key="ann:1:" + user.public_id)
-        assert (n.title_zh, n.title_en, n.body_en) == ("春季义务植树开始报名", "Spring planting is open", "See campaigns.")
+        assert (n.title_zh, n.title_en, n.body_en) == (
+            "春季义务植树开始报名",
+            "Spring planting is open",
+            "See campaigns.",
+        )
         assert await OutboxMessage.all().count() == 0
 
     async def test_unknown_kinds_and_missing_params_are_refused(self, db, settings) -> None:

@@ -30,7 +30,9 @@ class RecordingSms:
         self.retryable = retryable
         self.delay_s = delay_s
 
-    async def send(self, phone: str, template_id: str, params: Sequence[str], *, session_context: str | None = None) -> str:
+    async def send(
+        self, phone: str, template_id: str, params: Sequence[str], *, session_context: str | None = None
+    ) -> str:
         self.calls.append((phone, template_id, tuple(params), session_context))
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
@@ -61,7 +63,9 @@ class TestRunOnce:
         assert (report.claimed, report.sent) == (1, 1)
         again = await outbox.run_once(settings, providers, policy=POLICY, now=datetime.now(UTC) + timedelta(days=1))
         assert again.claimed == 0
-        assert sms.calls == [(phone, "account-signed-in-new-device", ("Pixel 9", "2026-11-25 09:00"), f"outbox:{row.id}")]
+        assert sms.calls == [
+            (phone, "account-signed-in-new-device", ("Pixel 9", "2026-11-25 09:00"), f"outbox:{row.id}")
+        ]
         await row.refresh_from_db()
         assert (row.status, row.provider_message_id, row.attempts, row.lease_until) == ("sent", "msg-1", 1, None)
         assert row.sent_at is not None
@@ -142,7 +146,9 @@ class TestRunOnce:
         t0 = datetime.now(UTC)
         await outbox.claim_due(t0, POLICY)
         sms = RecordingSms()
-        report = await outbox.run_once(settings, Providers(SandboxWechatMessenger(), sms), policy=POLICY, now=t0 + timedelta(seconds=61))
+        report = await outbox.run_once(
+            settings, Providers(SandboxWechatMessenger(), sms), policy=POLICY, now=t0 + timedelta(seconds=61)
+        )
         await row.refresh_from_db()
         assert (row.status, report.expired, sms.calls) == ("failed", 1, [])
 
@@ -228,7 +234,9 @@ class TestRelayInTheApp:
             user, _ = await signed_in(settings)
             user.wechat_openid = "openid-lifespan"
             await user.save(update_fields=["wechat_openid"])
-            await service.notify(user, "account.role_granted", {"role": "verifier", "organisation": None}, dedupe_key="life")
+            await service.notify(
+                user, "account.role_granted", {"role": "verifier", "organisation": None}, dedupe_key="life"
+            )
             for _ in range(100):
                 if await OutboxMessage.filter(status="sent").exists():
                     break
@@ -247,6 +255,8 @@ class TestRelayInTheApp:
             user, _ = await signed_in(settings)
             user.wechat_openid = "openid-idle"
             await user.save(update_fields=["wechat_openid"])
-            await service.notify(user, "account.role_granted", {"role": "verifier", "organisation": None}, dedupe_key="idle")
+            await service.notify(
+                user, "account.role_granted", {"role": "verifier", "organisation": None}, dedupe_key="idle"
+            )
             await asyncio.sleep(0.3)
             assert await OutboxMessage.filter(status="pending").count() == 1

@@ -18,7 +18,9 @@ class TestWechatSubscribeMessenger:
         fake = FakeWechat()
         async with serve(fake.app()) as base:
             wx = WechatSubscribeMessenger(base, fake.appid, fake.secret)
-            first = await wx.send("openid-1", "tpl-1", "pages/me/index", {"thing1": "新设备", "time2": "2026-11-25 09:00"})
+            first = await wx.send(
+                "openid-1", "tpl-1", "pages/me/index", {"thing1": "新设备", "time2": "2026-11-25 09:00"}
+            )
             second = await wx.send("openid-2", "tpl-1", "pages/me/index", {"thing1": "另一台"})
             await wx.aclose()
         assert fake.token_requests == 1
@@ -157,6 +159,12 @@ class TestTencentSms:
 
     async def test_sms_provider_tencent_is_selected_by_settings(self, settings) -> None:
         provider = sms_provider_for(
-            settings.with_(sms_provider="tencent", sms_base_url="http://127.0.0.1:9", sms_secret_id="id", sms_secret_key="k", sms_app_id="1")
+            settings.with_(
+                sms_provider="tencent",
+                sms_base_url="http://127.0.0.1:9",
+                sms_secret_id="id",
+                sms_secret_key="k",
+                sms_app_id="1",
+            )
         )
         assert isinstance(provider, TencentSms)
