@@ -1,5 +1,7 @@
 """The append-only audit log, sealed into a hash chain after commit (see app/core/audit.py)."""
 
+from typing import Any
+
 from tortoise import fields, models
 
 
@@ -16,8 +18,12 @@ class AuditEvent(models.Model):
     action = fields.CharField(max_length=64, description="dotted verb, e.g. membership.granted")
     entity_type = fields.CharField(max_length=64)
     entity_id = fields.CharField(max_length=64)
-    before = fields.JSONField(null=True, description="the record's relevant fields before the change")
-    after = fields.JSONField(null=True, description="the record's relevant fields after the change")
+    before: dict[str, Any] | None = fields.JSONField(
+        null=True, description="the record's relevant fields before the change"
+    )
+    after: dict[str, Any] | None = fields.JSONField(
+        null=True, description="the record's relevant fields after the change"
+    )
     request_id = fields.CharField(max_length=64, null=True)
     seq = fields.BigIntField(null=True, unique=True, description="position in the chain, from 1, set when sealed")
     prev_hash = fields.CharField(max_length=64, null=True, description="hash of the row sealed just before")

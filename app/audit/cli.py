@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.core.commands import command, with_orm
 from app.core import audit
+from app.core.commands import command, with_orm
 from app.settings import Settings
 
 
@@ -14,7 +14,9 @@ async def _audit_seal(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         sealed = await audit.seal_all()
         report = await audit.verify()
-        print(f"sealed {sealed} event(s); chain length {report.last_seq}, root {report.root_hash}, unsealed {report.unsealed}")
+        print(
+            f"sealed {sealed} event(s); chain length {report.last_seq}, root {report.root_hash}, unsealed {report.unsealed}"
+        )
         return 0
 
     return await with_orm(settings, run)

@@ -132,8 +132,12 @@ class TestSeal:
         # The lower id appears only after the higher one was sealed, as a late commit does.
         def row(id_: int) -> dict:
             return dict(
-                id=id_, occurred_at=datetime.now(UTC), actor="system:test", action="late.commit",
-                entity_type="t", entity_id=str(id_),
+                id=id_,
+                occurred_at=datetime.now(UTC),
+                actor="system:test",
+                action="late.commit",
+                entity_type="t",
+                entity_id=str(id_),
             )
 
         await AuditEvent.create(**row(1000))
@@ -241,8 +245,14 @@ class TestSeal:
 
         async def cli_sealer() -> int:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "app.cli", "audit-seal", cwd=ROOT, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                sys.executable,
+                "-m",
+                "app.cli",
+                "audit-seal",
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
             out, err = await proc.communicate()
             assert proc.returncode == 0, err.decode()
@@ -254,23 +264,14 @@ class TestSeal:
                 total += sum(await asyncio.gather(*(cli_sealer() for _ in range(3))))
             return total
 
-        async def local_sealer(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                await audit.seal()
-                await asyncio.sleep(0.01)
-
-        stop = asyncio.Event()
-        local = asyncio.create_task(local_sealer(stop))
         by_processes, _ = await asyncio.gather(cli_sealers(), asyncio.gather(*(writer(i) for i in range(60))))
-        stop.set()
-        await local
         await audit.seal_all()
 
         sealed = await _sealed()
         assert [e.seq for e in sealed] == list(range(1, 61))
         assert len({e.id for e in sealed}) == 60
         assert (await audit.verify()).ok
-        print("sealed by CLI processes:", by_processes)
+        assert by_processes > 0
 
 
 class TestSealedRowsNeverChange:
@@ -278,11 +279,18 @@ class TestSealedRowsNeverChange:
         await _record(2)
         await audit.seal_all()
         first = (await _sealed())[0]
-        for changes in ({"actor": "user:someone-else"}, {"hash": "f" * 64}, {"seq": 99}, {"sealed_at": datetime.now(UTC)}):
+        for changes in (
+            {"actor": "user:someone-else"},
+            {"hash": "f" * 64},
+            {"seq": 99},
+            {"sealed_at": datetime.now(UTC)},
+        ):
             with pytest.raises(IntegrityError, match="sealed"):
                 await AuditEvent.filter(id=first.id).update(**changes)
         with pytest.raises(IntegrityError, match="sealed"):
-            await _raw(f"UPDATE audit_event SET seq = NULL, prev_hash = NULL, hash = NULL, sealed_at = NULL WHERE id = {first.id}")
+            await _raw(
+                f"UPDATE audit_event SET seq = NULL, prev_hash = NULL, hash = NULL, sealed_at = NULL WHERE id = {first.id}"
+            )
         assert (await audit.verify()).ok
 
     async def test_the_database_refuses_to_delete_any_audit_row(self) -> None:
@@ -352,9 +360,7 @@ class TestVerify:
         target = (await _sealed())[1]
         target.action = "forged.action"
         forged = audit.chain_hash(audit.canonical_of(target))
-        await _as_attacker(
-            f"UPDATE audit_event SET action = 'forged.action', hash = '{forged}' WHERE id = {target.id}"
-        )
+        await _as_attacker(f"UPDATE audit_event SET action = 'forged.action', hash = '{forged}' WHERE id = {target.id}")
         report = await audit.verify()
         assert report.first_break is not None
         assert (report.first_break.seq, report.first_break.kind) == (3, "prev_hash_mismatch")
@@ -367,4 +373,8 @@ class TestVerify:
         await _as_attacker(f"DELETE FROM audit_event WHERE id = {victim.id}")
         report = await audit.verify()
         assert report.first_break is not None
-        assert (report.first_break.seq, report.first_break.id, report.first_break.kind) == (4, after_victim.id, "seq_gap")
+        assert (report.first_break.seq, report.first_break.id, report.first_break.kind) == (
+            4,
+            after_victim.id,
+            "seq_gap",
+        )
