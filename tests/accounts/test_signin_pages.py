@@ -139,7 +139,7 @@ class TestMePageAndSignOut:
         value = r.cookies["ms_session"]
         me = await client.get("/me")
         await client.post("/sign-out", data={"_csrf_token": csrf_of(me.text)})
-        again = await client.get("/me", cookies={"ms_session": value})
+        again = await client.get("/me", headers={"Cookie": f"ms_session={value}"})
         assert again.status_code == 303
 
     async def test_sign_out_everywhere_from_the_page(self, client, app) -> None:

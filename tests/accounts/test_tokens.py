@@ -174,5 +174,5 @@ class TestMe:
             sign_in_method="sms",
             expires_at=datetime.now(UTC) + timedelta(days=1),
         )
-        r = await client.get("/api/v1/me", cookies={"ms_session": "cookie-secret"})
+        r = await client.get("/api/v1/me", headers={"Cookie": "ms_session=cookie-secret"})
         assert r.status_code == 401
