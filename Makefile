@@ -33,7 +33,7 @@ test-postgres: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} $(BIN)/pytest -q
 
 lint: $(VENV)/.installed  ## ruff + mypy
-	$(BIN)/ruff check app models tests migrations bench
+	$(BIN)/ruff check app models tests migrations $(wildcard bench)
 	$(BIN)/ruff format --check app models tests
 	$(BIN)/mypy
 

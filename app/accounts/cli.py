@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from tortoise.transactions import in_transaction
+
 from app.accounts import service
+from app.core import audit
 from app.core.auth import GRANTABLE_ROLES
 from app.core.commands import command
 from app.core.commands import with_orm as _with_orm
@@ -108,9 +111,18 @@ async def demo_load(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         created = 0
         for public_id, kind, name, county in DEMO_ORGANISATIONS:
-            _, was_created = await Organisation.get_or_create(
-                public_id=public_id, defaults={"kind": kind, "name": name, "county_code": county}
-            )
+            async with in_transaction():
+                _, was_created = await Organisation.get_or_create(
+                    public_id=public_id, defaults={"kind": kind, "name": name, "county_code": county}
+                )
+                if was_created:
+                    await audit.record(
+                        actor="cli:demo-load",
+                        action="organisation.created",
+                        entity_type="organisation",
+                        entity_id=public_id,
+                        after={"kind": kind, "name": name, "county_code": county, "demo": True},
+                    )
             created += int(was_created)
         print(f"demo data: {created} organisations created, {len(DEMO_ORGANISATIONS) - created} already there")
         return 0

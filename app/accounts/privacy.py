@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from app.accounts.service import masked_phone, reveal_phone, roles_of
+from app.accounts.service import reveal_phone, roles_of
 from app.core import audit
 from app.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name
 from app.core.errors import AppError, Conflict
@@ -71,7 +71,7 @@ async def set_identity(settings: Settings, user: User, real_name: str, id_number
             action="user.identity_set",
             entity_type="user",
             entity_id=user.public_id,
-            after={"real_name": mask_name(name), "id_number": mask_id_number(number)},
+            after={"identity": "set"},
         )
     return {"real_name": mask_name(name), "id_number": mask_id_number(number)}
 
@@ -126,7 +126,7 @@ async def export_user_data(settings: Settings, user: User) -> dict[str, Any]:
 async def delete_account(user: User) -> None:
     """Anonymise the account, sign out everywhere, drop its roles; records that others rely on stay."""
     async with in_transaction():
-        before = {"phone": masked_phone(user), "wechat_linked": user.wechat_openid is not None}
+        before = {"phone_linked": user.phone_index is not None, "wechat_linked": user.wechat_openid is not None}
         for eraser in _ERASERS.values():
             await eraser(user)
         await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=datetime.now(UTC))

@@ -79,7 +79,7 @@ async def find_or_create_by_phone(settings: Settings, phone: str) -> tuple[User,
             action="user.created",
             entity_type="user",
             entity_id=user.public_id,
-            after={"sign_in": "sms", "phone": masked_phone(user)},
+            after={"sign_in": "sms"},
         )
     return user, True
 

@@ -52,6 +52,8 @@ def actor_of(user: Any | None, fallback: str = "system") -> str:
     return fallback
 
 
+# The chain is public and can never be edited: `before` / `after` must hold no personal data (no
+# phone, name or ID, not even masked), or an account deletion could not erase it. Use public ids.
 async def record(
     *,
     actor: str,

@@ -18,6 +18,10 @@ register_messages(
             "zh": "参加义务植树、购买林农和牧民的小额碳汇抵消您的碳足迹，积分记入个人碳账户；每一笔都公开可查、绝不重复计算。",
             "en": "Plant trees, offset your footprint with small sink credits from named smallholders, and keep points in a personal carbon account; every entry is public and never counted twice.",
         },
+        "public.being_built": {
+            "zh": "这一部分正在建设中，上线后将在此公布。您现在可以登录账号，或查看公开审计日志。",
+            "en": "This part is still being built and will appear here when it is ready. You can sign in or read the public audit log now.",
+        },
         "home.campaigns": {"zh": "植树活动", "en": "Planting campaigns"},
         "home.campaigns_text": {
             "zh": "报名义务植树、认种认养，获得尽责证书。",

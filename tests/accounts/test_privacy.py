@@ -109,3 +109,15 @@ class TestDeleteAccount:
         assert r.status_code == 400
         assert r.json()["code"] == "privacy.confirm_required"
         assert (await User.get(id=user.id)).deleted_at is None
+
+
+class TestAuditHoldsNoPersonalData:
+    async def test_the_public_chain_never_carries_phone_name_or_id_even_masked(self, client, settings) -> None:
+        _, headers = await signed_in(settings, Role.PLATFORM_ADMIN, phone=PHONE)
+        await client.put("/api/v1/me/identity", json={"real_name": "张三丰", "id_number": ID_NUMBER}, headers=headers)
+        await client.post("/api/v1/me/delete-account", json={"confirm": True}, headers=headers)
+        events = await AuditEvent.all().values("actor", "entity_id", "before", "after")
+        assert len(events) >= 4
+        text = repr(events)
+        for personal in (PHONE, PHONE[-4:], "****", "张", ID_NUMBER[-4:], ID_NUMBER[:6]):
+            assert personal not in text, personal

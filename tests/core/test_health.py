@@ -47,3 +47,16 @@ class TestHealth:
         r = await client.get("/schema/openapi.json")
         assert r.status_code == 200
         assert r.json()["openapi"].startswith("3.1")
+
+
+class TestHomeLinks:
+    async def test_every_link_on_the_home_page_answers(self, client) -> None:
+        import re
+
+        home = await client.get("/")
+        assert home.status_code == 200
+        links = set(re.findall(r'href="(/[^"]*)"', home.text))
+        assert {"/campaigns?lang=zh", "/registry?lang=zh", "/verify?lang=zh"} <= links
+        for link in links:
+            r = await client.get(link)
+            assert r.status_code in (200, 303), f"{link}: {r.status_code}"
