@@ -31,6 +31,7 @@ from app.core.health import HealthController
 from app.core.housekeeping import housekeeping_running
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
+from app.core.net import client_ip
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 rate_limit=("minute", settings.api_rate_limit_per_minute),
                 exclude=[r"^/(healthz|readyz|metrics|static)"],
                 store="rate_limit",
+                identifier_for_request=lambda request: client_ip(request, settings),
             ).middleware
         )
     middleware += [

@@ -94,6 +94,9 @@ class AuthSession(models.Model):
     last_used_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(
+        max_length=32, null=True, description="sign_out | sign_out_everywhere | refresh_reuse | account_deleted"
+    )
 
     class Meta:
         table = "accounts_session"

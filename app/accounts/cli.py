@@ -26,7 +26,7 @@ def _phone_or_user(p: argparse.ArgumentParser) -> None:
 
 async def _resolve_user(settings: Settings, args: argparse.Namespace) -> object:
     if args.phone:
-        user, _ = await service.find_or_create_by_phone(settings, args.phone)
+        user, _ = await service.find_or_create_by_phone(settings, args.phone, actor=f"cli:{args.command}")
         return user
     return await service.user_by_public_id(args.user)
 

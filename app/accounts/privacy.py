@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from app.accounts.service import reveal_phone, roles_of
+from app.accounts.service import reveal_phone, revoke_all_sessions, roles_of
 from app.core import audit
 from app.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name
 from app.core.errors import AppError, Conflict
@@ -43,7 +43,7 @@ def register_eraser(name: str, fn: Eraser) -> None:
 def valid_id_number(number: str) -> str:
     """An 18-character resident ID number with a correct GB 11643 check digit, upper-cased."""
     value = number.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit():
+    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
         raise AppError("privacy.bad_id_number", detail=[{"field": "id_number"}])
     total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
@@ -111,6 +111,7 @@ async def export_user_data(settings: Settings, user: User) -> dict[str, Any]:
                 "created_at": s.created_at.isoformat(),
                 "last_used_at": s.last_used_at.isoformat(),
                 "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None,
+                "revoked_reason": s.revoked_reason,
             }
             for s in sessions
         ],
@@ -129,7 +130,7 @@ async def delete_account(user: User) -> None:
         before = {"phone_linked": user.phone_index is not None, "wechat_linked": user.wechat_openid is not None}
         for eraser in _ERASERS.values():
             await eraser(user)
-        await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
+        await revoke_all_sessions(user, reason="account_deleted")
         await Membership.filter(user_id=user.id).delete()
         await User.filter(id=user.id).update(
             display_name="",

@@ -6,7 +6,9 @@ Pages never answer with JSON errors: they render the form again with the message
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, URLEncodedBody
@@ -30,6 +32,7 @@ from app.accounts.wechat import WeChatFailed, WeChatUnavailable
 from app.core.auth import SESSION_COOKIE, Role, principal_of, require_principal, requires
 from app.core.errors import AppError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.core.i18n import register_messages, request_language, t
+from app.core.net import client_ip
 from app.core.pages import page
 from app.notifications.sms import SandboxSms
 from app.settings import Settings
@@ -44,17 +47,6 @@ _SIGNED_IN_RAISES = [Unauthorized]
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def client_ip(request: Request, settings: Settings) -> str:
-    """The caller's address; X-Forwarded-For is believed only when the peer is a trusted proxy."""
-    peer = request.client.host if request.client else "unknown"
-    if peer in settings.trusted_proxies:
-        hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
-        for hop in reversed(hops):
-            if hop not in settings.trusted_proxies:
-                return hop
-    return peer
 
 
 async def _tokens_out(settings: Settings, pair: signin.TokenPair) -> TokensOut:
@@ -129,9 +121,16 @@ class SessionController(Controller):
 # Pages
 
 
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.\-?=&%~]*$")
+
+
 def _local_next(raw: str | None) -> str:
-    """Only same-site paths may be a redirect target (no //host, no scheme, no backslashes)."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw and "://" not in raw:
+    """Only a same-site path may be a redirect target: one leading slash, then plain URL characters.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil.com" would become "//evil.com": anything
+    outside the allowed characters is refused rather than cleaned.
+    """
+    if raw and _LOCAL_PATH.match(raw) and not urlsplit(raw).netloc:
         return raw
     return "/me"
 

@@ -10,6 +10,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.core import audit
@@ -60,47 +61,52 @@ def reveal_phone(settings: Settings, user: User) -> str | None:
     return decrypt(settings.data_key, bytes(user.phone_enc), "phone")
 
 
-async def find_or_create_by_phone(settings: Settings, phone: str) -> tuple[User, bool]:
-    """The user owning this (normalised) phone number, created on first sign-in."""
-    number = valid_phone(phone)
-    index = blind_index(settings.blind_index_key, number, "phone")
-    if user := await User.get_or_none(phone_index=index):
+async def _find_or_create(
+    lookup: dict[str, Any], fields: dict[str, Any], actor: str | None, via: str
+) -> tuple[User, bool]:
+    if user := await User.get_or_none(**lookup):
         return user, False
-    async with in_transaction():
-        user = await User.create(
-            public_id=new_public_id(),
-            phone_enc=encrypt(settings.data_key, number, "phone"),
-            phone_index=index,
-            phone_prefix3=number[:3],
-            phone_last4=number[-4:],
-        )
-        await audit.record(
-            actor=audit.actor_of(user),
-            action="user.created",
-            entity_type="user",
-            entity_id=user.public_id,
-            after={"sign_in": "sms"},
-        )
-    return user, True
+    try:
+        async with in_transaction():  # a savepoint when the caller already holds a transaction
+            user = await User.create(public_id=new_public_id(), **lookup, **fields)
+            await audit.record(
+                actor=actor or audit.actor_of(user),
+                action="user.created",
+                entity_type="user",
+                entity_id=user.public_id,
+                after={"via": via},
+            )
+        return user, True
+    except IntegrityError:
+        # A concurrent first sign-in created the same person a moment earlier: that is the account.
+        if user := await User.get_or_none(**lookup):
+            return user, False
+        raise
+
+
+async def find_or_create_by_phone(settings: Settings, phone: str, actor: str | None = None) -> tuple[User, bool]:
+    """The user owning this (normalised) phone number, created on first sign-in (or by an admin: `actor`)."""
+    number = valid_phone(phone)
+    return await _find_or_create(
+        {"phone_index": blind_index(settings.blind_index_key, number, "phone")},
+        {
+            "phone_enc": encrypt(settings.data_key, number, "phone"),
+            "phone_prefix3": number[:3],
+            "phone_last4": number[-4:],
+        },
+        actor,
+        via="sms" if actor is None else "admin",
+    )
 
 
 async def find_or_create_by_openid(openid: str, unionid: str | None) -> tuple[User, bool]:
     """The user of this mini-program openid, created on first sign-in."""
-    if user := await User.get_or_none(wechat_openid=openid):
-        if unionid and user.wechat_unionid != unionid:
-            user.wechat_unionid = unionid
-            await user.save(update_fields=["wechat_unionid"])
-        return user, False
-    async with in_transaction():
-        user = await User.create(public_id=new_public_id(), wechat_openid=openid, wechat_unionid=unionid)
-        await audit.record(
-            actor=audit.actor_of(user),
-            action="user.created",
-            entity_type="user",
-            entity_id=user.public_id,
-            after={"sign_in": "wechat"},
-        )
-    return user, True
+    user, created = await _find_or_create({"wechat_openid": openid}, {"wechat_unionid": unionid}, None, via="wechat")
+    if not created and unionid and user.wechat_unionid != unionid:
+        # WeChat reveals the unionid once the app joins an Open Platform account; keep it current.
+        await User.filter(id=user.id).update(wechat_unionid=unionid)
+        user.wechat_unionid = unionid
+    return user, created
 
 
 async def create_organisation(kind: str, name: str, county_code: str | None, actor: str) -> Organisation:
@@ -128,6 +134,10 @@ def check_grant(role: str, organisation: Organisation | None) -> None:
         raise AppError("accounts.unknown_role", role=role, roles=", ".join(r.value for r in GRANTABLE_ROLES))
     if role != Role.PLATFORM_ADMIN and organisation is None:
         raise AppError("accounts.role_needs_org", role=role)
+    if role == Role.PLATFORM_ADMIN and organisation is not None:
+        # Guards check roles, not organisations: a platform admin "in" one organisation would still
+        # act platform-wide, so the grant must say so.
+        raise AppError("accounts.platform_role_has_no_org")
 
 
 async def grant_role(user: User, role: str, organisation: Organisation | None, actor: str) -> Membership:
@@ -208,8 +218,10 @@ async def roles_of(user: User) -> list[dict[str, Any]]:
     return roles
 
 
-async def revoke_all_sessions(user: User) -> int:
-    return await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=datetime.now(UTC))
+async def revoke_all_sessions(user: User, reason: str) -> int:
+    return await AuthSession.filter(user_id=user.id, revoked_at=None).update(
+        revoked_at=datetime.now(UTC), revoked_reason=reason
+    )
 
 
 register_messages(
@@ -229,6 +241,10 @@ register_messages(
         "accounts.role_needs_org": {
             "zh": "角色 {role} 必须属于某个组织，请指定组织",
             "en": "Role {role} belongs to an organisation: name one",
+        },
+        "accounts.platform_role_has_no_org": {
+            "zh": "平台管理员是全平台角色，不能属于某个组织：请不要指定组织",
+            "en": "Platform admin is a platform-wide role: do not name an organisation",
         },
         "accounts.membership_not_found": {"zh": "该用户没有此角色", "en": "The user does not hold this role"},
         "accounts.user_not_found": {"zh": "找不到该用户", "en": "User not found"},

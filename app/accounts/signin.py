@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from app.accounts import service as accounts
 from app.accounts.wechat import WeChatLogin
-from app.core import audit, housekeeping
+from app.core import housekeeping
 from app.core.auth import hash_secret, issue_access_token, new_secret
 from app.core.cache import WindowCounters
 from app.core.crypto import InvalidPhone, blind_index, encrypt, mask_phone, normalise_phone
@@ -40,6 +41,7 @@ from app.settings import Settings
 from models.accounts import AuthSession, User
 from models.signin import SmsCode
 
+log = structlog.get_logger("microsink.signin")
 TOKEN = "token"
 COOKIE = "cookie"
 # What a sign-in notification calls the device: the kind of session is all the server knows for sure.
@@ -87,7 +89,11 @@ def _now() -> datetime:
 
 
 async def _open_session(settings: Settings, user: User, kind: str, method: str) -> SignedIn:
-    """Create the session row and its audit record; call inside the sign-in transaction."""
+    """Create the session row; call inside the sign-in transaction.
+
+    Sign-ins and sign-outs are not written to the audit chain: it is public and permanent, and a
+    person's sign-in history is theirs. The session rows are that history (private, in the export).
+    """
     if not user.is_active or user.deleted_at is not None:
         raise Forbidden("signin.account_disabled")
     ttl = settings.refresh_token_ttl_s if kind == TOKEN else settings.session_cookie_ttl_s
@@ -99,13 +105,6 @@ async def _open_session(settings: Settings, user: User, kind: str, method: str) 
         secret_hash=hash_secret(secret),
         sign_in_method=method,
         expires_at=_now() + timedelta(seconds=ttl),
-    )
-    await audit.record(
-        actor=audit.actor_of(user),
-        action="user.signed_in",
-        entity_type="user",
-        entity_id=user.public_id,
-        after={"method": method, "kind": kind, "session": session.public_id},
     )
     if await AuthSession.filter(user_id=user.id).exclude(id=session.id).exists():
         # Not the first sign-in ever: tell the user, so a stranger's sign-in does not go unnoticed.
@@ -165,44 +164,23 @@ async def refresh_tokens(settings: Settings, refresh_token: str) -> TokenPair:
 
 async def _revoke_for_reuse(session: AuthSession) -> None:
     async with in_transaction():
-        revoked = await AuthSession.filter(id=session.id, revoked_at=None).update(revoked_at=_now())
+        revoked = await AuthSession.filter(id=session.id, revoked_at=None).update(
+            revoked_at=_now(), revoked_reason="refresh_reuse"
+        )
         if revoked:
-            user = await User.get(id=session.user_id)  # type: ignore[attr-defined]
-            await audit.record(
-                actor="system:refresh-reuse",
-                action="session.revoked_refresh_reuse",
-                entity_type="user",
-                entity_id=user.public_id,
-                after={"session": session.public_id, "reason": "a rotated-out refresh token was presented again"},
-            )
+            log.warning("refresh_token_reused", session=session.public_id)
 
 
 async def sign_out(user: User, session: AuthSession) -> None:
     """Revoke one session: its access tokens stop working at once (the middleware checks the row)."""
     async with in_transaction():
-        revoked = await AuthSession.filter(id=session.id, revoked_at=None).update(revoked_at=_now())
-        if revoked:
-            await audit.record(
-                actor=audit.actor_of(user),
-                action="user.signed_out",
-                entity_type="user",
-                entity_id=user.public_id,
-                after={"session": session.public_id, "kind": session.kind},
-            )
+        await AuthSession.filter(id=session.id, revoked_at=None).update(revoked_at=_now(), revoked_reason="sign_out")
 
 
 async def sign_out_everywhere(user: User) -> int:
     """Revoke every session of the user; returns how many were still open."""
     async with in_transaction():
-        count = await accounts.revoke_all_sessions(user)
-        await audit.record(
-            actor=audit.actor_of(user),
-            action="user.signed_out_everywhere",
-            entity_type="user",
-            entity_id=user.public_id,
-            after={"sessions_revoked": count},
-        )
-    return count
+        return await accounts.revoke_all_sessions(user, reason="sign_out_everywhere")
 
 
 async def end_cookie_session(cookie_value: str) -> None:
@@ -337,9 +315,12 @@ async def sign_in_with_sms(settings: Settings, phone: str, code: str, kind: str 
         raise AppError("signin.code_locked", maximum=maximum)
     if row.expires_at <= now:
         raise AppError("signin.code_expired")
+    # Count the try before comparing, in one bounded update: a burst of parallel guesses gets no more
+    # than `maximum` comparisons between them, however they interleave.
+    counted = await SmsCode.filter(id=row.id, used_at=None, attempts__lt=maximum).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise AppError("signin.code_locked", maximum=maximum)
     if not hmac.compare_digest(row.code_hash, _code_hash(settings, index, code)):
-        # Bounded increment: concurrent wrong tries can never push attempts past the maximum.
-        await SmsCode.filter(id=row.id, used_at=None, attempts__lt=maximum).update(attempts=F("attempts") + 1)
         attempts = (await SmsCode.get(id=row.id)).attempts
         if attempts >= maximum:
             raise AppError("signin.code_locked", maximum=maximum)
@@ -347,7 +328,7 @@ async def sign_in_with_sms(settings: Settings, phone: str, code: str, kind: str 
     async with in_transaction():
         # Claim the code with one conditional update: of two requests with the right code, one wins.
         claimed = await SmsCode.filter(
-            id=row.id, used_at=None, superseded_at=None, attempts__lt=maximum, expires_at__gt=now
+            id=row.id, used_at=None, superseded_at=None, attempts__lte=maximum, expires_at__gt=now
         ).update(used_at=now)
         if not claimed:
             raise AppError("signin.code_used")

@@ -27,7 +27,7 @@ class AdminController(Controller):
     async def list_organisations(
         self,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> list[OrganisationOut]:
         return [_org_out(o) for o in await service.list_organisations(limit, offset)]
 

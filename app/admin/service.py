@@ -12,19 +12,19 @@ async def list_organisations(limit: int, offset: int) -> list[Organisation]:
     return await Organisation.all().order_by("id").offset(offset).limit(limit)
 
 
-async def resolve_member(settings: Settings, user: str | None, phone: str | None) -> User:
+async def resolve_member(settings: Settings, user: str | None, phone: str | None, actor: str) -> User:
     if bool(user) == bool(phone):
         raise AppError("admin.user_or_phone")
     if user:
         return await accounts.user_by_public_id(user)
-    found, _ = await accounts.find_or_create_by_phone(settings, phone or "")
+    found, _ = await accounts.find_or_create_by_phone(settings, phone or "", actor=actor)
     return found
 
 
 async def grant(settings: Settings, role: str, user: str | None, phone: str | None, org: str | None, actor: str):
     organisation = await accounts.organisation_by_public_id(org) if org else None
     accounts.check_grant(role, organisation)  # before a phone number creates anyone
-    member = await resolve_member(settings, user, phone)
+    member = await resolve_member(settings, user, phone, actor)
     await accounts.grant_role(member, role, organisation, actor)
     return member, organisation
 
@@ -36,6 +36,6 @@ async def revoke(settings: Settings, role: str, user: str | None, phone: str | N
         if user_obj is None:
             raise AppError("accounts.user_not_found", status_code=404)
     else:
-        user_obj = await resolve_member(settings, user, None)
+        user_obj = await resolve_member(settings, user, None, actor)
     await accounts.revoke_role(user_obj, role, organisation, actor)
     return user_obj, organisation

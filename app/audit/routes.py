@@ -27,7 +27,7 @@ class AuditController(Controller):
     @get("/events", summary="Sealed events in chain order, to recompute every hash")
     async def events(
         self,
-        after_seq: Annotated[int, Parameter(ge=0, description="return events with seq > after_seq")] = 0,
+        after_seq: Annotated[int, Parameter(ge=0, le=2**62, description="return events with seq > after_seq")] = 0,
         limit: Annotated[int, Parameter(ge=1, le=service.MAX_PAGE)] = 100,
     ) -> AuditEventPage:
         return await service.events(after_seq, limit)

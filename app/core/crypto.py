@@ -10,21 +10,29 @@ import re
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _NONCE = 12
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: "١٣٨…" must not be a second account
 
 
 class InvalidPhone(ValueError):
     """Not a mainland China mobile number."""
 
 
-def encrypt(key: bytes, plaintext: str, purpose: str) -> bytes:
+def encrypt_bytes(key: bytes, plaintext: bytes, purpose: str) -> bytes:
     """nonce || ciphertext; `purpose` (e.g. "phone") is bound as associated data so fields cannot be swapped."""
     nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), purpose.encode())
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, purpose.encode())
+
+
+def decrypt_bytes(key: bytes, blob: bytes, purpose: str) -> bytes:
+    return AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], purpose.encode())
+
+
+def encrypt(key: bytes, plaintext: str, purpose: str) -> bytes:
+    return encrypt_bytes(key, plaintext.encode(), purpose)
 
 
 def decrypt(key: bytes, blob: bytes, purpose: str) -> str:
-    return AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], purpose.encode()).decode()
+    return decrypt_bytes(key, blob, purpose).decode()
 
 
 def blind_index(key: bytes, value: str, purpose: str) -> str:

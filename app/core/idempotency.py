@@ -20,18 +20,25 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message
 from tortoise.exceptions import IntegrityError
 
+from app.core.crypto import decrypt_bytes, encrypt_bytes
 from app.core.i18n import register_messages, request_language, t
+from app.core.net import client_ip
 from app.settings import Settings
 from models.core import IdempotencyRecord
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# Answers that say "not now" or "not you" rather than "no": not kept, so the same key can be retried
+# once the caller has signed in or waited out a rate limit.
+RETRYABLE = {401, 403, 429}
+# A claim still unanswered after this long belongs to a worker that crashed: it may be taken over.
+IN_PROGRESS_LEASE = timedelta(seconds=60)
 HEADER = b"idempotency-key"
 _MAX_KEY = 255
 
 
-def _scope_hash(scope: Any) -> str:
+def _scope_hash(scope: Any, settings: Settings) -> str:
     principal = scope.get("principal")
-    who = f"user:{principal.user.id}" if principal is not None else f"anon:{(scope.get('client') or ('?',))[0]}"
+    who = f"user:{principal.user.id}" if principal is not None else f"anon:{client_ip(ASGIConnection(scope), settings)}"
     return hashlib.sha256(f"{who}|{scope['method']}|{scope['path']}".encode()).hexdigest()
 
 
@@ -53,6 +60,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.ttl = timedelta(seconds=settings.idempotency_ttl_s)
 
     # ASGI messages are plain dicts here: Litestar's TypedDict unions would add nothing but casts.
@@ -76,7 +84,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
             body += message.get("body", b"")
             more = message.get("more_body", False)
 
-        scope_hash, request_hash = _scope_hash(scope), _request_hash(scope, body)
+        scope_hash, request_hash = _scope_hash(scope, self.settings), _request_hash(scope, body)
         now = datetime.now(UTC)
         record = await self._claim(scope_hash, key, request_hash, now)
         if record is not None:  # someone used this key before
@@ -108,11 +116,13 @@ class IdempotencyMiddleware(ASGIMiddleware):
         except BaseException:
             await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
             raise
-        if status >= 500:
+        if status >= 500 or status in RETRYABLE:
             await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
         else:
+            # Encrypted: a replayable body may hold tokens (sign-in) that must not sit in clear.
+            stored = encrypt_bytes(self.settings.data_key, b"".join(chunks), "idempotency")
             await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
-                status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=b"".join(chunks)
+                status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=stored
             )
 
     async def _claim(self, scope_hash: str, key: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
@@ -127,8 +137,10 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 existing = await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
                 if existing is None:
                     continue  # expired and removed in between: try again
-                if existing.expires_at <= now:
-                    await IdempotencyRecord.filter(id=existing.id).delete()
+                abandoned = existing.status_code is None and existing.created_at <= now - IN_PROGRESS_LEASE
+                if existing.expires_at <= now or abandoned:
+                    # Expired, or claimed by a worker that died before answering: the key is free again.
+                    await IdempotencyRecord.filter(id=existing.id, status_code=existing.status_code).delete()
                     continue
                 return existing
         return await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
@@ -139,7 +151,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         elif record.status_code is None:
             await _send_json(send, 409, _err("idempotency.in_progress", lang), [(b"retry-after", b"1")])
         else:
-            body = bytes(record.response_body or b"")
+            body = decrypt_bytes(self.settings.data_key, bytes(record.response_body or b""), "idempotency")
             await send(
                 {
                     "type": "http.response.start",

@@ -94,3 +94,18 @@ class TestGrantRole:
         )
         assert r.status_code == 400
         assert r.json()["detail"] == [{"field": "phone"}]
+
+
+class TestPlatformRoleScope:
+    async def test_platform_admin_cannot_be_granted_inside_an_organisation(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        org = (
+            await client.post("/api/v1/admin/organisations", json={"kind": "court", "name": "x"}, headers=admin)
+        ).json()
+        r = await client.post(
+            "/api/v1/admin/memberships",
+            json={"phone": "13711114444", "role": "platform_admin", "organisation": org["public_id"]},
+            headers=admin,
+        )
+        assert r.status_code == 400
+        assert r.json()["code"] == "accounts.platform_role_has_no_org"

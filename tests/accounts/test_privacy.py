@@ -121,3 +121,21 @@ class TestAuditHoldsNoPersonalData:
         text = repr(events)
         for personal in (PHONE, PHONE[-4:], "****", "张", ID_NUMBER[-4:], ID_NUMBER[:6]):
             assert personal not in text, personal
+
+
+class TestLookalikeDigits:
+    async def test_non_ascii_digits_are_not_an_id_number(self, client, settings) -> None:
+        _, headers = await signed_in(settings)
+        r = await client.put(
+            "/api/v1/me/identity", json={"real_name": "张三", "id_number": "²1010519491231002X"}, headers=headers
+        )
+        assert r.status_code == 400
+        assert r.json()["detail"] == [{"field": "id_number"}]
+
+    async def test_non_ascii_digits_are_not_a_phone_number(self, settings, db) -> None:
+        import pytest
+
+        from app.core.errors import AppError
+
+        with pytest.raises(AppError):
+            await accounts.find_or_create_by_phone(settings, "13٨٠٠١٣٨٠٠٠")

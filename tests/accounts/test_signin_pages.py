@@ -175,3 +175,12 @@ class TestDevOutbox:
                 r = await c.get("/dev/sms-outbox")
         assert r.status_code == 404
         assert code not in r.text
+
+
+class TestRedirectTargets:
+    def test_only_plain_local_paths_are_followed_after_sign_in(self) -> None:
+        from app.accounts.routes import _local_next
+
+        assert _local_next("/notifications?lang=en") == "/notifications?lang=en"
+        for hostile in ("//evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "/\\evil.com", " /me", None):
+            assert _local_next(hostile) == "/me", hostile

@@ -11,7 +11,6 @@ import httpx
 from app.accounts import service as accounts
 from app.core.auth import issue_access_token
 from models.accounts import AuthSession, User
-from models.audit import AuditEvent
 
 
 async def sign_in(client: httpx.AsyncClient, name: str = "sandbox-alice") -> dict:
@@ -55,8 +54,7 @@ class TestRefresh:
         me = await client.get("/api/v1/me", headers=bearer(second["access_token"]))
         assert me.status_code == 401
         assert me.json()["code"] == "auth.session_revoked"
-        event = await AuditEvent.get(action="session.revoked_refresh_reuse")
-        assert event.after["session"] == session.public_id
+        assert session.revoked_reason == "refresh_reuse"
 
     async def test_unknown_refresh_token_is_401(self, client) -> None:
         r = await refresh(client, "not-a-token")
@@ -105,7 +103,7 @@ class TestLogout:
         await other.refresh_from_db()
         assert other.revoked_at is None
 
-    async def test_logout_all_revokes_every_session_and_is_audited(self, client) -> None:
+    async def test_logout_all_revokes_every_session_and_says_why(self, client) -> None:
         first = await sign_in(client, "sandbox-erin")
         user = await User.get()
         # A second device of the same user (a browser).
@@ -124,8 +122,7 @@ class TestLogout:
         await other.refresh_from_db()
         assert other.revoked_at is not None
         assert (await client.get("/api/v1/me", headers=bearer(first["access_token"]))).status_code == 401
-        event = await AuditEvent.get(action="user.signed_out_everywhere")
-        assert event.entity_id == user.public_id and event.after == {"sessions_revoked": 2}
+        assert set(await AuthSession.all().values_list("revoked_reason", flat=True)) == {"sign_out_everywhere"}
 
     async def test_logout_needs_a_token(self, client) -> None:
         r = await client.post("/api/v1/auth/logout")

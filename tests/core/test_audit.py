@@ -378,3 +378,15 @@ class TestVerify:
             after_victim.id,
             "seq_gap",
         )
+
+
+@postgres_only
+async def test_truncating_the_audit_log_is_refused_on_postgresql(db) -> None:
+    import pytest
+    from tortoise import Tortoise
+
+    from app.core import audit
+
+    await audit.record(actor="test", action="x.done", entity_type="x", entity_id="1")
+    with pytest.raises(Exception, match="cannot be truncated"):  # asyncpg's RaiseError, untranslated
+        await Tortoise.get_connection("default").execute_script('TRUNCATE "audit_event"')

@@ -187,3 +187,9 @@ class TestCommands:
         assert "AUDIT CHAIN BROKEN" in broken.stdout
         assert f"seq 3 (id {target.id})" in broken.stdout
         assert "content hash mismatch" in broken.stdout
+
+
+async def test_an_absurd_after_seq_is_a_400_not_a_500(client) -> None:
+    r = await client.get("/api/v1/audit/events", params={"after_seq": 10**20})
+    assert r.status_code == 400
+    assert r.json()["code"] == "error.validation"

@@ -66,3 +66,66 @@ class TestConstraintsBite:
         await Membership.create(user=user, organisation=None, role="platform_admin")
         with pytest.raises(IntegrityError):
             await Membership.create(user=user, organisation=None, role="platform_admin")
+
+
+async def _valid_rows() -> dict[str, object]:
+    """One valid row per constrained table, for the violations below to start from."""
+    from datetime import UTC, datetime, timedelta
+
+    from models.accounts import AuthSession, User
+    from models.core import IdempotencyRecord
+    from models.notifications import Notification, NotificationPreference, OutboxMessage
+    from models.signin import SmsCode
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    user = await User.create(public_id="bites")
+    note = await Notification.create(
+        public_id="n1",
+        user=user,
+        kind="system.announcement",
+        params={},
+        dedupe_key="d1",
+        title_zh="t",
+        title_en="t",
+        body_zh="b",
+        body_en="b",
+    )
+    return {
+        "session": await AuthSession.create(
+            public_id="s1", user=user, kind="token", secret_hash="h" * 64, sign_in_method="sms", expires_at=later
+        ),
+        "idempotency": await IdempotencyRecord.create(scope="s", key="k", request_hash="r", expires_at=later),
+        "sms": await SmsCode.create(phone_index="p", code_hash="c", expires_at=later),
+        "outbox": await OutboxMessage.create(notification=note, channel="sms", payload={}, next_attempt_at=later),
+        "preference": await NotificationPreference.create(
+            user=user, kind="system.announcement", channel="sms", enabled=True
+        ),
+    }
+
+
+# constraint name → (row, the change that must be refused)
+VIOLATIONS = {
+    "session_kind_known": ("session", {"kind": "pigeon"}),
+    "idempotency_status_range": ("idempotency", {"status_code": 42}),
+    "sms_code_attempts_range": ("sms", {"attempts": -1}),
+    "outbox_status_known": ("outbox", {"status": "lost"}),
+    "outbox_channel_known": ("outbox", {"channel": "fax"}),
+    "outbox_attempts_nonnegative": ("outbox", {"attempts": -1}),
+    "outbox_sending_has_lease": ("outbox", {"status": "sending", "lease_until": None}),
+    "notification_preference_channel_known": ("preference", {"channel": "fax"}),
+}
+
+
+def test_every_check_constraint_has_a_violation_below() -> None:
+    checks = {c.name for c in CONSTRAINTS if isinstance(c, Check)}
+    tested_elsewhere = {"membership_role_known", "audit_event_seal_complete"}
+    assert checks - tested_elsewhere <= set(VIOLATIONS), checks - tested_elsewhere - set(VIOLATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(VIOLATIONS))
+async def test_a_check_constraint_refuses_a_violating_update(db, name: str) -> None:
+    rows = await _valid_rows()
+    row_name, change = VIOLATIONS[name]
+    row = rows[row_name]
+    with pytest.raises(IntegrityError, match=name):
+        await type(row).filter(id=row.id).update(**change)  # type: ignore[attr-defined]

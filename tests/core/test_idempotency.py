@@ -59,6 +59,41 @@ class TestIdempotencyKey:
         assert r.json()["code"] == "idempotency.in_progress"
         assert r.headers["retry-after"] == "1"
 
+    async def test_a_claim_abandoned_by_a_crashed_worker_is_taken_over_after_the_lease(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "crashed"}
+        await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        await Organisation.all().delete()  # as if the crashed first attempt had rolled back
+        await IdempotencyRecord.filter(key="crashed").update(
+            status_code=None, response_body=None, created_at=datetime.now(UTC) - timedelta(seconds=61)
+        )
+        r = await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        assert r.status_code == 201
+        assert await Organisation.all().count() == 1
+
+    async def test_stored_responses_are_encrypted_at_rest(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "secret"}
+        first = await client.post(URL, json={"kind": "court", "name": "保密法院"}, headers=headers)
+        stored = bytes((await IdempotencyRecord.get(key="secret")).response_body)
+        assert first.json()["public_id"].encode() not in stored
+        assert "保密法院".encode() not in stored
+        replay = await client.post(URL, json={"kind": "court", "name": "保密法院"}, headers=headers)
+        assert replay.json() == first.json()
+
+    async def test_a_refusal_for_who_you_are_is_not_kept_so_the_key_works_after_signing_in(
+        self, client, settings
+    ) -> None:
+        _, organiser = await signed_in(settings, Role.ORGANISER)
+        r = await client.post(URL, json={"kind": "court", "name": "法院"}, headers={"Idempotency-Key": "k1"})
+        assert r.status_code == 401
+        assert await IdempotencyRecord.filter(key="k1").count() == 0
+        r = await client.post(
+            URL, json={"kind": "court", "name": "法院"}, headers={**organiser, "Idempotency-Key": "k2"}
+        )
+        assert r.status_code == 403
+        assert await IdempotencyRecord.filter(key="k2").count() == 0
+
     async def test_an_expired_key_may_be_used_again(self, client, settings) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         headers = {**admin, "Idempotency-Key": "old"}
