@@ -11,7 +11,6 @@ from app.core import audit
 from app.core.auth import GRANTABLE_ROLES
 from app.core.commands import command
 from app.core.commands import with_orm as _with_orm
-from app.core.crypto import InvalidPhone
 from app.core.errors import AppError
 from app.core.i18n import t
 from app.settings import Settings
@@ -31,13 +30,8 @@ async def _resolve_user(settings: Settings, args: argparse.Namespace) -> object:
     return await service.user_by_public_id(args.user)
 
 
-def _fail(exc: Exception) -> int:
-    if isinstance(exc, AppError):
-        print(f"error: {t(exc.key, 'zh', **exc.params)} / {t(exc.key, 'en', **exc.params)}")
-    elif isinstance(exc, InvalidPhone):
-        print(f"error: {t('accounts.invalid_phone', 'zh')} / {t('accounts.invalid_phone', 'en')}")
-    else:
-        raise exc
+def _fail(exc: AppError) -> int:
+    print(f"error: {t(exc.key, 'zh', **exc.params)} / {t(exc.key, 'en', **exc.params)}")
     return 2
 
 
@@ -47,7 +41,7 @@ async def create_admin(args: argparse.Namespace, settings: Settings) -> int:
         try:
             user = await _resolve_user(settings, args)
             await service.grant_role(user, "platform_admin", None, actor="cli:create-admin")  # type: ignore[arg-type]
-        except (AppError, InvalidPhone) as exc:
+        except AppError as exc:
             return _fail(exc)
         print(f"platform admin: user {user.public_id}")  # type: ignore[attr-defined]
         return 0
@@ -88,7 +82,7 @@ async def grant_role(args: argparse.Namespace, settings: Settings) -> int:
             service.check_grant(args.role, org)  # before a phone number creates anyone
             user = await _resolve_user(settings, args)
             await service.grant_role(user, args.role, org, actor="cli:grant-role")  # type: ignore[arg-type]
-        except (AppError, InvalidPhone) as exc:
+        except AppError as exc:
             return _fail(exc)
         print(f"granted {args.role} to {user.public_id}" + (f" in {org.name}" if org else ""))  # type: ignore[attr-defined]
         return 0

@@ -124,8 +124,10 @@ async def export_user_data(settings: Settings, user: User) -> dict[str, Any]:
     return document
 
 
-async def delete_account(user: User) -> None:
+async def delete_account(user: User, *, confirmed: bool) -> None:
     """Anonymise the account, sign out everywhere, drop its roles; records that others rely on stay."""
+    if not confirmed:
+        raise AppError("privacy.confirm_required")
     async with in_transaction():
         before = {"phone_linked": user.phone_index is not None, "wechat_linked": user.wechat_openid is not None}
         for eraser in _ERASERS.values():

@@ -10,7 +10,6 @@ from litestar.params import JSONBody
 
 from app.accounts import privacy
 from app.core.auth import Role, require_principal, requires
-from app.core.errors import AppError
 
 
 class IdentityIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,7 +50,5 @@ class PrivacyController(Controller):
 
     @post("/delete-account", summary="Delete (anonymise) my account", status_code=200)
     async def delete_account(self, request: Request, data: JSONBody[DeleteAccountIn]) -> dict[str, bool]:
-        if not data.confirm:
-            raise AppError("privacy.confirm_required")
-        await privacy.delete_account(require_principal(request).user)
+        await privacy.delete_account(require_principal(request).user, confirmed=data.confirm)
         return {"deleted": True}

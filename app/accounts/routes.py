@@ -30,7 +30,7 @@ from app.accounts.schemas import (
 )
 from app.accounts.wechat import WeChatFailed, WeChatUnavailable
 from app.core.auth import SESSION_COOKIE, Role, principal_of, require_principal, requires
-from app.core.errors import AppError, Forbidden, NotFound, TooManyRequests, Unauthorized
+from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.i18n import register_messages, request_language, t
 from app.core.net import client_ip
 from app.core.pages import page
@@ -215,7 +215,7 @@ class SignInPages(Controller):
         try:
             signed_in = await signin.sign_in_with_sms(settings, data.phone, data.code, kind=signin.COOKIE)
         except AppError as exc:
-            step = "phone" if exc.key == "signin.invalid_phone" else "code"
+            step = "phone" if exc.key == "accounts.invalid_phone" else "code"
             return _form_page(request, step=step, phone=data.phone, next_path=target, error=exc)
         redirect = Redirect(_with_lang(target, request_language(request)), status_code=303)
         return _session_cookie_response(redirect, settings, signed_in.secret)
@@ -247,11 +247,8 @@ class SignInPages(Controller):
     @get("/dev/sms-outbox")
     async def sms_outbox(self, request: Request) -> Template:
         """Development only: the codes the sandbox provider 'sent'. Never exists in production."""
-        settings = _settings(request)
-        sms = request.app.state.sms
-        if settings.is_production or not isinstance(sms, SandboxSms):
-            raise NotFound("error.not_found")
-        return page(request, "accounts/sms_outbox.html", messages=sms.outbox())
+        messages = signin.development_outbox(_settings(request), request.app.state.sms)
+        return page(request, "accounts/sms_outbox.html", messages=messages)
 
 
 register_messages(

@@ -7,6 +7,7 @@ shown masked. Sign-in flows live in `signin.py`; they find or create users throu
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,16 +40,34 @@ def new_public_id() -> str:
     return secrets.token_hex(13)
 
 
+@dataclass(frozen=True)
+class PhoneIdentity:
+    """A phone number as every part of the app handles it: normalised, blind-indexed, masked."""
+
+    number: str
+    index: str
+    masked: str
+
+
 def valid_phone(phone: str) -> str:
     """The normalised number, or a 400 naming the `phone` field."""
     try:
         return normalise_phone(phone)
     except InvalidPhone:
-        raise AppError("accounts.invalid_phone", detail=[{"field": "phone"}]) from None
+        raise AppError(
+            "accounts.invalid_phone",
+            detail=[{"field": "phone", "source": "body", "message": "not an 11-digit mainland China mobile number"}],
+        ) from None
+
+
+def phone_identity(settings: Settings, raw: str) -> PhoneIdentity:
+    number = valid_phone(raw)
+    index = blind_index(settings.blind_index_key, number, "phone")
+    return PhoneIdentity(number=number, index=index, masked=f"{number[:3]}****{number[-4:]}")
 
 
 def phone_lookup(settings: Settings, phone: str) -> str:
-    return blind_index(settings.blind_index_key, valid_phone(phone), "phone")
+    return phone_identity(settings, phone).index
 
 
 def masked_phone(user: User) -> str | None:
@@ -86,9 +105,10 @@ async def _find_or_create(
 
 async def find_or_create_by_phone(settings: Settings, phone: str, actor: str | None = None) -> tuple[User, bool]:
     """The user owning this (normalised) phone number, created on first sign-in (or by an admin: `actor`)."""
-    number = valid_phone(phone)
+    phone_id = phone_identity(settings, phone)
+    number = phone_id.number
     return await _find_or_create(
-        {"phone_index": blind_index(settings.blind_index_key, number, "phone")},
+        {"phone_index": phone_id.index},
         {
             "phone_enc": encrypt(settings.data_key, number, "phone"),
             "phone_prefix3": number[:3],
@@ -254,8 +274,8 @@ register_messages(
             "en": "Give either user (public id) or phone, not both",
         },
         "accounts.invalid_phone": {
-            "zh": "手机号格式不正确，请输入 11 位中国大陆手机号",
-            "en": "Invalid phone number: enter an 11-digit mainland China mobile number",
+            "zh": "手机号（phone）格式不正确，请输入 11 位中国大陆手机号，例如 13800138000",
+            "en": "phone: not a valid number; enter an 11-digit mainland China mobile number, e.g. 13800138000",
         },
     }
 )

@@ -32,11 +32,11 @@ from app.accounts.wechat import WeChatLogin
 from app.core import housekeeping
 from app.core.auth import hash_secret, issue_access_token, new_secret
 from app.core.cache import WindowCounters
-from app.core.crypto import InvalidPhone, blind_index, encrypt, mask_phone, normalise_phone
-from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
+from app.core.crypto import blind_index, encrypt
+from app.core.errors import AppError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.core.i18n import register_messages
 from app.notifications import service as notifications
-from app.notifications.sms import SmsProvider
+from app.notifications.sms import SandboxSms, SmsProvider
 from app.settings import Settings
 from models.accounts import AuthSession, User
 from models.signin import SmsCode
@@ -213,16 +213,6 @@ async def sign_in_with_wechat(settings: Settings, wechat: WeChatLogin, code: str
 # Phone + SMS code
 
 
-def _phone(raw: str) -> str:
-    try:
-        return normalise_phone(raw)
-    except InvalidPhone:
-        raise AppError(
-            "signin.invalid_phone",
-            detail=[{"field": "phone", "source": "body", "message": "not an 11-digit mainland China mobile number"}],
-        ) from None
-
-
 def _code_hash(settings: Settings, phone_index: str, code: str) -> str:
     return blind_index(settings.blind_index_key, f"{phone_index}:{code}", "sms_code")
 
@@ -261,8 +251,8 @@ async def _give_back(counters: WindowCounters, keys: list[str]) -> None:
 async def send_sms_code(
     settings: Settings, counters: WindowCounters, sms: SmsProvider, phone: str, client_ip: str
 ) -> SmsCodeSent:
-    number = _phone(phone)
-    index = blind_index(settings.blind_index_key, number, "phone")
+    phone_id = accounts.phone_identity(settings, phone)
+    number, index = phone_id.number, phone_id.index
     taken = await _take_send_allowance(settings, counters, index, client_ip)
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = _now()
@@ -290,20 +280,20 @@ async def send_sms_code(
         raise SmsUnavailable("signin.sms_send_failed") from exc
     await SmsCode.filter(id=row.id).update(provider_message_id=str(message_id)[:64])
     return SmsCodeSent(
-        phone_masked=mask_phone(number[:3], number[-4:]) or "",
+        phone_masked=phone_id.masked,
         expires_in=settings.sms_code_ttl_s,
         resend_after=60 // max(1, settings.sms_per_phone_per_minute),
     )
 
 
 async def sign_in_with_sms(settings: Settings, phone: str, code: str, kind: str = TOKEN) -> SignedIn:
-    number = _phone(phone)
+    phone_id = accounts.phone_identity(settings, phone)
+    number, index = phone_id.number, phone_id.index
     code = (code or "").strip()
     if len(code) != 6 or not code.isascii() or not code.isdigit():
         raise AppError(
             "signin.code_format", detail=[{"field": "code", "source": "body", "message": "six digits expected"}]
         )
-    index = blind_index(settings.blind_index_key, number, "phone")
     maximum = settings.sms_code_max_attempts
     now = _now()
     row = await SmsCode.filter(phone_index=index, superseded_at=None).order_by("-id").first()
@@ -337,6 +327,13 @@ async def sign_in_with_sms(settings: Settings, phone: str, code: str, kind: str 
     return SignedIn(user=user, session=signed_in.session, secret=signed_in.secret, created_user=created)
 
 
+def development_outbox(settings: Settings, sms: SmsProvider) -> list[Any]:
+    """What the sandbox provider 'sent', for the development outbox page; it does not exist in production."""
+    if settings.is_production or not isinstance(sms, SandboxSms):
+        raise NotFound("error.not_found")
+    return sms.outbox()
+
+
 async def purge_old_codes(older_than_s: int = 2 * 86400) -> int:
     """Delete codes long past their expiry (the daily limit lives in the counters, not here)."""
     return await SmsCode.filter(expires_at__lt=_now() - timedelta(seconds=older_than_s)).delete()
@@ -347,10 +344,6 @@ housekeeping.register("signin.purge_old_codes", purge_old_codes)
 
 register_messages(
     {
-        "signin.invalid_phone": {
-            "zh": "手机号（phone）格式不正确，请输入 11 位中国大陆手机号，例如 13800138000",
-            "en": "phone: not a valid number; enter an 11-digit mainland China mobile number, e.g. 13800138000",
-        },
         "signin.code_format": {
             "zh": "验证码（code）应为 6 位数字，请检查短信后重新输入",
             "en": "code: the verification code is 6 digits; check the SMS and enter it again",

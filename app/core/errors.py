@@ -18,11 +18,11 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from tortoise.exceptions import IntegrityError
 
 from app.core.i18n import request_language, t
+from app.core.pages import page
 
 log = structlog.get_logger("microsink.errors")
 
@@ -83,22 +83,7 @@ def _respond(
     request: Request | None = None,
 ) -> Response:
     if request is not None and _wants_page(request):
-        lang = request_language(request)
-        return Template(
-            "error.html",
-            context={
-                "lang": lang,
-                "html_lang": "zh-CN" if lang == "zh" else "en",
-                "other_lang": "en" if lang == "zh" else "zh",
-                "switch_url": f"{request.url.path}?lang={'en' if lang == 'zh' else 'zh'}",
-                "t": lambda key, **params: t(key, lang, **params),
-                "principal": None,
-                "status": status,
-                "message": message,
-            },
-            status_code=status,
-            headers=headers,
-        )
+        return page(request, "error.html", status_code=status, headers=headers, status=status, message=message)
     return Response(
         content=error_body(code, message, detail),
         status_code=status,

@@ -11,7 +11,6 @@ from babel.numbers import format_decimal
 from litestar import Request
 from litestar.response import Template
 
-from app.core.auth import principal_of
 from app.core.i18n import request_language, t
 
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
@@ -36,7 +35,14 @@ def fmt_fen(fen: int, lang: str) -> str:
     return f"¥{yuan}" if lang == "en" else f"{yuan} 元"
 
 
-def page(request: Request, template: str, **context: Any) -> Template:
+def page(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     lang = request_language(request)
 
     def tr(key: str, **params: object) -> str:
@@ -51,10 +57,12 @@ def page(request: Request, template: str, **context: Any) -> Template:
             "other_lang": other,
             "switch_url": f"{request.url.path}?lang={other}",
             "t": tr,
-            "principal": principal_of(request),
+            "principal": request.scope.get("principal"),  # set by app.core.auth.AuthMiddleware
             "fmt_datetime": lambda v: fmt_datetime(v, lang),
             "fmt_kg": lambda v: fmt_kg(v, lang),
             "fmt_fen": lambda v: fmt_fen(v, lang),
             **context,
         },
+        status_code=status_code,
+        headers=headers,
     )

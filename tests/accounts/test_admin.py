@@ -93,7 +93,7 @@ class TestGrantRole:
             "/api/v1/admin/memberships", json={"phone": "12345", "role": "platform_admin"}, headers=admin
         )
         assert r.status_code == 400
-        assert r.json()["detail"] == [{"field": "phone"}]
+        assert r.json()["detail"][0]["field"] == "phone"
 
 
 class TestPlatformRoleScope:

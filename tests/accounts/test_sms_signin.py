@@ -55,7 +55,7 @@ class TestSendCode:
         r = await send(client, "12345")
         assert r.status_code == 400
         body = r.json()
-        assert body["code"] == "signin.invalid_phone"
+        assert body["code"] == "accounts.invalid_phone"
         assert "phone" in body["message"]
         assert body["detail"][0]["field"] == "phone"
         r = await client.post("/api/v1/auth/sms/send", json={"phone": "12345"}, headers={"Accept-Language": "en"})

@@ -175,7 +175,7 @@ class TestPersonalData:
         section = document["notifications"]
         assert [i["title"]["zh"] for i in section["inbox"]] == ["新设备登录提醒"]
         assert section["preferences"]["account.role_granted"]["sms"] is True
-        await privacy.delete_account(user)
+        await privacy.delete_account(user, confirmed=True)
         assert await Notification.filter(user_id=user.id).count() == 0
         assert await OutboxMessage.all().count() == 2  # only the other user's deliveries are left
         assert await service.preferences_of(user) == await service.preferences_of(other)
