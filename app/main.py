@@ -17,7 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app.accounts.privacy_routes import PrivacyController
+from app.accounts.privacy_routes import PrivacyController, PrivacyPages
 from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
             AdminController,
             PrivacyController,
+            PrivacyPages,
             NotificationController,
             NotificationPagesController,
             AuditController,

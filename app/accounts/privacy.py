@@ -171,8 +171,8 @@ register_messages(
             "en": "This ID number is bound to another account; contact support if this is wrong",
         },
         "privacy.confirm_required": {
-            "zh": "注销账号不可恢复：请在请求中设置 confirm 为 true 以确认",
-            "en": "Deleting the account cannot be undone: set confirm to true to go ahead",
+            "zh": "注销账号不可恢复：请先确认（勾选确认框，或在接口中设置 confirm 为 true）再提交",
+            "en": "Deleting the account cannot be undone: confirm first (tick the box, or set confirm to true in the API)",
         },
     }
 )
