@@ -53,6 +53,7 @@ class TestSignInPage:
     async def test_download_my_data_then_delete_my_account_from_the_page(
         self, live_server: str, phone: Any, screenshots: Path
     ) -> None:
+        import asyncio
         import json
 
         from playwright.async_api import expect
@@ -70,7 +71,8 @@ class TestSignInPage:
 
         async with phone.expect_download() as info:
             await phone.get_by_role("link", name="下载我的全部数据（JSON）").click()
-        document = json.loads(Path(await (await info.value).path()).read_text())
+        download_path = await (await info.value).path()
+        document = json.loads(await asyncio.to_thread(Path(download_path).read_text))
         assert document["account"]["phone"] == "13800138002"
 
         await phone.get_by_role("link", name="注销账号").click()
