@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,6 +66,9 @@ class Settings:
     sms_login_template_id: str = ""
     # WeChat subscription messages: "sandbox" or the api.weixin.qq.com base URL.
     wechat_message_base_url: str = "sandbox"
+    # The template ids the providers approved, by our own template name:
+    # {"wechat": {"account-role-granted": "<WeChat template id>"}, "sms": {"login": "<Tencent template id>"}}
+    notification_template_ids: dict[str, dict[str, str]] = field(default_factory=dict)
     sms_code_ttl_s: int = 5 * 60
     sms_code_max_attempts: int = 5
     sms_per_phone_per_minute: int = 1
@@ -103,6 +107,11 @@ class Settings:
     @property
     def token_key(self) -> bytes:
         return _derive_key(self.secret_key, "tokens")
+
+    def provider_template_id(self, channel: str, name: str) -> str:
+        """The provider's id for one of our template names; the name itself where none is configured
+        (the sandboxes accept any name)."""
+        return self.notification_template_ids.get(channel, {}).get(name, name)
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -148,6 +157,11 @@ class Settings:
         values["log_json"] = _flag("LOG_JSON", base.log_json)
         values["load_demo_data"] = _flag("LOAD_DEMO_DATA", base.load_demo_data)
         values["background_workers"] = _flag("BACKGROUND_WORKERS", base.background_workers)
+        if e.get("NOTIFICATION_TEMPLATE_IDS"):
+            try:
+                values["notification_template_ids"] = json.loads(e["NOTIFICATION_TEMPLATE_IDS"])
+            except ValueError as exc:
+                raise SettingsError(f"NOTIFICATION_TEMPLATE_IDS is not JSON: {exc}") from None
         if e.get("TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(p.strip() for p in e["TRUSTED_PROXIES"].split(",") if p.strip())
         settings = replace(base, **values)  # type: ignore[arg-type]

@@ -272,7 +272,9 @@ async def send_sms_code(
     minutes = max(1, settings.sms_code_ttl_s // 60)
     try:
         message_id = await sms.send(
-            number, settings.sms_login_template_id or DEFAULT_SMS_TEMPLATE, [code, str(minutes)]
+            number,
+            settings.sms_login_template_id or settings.provider_template_id("sms", DEFAULT_SMS_TEMPLATE),
+            [code, str(minutes)],
         )
     except Exception as exc:  # any provider failure: nothing was sent, so nothing should count
         await SmsCode.filter(id=row.id).delete()

@@ -156,7 +156,7 @@ async def _send(claim: Claim, settings: Settings, providers: Providers) -> str |
             raise UndeliverableError("no WeChat openid for this user")
         return await providers.wechat.send(
             user.wechat_openid,
-            payload["template_id"],
+            settings.provider_template_id("wechat", payload["template_id"]),
             payload.get("page", ""),
             payload["data"],
             payload.get("lang", "zh_CN"),
@@ -165,11 +165,12 @@ async def _send(claim: Claim, settings: Settings, providers: Providers) -> str |
         phone = reveal_phone(settings, user) if user.deleted_at is None else None
         if not phone:
             raise UndeliverableError("no phone number for this user")
+        template_id = settings.provider_template_id("sms", payload["template_id"])
         if _accepts_reference(providers.sms.send):
             return await providers.sms.send(  # type: ignore[call-arg]
-                phone, payload["template_id"], payload["params"], session_context=f"outbox:{claim.id}"
+                phone, template_id, payload["params"], session_context=f"outbox:{claim.id}"
             )
-        return await providers.sms.send(phone, payload["template_id"], payload["params"])
+        return await providers.sms.send(phone, template_id, payload["params"])
     raise UndeliverableError(f"unknown channel {claim.channel}")
 
 

@@ -52,3 +52,10 @@ class TestFromEnv:
         }
         with pytest.raises(SettingsError, match="message provider"):
             Settings.from_env(env)
+
+    def test_notification_template_ids_come_from_json(self) -> None:
+        s = Settings.from_env({"NOTIFICATION_TEMPLATE_IDS": '{"sms": {"login": "1234567"}}'})
+        assert s.provider_template_id("sms", "login") == "1234567"
+        assert s.provider_template_id("sms", "other") == "other"
+        with pytest.raises(SettingsError, match="JSON"):
+            Settings.from_env({"NOTIFICATION_TEMPLATE_IDS": "{nope"})

@@ -55,6 +55,13 @@ async def sms_only_rows(settings, n: int = 1) -> tuple[list[OutboxMessage], str]
 
 
 class TestRunOnce:
+    async def test_sends_with_the_template_id_the_provider_approved(self, db, settings) -> None:
+        await sms_only_rows(settings)
+        sms = RecordingSms()
+        configured = settings.with_(notification_template_ids={"sms": {"account-signed-in-new-device": "2288001"}})
+        await outbox.run_once(configured, Providers(wechat=SandboxWechatMessenger(), sms=sms), policy=POLICY)
+        assert [call[1] for call in sms.calls] == ["2288001"]
+
     async def test_sends_once_and_marks_sent_with_the_provider_id(self, db, settings) -> None:
         (row,), phone = await sms_only_rows(settings)
         sms = RecordingSms()
