@@ -32,6 +32,7 @@ from app.core.housekeeping import housekeeping_running
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
+from app.core.openapi import document_errors
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditPageController,
         ],
         plugins=[TortoisePlugin(settings)],
+        # Document the real error shape and statuses before anyone reads the spec.
+        on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
         lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay],
         middleware=middleware,
         stores=store_registry(redis, settings.redis_prefix),
