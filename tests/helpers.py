@@ -32,5 +32,5 @@ async def signed_in(
         sign_in_method="sms",
         expires_at=datetime.now(UTC) + timedelta(days=1),
     )
-    token = issue_access_token(settings, user.id, session.public_id)
+    token = issue_access_token(settings, user.public_id, session.public_id)
     return user, {"Authorization": f"Bearer {token}"}

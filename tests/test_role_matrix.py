@@ -88,7 +88,7 @@ async def _fresh_credentials(user: User | None, settings, api: bool) -> dict[str
         expires_at=datetime.now(UTC) + timedelta(days=1),
     )
     if api:
-        return {"Authorization": f"Bearer {issue_access_token(settings, user.id, session.public_id)}"}
+        return {"Authorization": f"Bearer {issue_access_token(settings, user.public_id, session.public_id)}"}
     return {"Cookie": f"{SESSION_COOKIE}={secret}"}
 
 

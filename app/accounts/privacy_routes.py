@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
@@ -27,7 +27,8 @@ class IdentityOut(msgspec.Struct):
 
 
 class DeleteAccountIn(msgspec.Struct, forbid_unknown_fields=True):
-    confirm: bool
+    # Any, not bool: lenient decoding would turn 1 or "true" into True, and this cannot be undone.
+    confirm: Annotated[Any, msgspec.Meta(description="must be the JSON value true")]
 
 
 async def _export_download(request: Request) -> Response[dict]:
@@ -62,7 +63,7 @@ class PrivacyController(Controller):
 
     @post("/delete-account", summary="Delete (anonymise) my account", status_code=200)
     async def delete_account(self, request: Request, data: JSONBody[DeleteAccountIn]) -> dict[str, bool]:
-        await privacy.delete_account(require_principal(request).user, confirmed=data.confirm)
+        await privacy.delete_account(require_principal(request).user, confirmed=data.confirm is True)
         return {"deleted": True}
 
 

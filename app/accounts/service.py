@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from app.core import audit
 from app.core.auth import GRANTABLE_ROLES, Role
 from app.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, mask_phone, normalise_phone
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError, Conflict, NotFound
 from app.core.i18n import register_messages
 from app.settings import Settings
 from models.accounts import AuthSession, Membership, Organisation, User
@@ -191,6 +191,9 @@ async def grant_role(user: User, role: str, organisation: Organisation | None, a
 async def revoke_role(user: User, role: str, organisation: Organisation | None, actor: str) -> None:
     org_id = organisation.id if organisation else None
     async with in_transaction():
+        if role == Role.PLATFORM_ADMIN and await Membership.filter(role=role, organisation_id=None).count() <= 1:
+            # Without an admin only the command line could let anyone back in.
+            raise Conflict("accounts.last_admin")
         deleted = await Membership.filter(user_id=user.id, organisation_id=org_id, role=role).delete()
         if not deleted:
             raise NotFound("accounts.membership_not_found")
@@ -266,11 +269,15 @@ register_messages(
             "zh": "平台管理员是全平台角色，不能属于某个组织：请不要指定组织",
             "en": "Platform admin is a platform-wide role: do not name an organisation",
         },
+        "accounts.last_admin": {
+            "zh": "这是最后一位平台管理员，不能撤销：请先任命另一位管理员",
+            "en": "This is the last platform admin and cannot be removed: appoint another admin first",
+        },
         "accounts.membership_not_found": {"zh": "该用户没有此角色", "en": "The user does not hold this role"},
         "accounts.user_not_found": {"zh": "找不到该用户", "en": "User not found"},
         "accounts.organisation_not_found": {"zh": "找不到该组织", "en": "Organisation not found"},
         "admin.user_or_phone": {
-            "zh": "请只填写 user（用户编号）或 phone（手机号）其中之一",
+            "zh": "请填写 user（用户编号）或 phone（手机号）中的一项，且只填一项",
             "en": "Give either user (public id) or phone, not both",
         },
         "accounts.invalid_phone": {

@@ -45,7 +45,7 @@ log = structlog.get_logger("microsink.signin")
 TOKEN = "token"
 COOKIE = "cookie"
 # What a sign-in notification calls the device: the kind of session is all the server knows for sure.
-DEVICE_LABELS = {TOKEN: "微信小程序", COOKIE: "网页浏览器"}
+DEVICE_LABELS = {TOKEN: "app", COOKIE: "browser"}
 DEFAULT_SMS_TEMPLATE = "login"
 
 
@@ -118,7 +118,7 @@ async def _open_session(settings: Settings, user: User, kind: str, method: str) 
 
 
 def token_pair(settings: Settings, signed_in: SignedIn) -> TokenPair:
-    access = issue_access_token(settings, signed_in.user.id, signed_in.session.public_id)
+    access = issue_access_token(settings, signed_in.user.public_id, signed_in.session.public_id)
     return TokenPair(
         access_token=access, refresh_token=signed_in.secret, expires_in=settings.access_token_ttl_s, user=signed_in.user
     )
@@ -155,7 +155,7 @@ async def refresh_tokens(settings: Settings, refresh_token: str) -> TokenPair:
         await _revoke_for_reuse(session)
         raise Unauthorized("signin.refresh_reused")
     return TokenPair(
-        access_token=issue_access_token(settings, user.id, session.public_id),
+        access_token=issue_access_token(settings, user.public_id, session.public_id),
         refresh_token=fresh,
         expires_in=settings.access_token_ttl_s,
         user=user,
@@ -273,7 +273,7 @@ async def send_sms_code(
     try:
         message_id = await sms.send(
             number,
-            settings.sms_login_template_id or settings.provider_template_id("sms", DEFAULT_SMS_TEMPLATE),
+            login_template_id(settings),
             [code, str(minutes)],
         )
     except Exception as exc:  # any provider failure: nothing was sent, so nothing should count
@@ -329,11 +329,16 @@ async def sign_in_with_sms(settings: Settings, phone: str, code: str, kind: str 
     return SignedIn(user=user, session=signed_in.session, secret=signed_in.secret, created_user=created)
 
 
-def development_outbox(settings: Settings, sms: SmsProvider) -> list[Any]:
-    """What the sandbox provider 'sent', for the development outbox page; it does not exist in production."""
+def login_template_id(settings: Settings) -> str:
+    return settings.sms_login_template_id or settings.provider_template_id("sms", DEFAULT_SMS_TEMPLATE)
+
+
+def development_outbox(settings: Settings, sms: SmsProvider) -> list[tuple[Any, bool]]:
+    """What the sandbox provider 'sent', each with whether it is a sign-in code; not in production."""
     if settings.is_production or not isinstance(sms, SandboxSms):
         raise NotFound("error.not_found")
-    return sms.outbox()
+    login = login_template_id(settings)
+    return [(message, message.template_id == login) for message in sms.outbox()]
 
 
 async def purge_old_codes(older_than_s: int = 2 * 86400) -> int:

@@ -69,10 +69,12 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def issue_access_token(settings: Settings, user_id: int, session_public_id: str, now: datetime | None = None) -> str:
+def issue_access_token(
+    settings: Settings, user_public_id: str, session_public_id: str, now: datetime | None = None
+) -> str:
     now = now or datetime.now(UTC)
     claims = {
-        "sub": str(user_id),
+        "sub": user_public_id,  # the public id: a row id would tell how many users there are
         "sid": session_public_id,
         "typ": "access",
         "iat": int(now.timestamp()),

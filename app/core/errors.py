@@ -16,10 +16,12 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import ValidationError as ModelValidationError
 
 from app.core.i18n import request_language, t
 from app.core.pages import page
@@ -105,6 +107,7 @@ def handle_app_error(request: Request, exc: AppError) -> Response:
 
 
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"contains unknown field `([^`]+)`")
 _AT_PATH = re.compile(r"- at `\$\.([^`]+)`")
 
 
@@ -113,17 +116,46 @@ def _field_name(key: str | None, message: str | None = None) -> str:
     name = (key or "").removeprefix("$.")
     if name and name != "data":
         return name
-    for pattern in (_MISSING_FIELD, _AT_PATH):
+    for pattern in (_MISSING_FIELD, _UNKNOWN_FIELD, _AT_PATH):
         if message and (found := pattern.search(message)):
             return found.group(1)
     return name or "body"
+
+
+# msgspec's wording of the common problems, said in Chinese for Chinese requests.
+_ZH_PROBLEMS = [
+    (re.compile(r"^Object missing required field `([^`]+)`"), "缺少必填字段 {0}"),
+    (re.compile(r"^Object contains unknown field `([^`]+)`"), "不认识的字段 {0}，请删除它"),
+    (re.compile(r"^Expected `([^`]+)`, got `([^`]+)`"), "类型应为 {0}，实际为 {1}"),
+    (re.compile(r"^Expected `str` of length >= (\d+)"), "至少 {0} 个字符"),
+    (re.compile(r"^Expected `str` of length <= (\d+)"), "最多 {0} 个字符"),
+    (re.compile(r"^Expected `(?:int|float)` >= (-?\d+)"), "不能小于 {0}"),
+    (re.compile(r"^Expected `(?:int|float)` <= (-?\d+)"), "不能大于 {0}"),
+    (re.compile(r"^Expected `str` matching regex"), "格式不符合要求"),
+    (re.compile(r"^Invalid enum value '([^']*)'"), "不是可选值之一：{0}"),
+]
+
+
+def _problem_text(message: str | None, key: str | None, lang: str) -> str | None:
+    if key in (None, "data") and message in ("'data'", None):
+        return "缺少请求体（JSON）" if lang == "zh" else "the request body (JSON) is missing"
+    if lang != "zh" or not message:
+        return message
+    for pattern, text in _ZH_PROBLEMS:
+        if found := pattern.search(message):
+            return text.format(*found.groups())
+    return message
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
     lang = request_language(request)
     problems = exc.extra if isinstance(exc.extra, list) else []
     detail = [
-        {"field": _field_name(p.get("key"), p.get("message")), "source": p.get("source"), "message": p.get("message")}
+        {
+            "field": _field_name(p.get("key"), p.get("message")),
+            "source": p.get("source"),
+            "message": _problem_text(p.get("message"), p.get("key"), lang),
+        }
         for p in problems
         if isinstance(p, dict)
     ]
@@ -152,6 +184,8 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     if status >= 500:
         return handle_internal(request, exc)
     key = _STATUS_KEYS.get(status, "error.bad_request")
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
+        key = "error.bad_json"
     if status == 403 and "csrf" in str(exc.detail).lower():
         key = "error.csrf"
     headers = dict(exc.headers or {})
@@ -162,6 +196,20 @@ def handle_integrity(request: Request, exc: IntegrityError) -> Response:
     lang = request_language(request)
     log.info("integrity_error", error=str(exc))
     return _respond(409, "error.conflict", t("error.conflict", lang))
+
+
+def handle_bad_body(request: Request, exc: Exception) -> Response:
+    """Bytes that are not UTF-8, or JSON nested past any sane depth: the client's fault, not ours."""
+    lang = request_language(request)
+    key = "error.too_deep" if isinstance(exc, RecursionError) else "error.bad_encoding"
+    return _respond(400, key, t(key, lang), None, None, request)
+
+
+def handle_model_validation(request: Request, exc: ModelValidationError) -> Response:
+    """A value no stored record could have (e.g. an id longer than any id): nothing matches it."""
+    lang = request_language(request)
+    log.info("model_validation_error", error=str(exc))
+    return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
 
 
 def handle_internal(request: Request, exc: Exception) -> Response:
@@ -180,6 +228,9 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFoundException: handle_http,
     HTTPException: handle_http,
     IntegrityError: handle_integrity,
+    ModelValidationError: handle_model_validation,
+    UnicodeDecodeError: handle_bad_body,
+    RecursionError: handle_bad_body,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_internal,
     Exception: handle_internal,
 }

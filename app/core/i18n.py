@@ -90,6 +90,15 @@ register_messages(
             "en": "Internal error, please try again later (request id {request_id})",
         },
         "error.unavailable": {"zh": "服务暂时不可用，请稍后再试", "en": "Service temporarily unavailable"},
+        "error.bad_encoding": {
+            "zh": "请求内容不是有效的 UTF-8 文本，请检查编码后重试",
+            "en": "The request body is not valid UTF-8 text; check its encoding",
+        },
+        "error.too_deep": {"zh": "请求的 JSON 嵌套层数过多", "en": "The request JSON is nested too deeply"},
+        "error.bad_json": {
+            "zh": "请求体不是有效的 JSON，请检查格式（引号、逗号、括号）",
+            "en": "The request body is not valid JSON; check quotes, commas and brackets",
+        },
         "error.back_home": {"zh": "返回首页", "en": "Back to the home page"},
         "error.csrf": {"zh": "页面已过期，请刷新后重试", "en": "The page has expired, please reload and try again"},
     }

@@ -339,6 +339,12 @@ def local_time(iso: str, lang: str) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm", tzinfo=_BEIJING, locale="zh_CN" if lang == "zh" else "en")
 
 
+def _device(params: Params, lang: str) -> str:
+    """ "app" and "browser" are our own words for a session's kind; anything else is a device's name."""
+    device = str(params["device"])
+    return t(f"notifications.device.{device}", lang) if device in ("app", "browser") else device
+
+
 def _method(params: Params, lang: str) -> str:
     return t(f"notifications.method.{params['method']}", lang)
 
@@ -386,6 +392,8 @@ register_messages(
         "notifications.page.empty": {"zh": "暂时没有通知。", "en": "No notifications yet."},
         "notifications.page.newer": {"zh": "较新", "en": "Newer"},
         "notifications.page.older": {"zh": "较早", "en": "Older"},
+        "notifications.device.app": {"zh": "手机小程序或应用", "en": "the mini-app or a phone app"},
+        "notifications.device.browser": {"zh": "网页浏览器", "en": "a web browser"},
     }
 )
 
@@ -397,12 +405,13 @@ register_kind(
         title={"zh": "新设备登录提醒", "en": "Sign-in from a new device"},
         body={
             "zh": lambda p, lang: (
-                f"您的账号于 {local_time(p['at'], lang)}（北京时间）在新设备“{p['device']}”上通过{_method(p, lang)}登录。"
-                "如非本人操作，请立即在“我的 - 登录设备”中退出该设备。"
+                f"您的账号于 {local_time(p['at'], lang)}（北京时间）在新设备“{_device(p, lang)}”上通过{_method(p, lang)}登录。"
+                "如非本人操作，请立即在“我的”页面选择“在所有设备上退出”，并联系客服。"
             ),
             "en": lambda p, lang: (
-                f"Your account signed in on a new device, “{p['device']}”, by {_method(p, lang)} at "
-                f"{local_time(p['at'], lang)} (Beijing time). If this was not you, sign that device out under Me › Devices now."
+                f"Your account signed in on a new device, “{_device(p, lang)}”, by {_method(p, lang)} at "
+                f"{local_time(p['at'], lang)} (Beijing time). If this was not you, choose “Sign out everywhere” on "
+                "the Me page now and contact support."
             ),
         },
         defaults={WECHAT: True, SMS: True},
@@ -410,14 +419,14 @@ register_kind(
             template_id="account-signed-in-new-device",
             page="pages/me/devices",
             data=lambda p, lang: {
-                "thing1": _clip(str(p["device"])),
+                "thing1": _clip(_device(p, "zh")),
                 "time2": local_time(p["at"], "zh"),
                 "thing3": _clip(_method(p, lang)),
             },
         ),
         sms=SmsTemplate(
             template_id="account-signed-in-new-device",
-            params=lambda p: [_clip(str(p["device"]), 12), local_time(p["at"], "zh")],
+            params=lambda p: [_clip(_device(p, "zh"), 12), local_time(p["at"], "zh")],
         ),
     )
 )
@@ -429,14 +438,14 @@ register_kind(
         required=("role", "organisation"),
         title={
             "zh": lambda p, lang: f"您已获得“{_role(p, lang)}”角色",
-            "en": lambda p, lang: f"You are now a {_role(p, lang)}",
+            "en": lambda p, lang: f"You now hold the role: {_role(p, lang)}",
         },
         body={
             "zh": lambda p, lang: (
                 f"您在“{p['organisation'] or '微碳汇平台'}”获得了“{_role(p, lang)}”角色，重新打开小程序即可使用相应功能。"
             ),
             "en": lambda p, lang: (
-                f"You were made {_role(p, lang)} of “{p['organisation'] or 'the MicroSink platform'}”. "
+                f"You now hold the role {_role(p, lang)} in “{p['organisation'] or 'the MicroSink platform'}”. "
                 "Reopen the mini-app to use what the role allows."
             ),
         },

@@ -33,6 +33,7 @@ class TestAccountNotifications:
                 assert (await login(client, last_code(app))).status_code == 200
             notes = await Notification.filter(kind="account.signed_in_new_device")
             assert len(notes) == 1
-            assert "微信小程序" in notes[0].body_zh and "短信" in notes[0].body_zh
+            assert "手机小程序或应用" in notes[0].body_zh and "短信" in notes[0].body_zh
+            assert "the mini-app or a phone app" in notes[0].body_en and "微" not in notes[0].body_en
             # SMS is on by default for this kind and the user has a phone: one message queued
             assert await OutboxMessage.filter(notification_id=notes[0].id, channel="sms").count() == 1

@@ -109,3 +109,16 @@ class TestPlatformRoleScope:
         )
         assert r.status_code == 400
         assert r.json()["code"] == "accounts.platform_role_has_no_org"
+
+
+class TestLastAdmin:
+    async def test_the_last_platform_admin_cannot_be_removed(self, client, settings) -> None:
+        admin, headers = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post(
+            "/api/v1/admin/memberships/revoke",
+            json={"user": admin.public_id, "role": "platform_admin"},
+            headers=headers,
+        )
+        assert r.status_code == 409
+        assert r.json()["code"] == "accounts.last_admin"
+        assert (await client.get("/api/v1/admin/organisations", headers=headers)).status_code == 200

@@ -139,3 +139,12 @@ class TestLookalikeDigits:
 
         with pytest.raises(AppError):
             await accounts.find_or_create_by_phone(settings, "13٨٠٠١٣٨٠٠٠")
+
+
+class TestDeletionNeedsARealTrue:
+    async def test_one_or_the_string_true_does_not_delete(self, client, settings) -> None:
+        user, headers = await signed_in(settings)
+        for almost in (1, "true", "yes"):
+            r = await client.post("/api/v1/me/delete-account", json={"confirm": almost}, headers=headers)
+            assert r.status_code == 400, almost
+        assert (await User.get(id=user.id)).deleted_at is None

@@ -155,7 +155,9 @@ class TestMe:
         await sign_in(client)
         session = await AuthSession.get()
         user = await User.get()
-        old = issue_access_token(settings, user.id, session.public_id, now=datetime.now(UTC) - timedelta(hours=1))
+        old = issue_access_token(
+            settings, user.public_id, session.public_id, now=datetime.now(UTC) - timedelta(hours=1)
+        )
         r = await client.get("/api/v1/me", headers=bearer(old))
         assert r.status_code == 401
         assert r.json()["code"] == "auth.token_expired"

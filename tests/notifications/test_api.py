@@ -34,7 +34,7 @@ class TestInboxApi:
         assert body["items"][0]["title"] == "您已获得“核证员”角色" and body["items"][0]["read"] is False
         r = await client.get("/api/v1/notifications?page=3&page_size=2", headers={**headers, "Accept-Language": "en"})
         assert [i["id"] for i in r.json()["items"]] == [made[0].public_id]
-        assert r.json()["items"][0]["title"] == "You are now a verifier"
+        assert r.json()["items"][0]["title"] == "You now hold the role: verifier"
 
     async def test_marks_one_read_then_all_read(self, client, settings) -> None:
         user, headers = await signed_in(settings)
@@ -151,7 +151,7 @@ class TestInboxPage:
         assert r.status_code == 200 and "text/html" in r.headers["content-type"]
         assert "消息通知" in r.text and "您已获得“核证员”角色" in r.text and "未读 2 条" in r.text
         r = await client.get("/notifications?lang=en")
-        assert "You are now a verifier" in r.text and "2 unread" in r.text
+        assert "You now hold the role: verifier" in r.text and "2 unread" in r.text
 
     async def test_shows_only_the_signed_in_users_notifications(self, client, settings) -> None:
         alice, _ = await signed_in(settings)
