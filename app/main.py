@@ -10,7 +10,7 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="MicroSink 微碳汇 API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            # JSON only: the HTML viewers load their scripts from a CDN, and our pages use served assets only.
+            render_plugins=[JsonRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
             security=[{"BearerToken": []}],
             components=Components(

@@ -9,7 +9,7 @@ random public id) but nothing in it identifies the person any more.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -28,6 +28,7 @@ Eraser = Callable[[User], Awaitable[None]]
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: dict[str, Eraser] = {}
 
+_ID_FIELD = {"field": "id_number", "source": "body", "message": "18 characters, a real birth date, a valid check digit"}
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -44,18 +45,27 @@ def valid_id_number(number: str) -> str:
     """An 18-character resident ID number with a correct GB 11643 check digit, upper-cased."""
     value = number.strip().upper()
     if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
-        raise AppError("privacy.bad_id_number", detail=[{"field": "id_number"}])
+        raise AppError("privacy.bad_id_number", detail=[_ID_FIELD])
     total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
-        raise AppError("privacy.bad_id_number", detail=[{"field": "id_number"}])
+        raise AppError("privacy.bad_id_number", detail=[_ID_FIELD])
+    try:  # digits 7–14 are the birth date, which must exist and lie in the past
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise AppError("privacy.bad_id_number", detail=[_ID_FIELD]) from None
+    if not date(1900, 1, 1) <= born <= date.today():
+        raise AppError("privacy.bad_id_number", detail=[_ID_FIELD])
     return value
 
 
 async def set_identity(settings: Settings, user: User, real_name: str, id_number: str) -> dict[str, str]:
     """Store real name and ID number encrypted; one ID number belongs to one account."""
     name = real_name.strip()
-    if not 1 <= len(name) <= 32:
-        raise AppError("privacy.bad_real_name", detail=[{"field": "real_name"}])
+    if not 1 <= len(name) <= 32 or not name.isprintable():
+        raise AppError(
+            "privacy.bad_real_name",
+            detail=[{"field": "real_name", "source": "body", "message": "1–32 printable characters"}],
+        )
     number = valid_id_number(id_number)
     index = blind_index(settings.blind_index_key, number, "id_number")
     other = await User.filter(id_number_index=index).exclude(id=user.id).exists()
@@ -162,10 +172,13 @@ async def delete_account(user: User, *, confirmed: bool) -> None:
 register_messages(
     {
         "privacy.bad_id_number": {
-            "zh": "身份证号码无效：须为 18 位且校验码正确",
-            "en": "Invalid resident ID number: 18 characters with a correct check digit",
+            "zh": "身份证号码无效：须为 18 位，出生日期真实，且校验码正确",
+            "en": "Invalid resident ID number: 18 characters, a real birth date and a correct check digit",
         },
-        "privacy.bad_real_name": {"zh": "姓名须为 1–32 个字符", "en": "Real name must be 1–32 characters"},
+        "privacy.bad_real_name": {
+            "zh": "姓名须为 1–32 个可见字符",
+            "en": "Real name must be 1–32 printable characters",
+        },
         "privacy.id_number_taken": {
             "zh": "该身份证号码已绑定其他账号；如有疑问请联系客服",
             "en": "This ID number is bound to another account; contact support if this is wrong",

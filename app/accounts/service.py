@@ -35,6 +35,12 @@ ORGANISATION_KINDS = (
 )
 
 
+# GB/T 2260 province-level prefixes (the first two digits of every county code).
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+
+
 def new_public_id() -> str:
     """26 random hex characters (104 bits): unguessable and URL-safe."""
     return secrets.token_hex(13)
@@ -132,8 +138,18 @@ async def find_or_create_by_openid(openid: str, unionid: str | None) -> tuple[Us
 async def create_organisation(kind: str, name: str, county_code: str | None, actor: str) -> Organisation:
     if kind not in ORGANISATION_KINDS:
         raise AppError("accounts.unknown_org_kind", kind=kind, kinds=", ".join(ORGANISATION_KINDS))
-    if not name.strip() or len(name) > 128:
-        raise AppError("accounts.bad_org_name")
+    if not name.strip() or len(name) > 128 or not name.isprintable():
+        raise AppError(
+            "accounts.bad_org_name",
+            detail=[{"field": "name", "source": "body", "message": "1–128 printable characters"}],
+        )
+    if county_code is not None and county_code[:2] not in PROVINCE_CODES:
+        raise AppError(
+            "accounts.bad_county_code",
+            detail=[
+                {"field": "county_code", "source": "body", "message": "GB/T 2260: the first two digits name a province"}
+            ],
+        )
     async with in_transaction():
         org = await Organisation.create(
             public_id=new_public_id(), kind=kind, name=name.strip(), county_code=county_code
@@ -254,8 +270,12 @@ register_messages(
             "en": "Unknown organisation kind {kind}; choose one of: {kinds}",
         },
         "accounts.bad_org_name": {
-            "zh": "组织名称须为 1–128 个字符",
-            "en": "Organisation name must be 1–128 characters",
+            "zh": "组织名称须为 1–128 个可见字符",
+            "en": "Organisation name must be 1–128 printable characters",
+        },
+        "accounts.bad_county_code": {
+            "zh": "区县代码（county_code）无效：须为 6 位 GB/T 2260 代码，前两位为省级代码，例如 510112",
+            "en": "county_code: not a GB/T 2260 code; six digits starting with a province code, e.g. 510112",
         },
         "accounts.unknown_role": {
             "zh": "未知的角色 {role}；可选：{roles}",

@@ -42,10 +42,18 @@ def _scope_hash(scope: Any, settings: Settings) -> str:
     return hashlib.sha256(f"{who}|{scope['method']}|{scope['path']}".encode()).hexdigest()
 
 
+def _canonical(body: bytes) -> bytes:
+    """The same JSON document however it is spaced or ordered; other bodies as they came."""
+    try:
+        return msgspec.json.encode(msgspec.json.decode(body), order="sorted")
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return body
+
+
 def _request_hash(scope: Any, body: bytes) -> str:
     digest = hashlib.sha256(scope.get("query_string", b""))
     digest.update(b"|")
-    digest.update(body)
+    digest.update(_canonical(body))
     return digest.hexdigest()
 
 

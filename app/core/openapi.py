@@ -10,10 +10,12 @@ where the rate limit applies, 400 for bad input on every operation.
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.enums import ParamType
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
+    Parameter,
     Reference,
     Schema,
 )
@@ -41,6 +43,13 @@ _DESCRIPTIONS = {
     503: "A provider or dependency is unavailable: try again later",
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+IDEMPOTENCY_KEY = Parameter(
+    name="Idempotency-Key",
+    param_in=ParamType.HEADER,
+    required=False,
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+    description="Optional. The same key with the same body replays the first response; with another body it is 409.",
+)
 
 
 def _error_response(status: int) -> OpenAPIResponse:
@@ -76,8 +85,14 @@ def document_errors(app: Litestar, rate_limited: bool) -> None:
                     statuses |= {404}
                 if guarded:
                     statuses |= {401, 403}
+                if route.path.startswith("/api/"):
+                    statuses |= {404}  # services answer 404 for any public id that names nothing
                 if method in MUTATING and route.path.startswith("/api/"):
                     statuses |= {409}
+                    parameters = list(operation.parameters or [])
+                    if not any(getattr(p, "name", "") == "Idempotency-Key" for p in parameters):
+                        parameters.append(IDEMPOTENCY_KEY)
+                    operation.parameters = parameters
                 if rate_limited:
                     statuses |= {429}
                 statuses |= {int(code) for code in responses if code.isdigit() and int(code) >= 400}

@@ -122,3 +122,19 @@ class TestLastAdmin:
         assert r.status_code == 409
         assert r.json()["code"] == "accounts.last_admin"
         assert (await client.get("/api/v1/admin/organisations", headers=headers)).status_code == 200
+
+
+class TestOrganisationDetails:
+    async def test_a_county_code_outside_any_province_is_refused(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post(
+            "/api/v1/admin/organisations", json={"kind": "court", "name": "x", "county_code": "999999"}, headers=admin
+        )
+        assert r.status_code == 400
+        assert r.json()["detail"][0]["field"] == "county_code"
+
+    async def test_a_name_with_control_characters_is_refused(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post("/api/v1/admin/organisations", json={"kind": "court", "name": "a\u0000b"}, headers=admin)
+        assert r.status_code == 400
+        assert r.json()["code"] == "accounts.bad_org_name"

@@ -49,7 +49,7 @@ class TestEncryptionAtRest:
             "/api/v1/me/identity", json={"real_name": "张三", "id_number": "110105194912310021"}, headers=headers
         )
         assert r.status_code == 400
-        assert r.json()["detail"] == [{"field": "id_number"}]
+        assert r.json()["detail"][0]["field"] == "id_number"
         assert "校验码" in r.json()["message"]
 
     async def test_one_id_number_binds_one_account(self, client, settings) -> None:
@@ -130,7 +130,7 @@ class TestLookalikeDigits:
             "/api/v1/me/identity", json={"real_name": "张三", "id_number": "²1010519491231002X"}, headers=headers
         )
         assert r.status_code == 400
-        assert r.json()["detail"] == [{"field": "id_number"}]
+        assert r.json()["detail"][0]["field"] == "id_number"
 
     async def test_non_ascii_digits_are_not_a_phone_number(self, settings, db) -> None:
         import pytest
@@ -148,3 +148,28 @@ class TestDeletionNeedsARealTrue:
             r = await client.post("/api/v1/me/delete-account", json={"confirm": almost}, headers=headers)
             assert r.status_code == 400, almost
         assert (await User.get(id=user.id)).deleted_at is None
+
+
+class TestIdentityDetails:
+    async def test_an_impossible_birth_date_is_refused(self, client, settings) -> None:
+        from app.accounts.privacy import valid_id_number
+        from app.core.errors import AppError
+
+        def with_check_digit(first17: str) -> str:
+            weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+            return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+
+        import pytest
+
+        for first17 in ("11010520991231002", "11010519491332002"):  # born 2099; month 13
+            with pytest.raises(AppError):
+                valid_id_number(with_check_digit(first17))
+        assert valid_id_number(ID_NUMBER) == ID_NUMBER
+
+    async def test_a_name_with_control_characters_is_refused(self, client, settings) -> None:
+        _, headers = await signed_in(settings)
+        r = await client.put(
+            "/api/v1/me/identity", json={"real_name": "张\u0000三", "id_number": ID_NUMBER}, headers=headers
+        )
+        assert r.status_code == 400
+        assert r.json()["detail"][0]["field"] == "real_name"

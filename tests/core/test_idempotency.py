@@ -34,6 +34,15 @@ class TestIdempotencyKey:
         assert "different request body" in r.json()["message"]
         assert await Organisation.all().count() == 1
 
+    async def test_the_same_json_spaced_or_ordered_differently_is_the_same_body(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        headers = {**admin, "Idempotency-Key": "spacing", "Content-Type": "application/json"}
+        first = await client.post(URL, content='{"kind":"court","name":"法院"}'.encode(), headers=headers)
+        again = await client.post(URL, content='{ "name": "法院",  "kind": "court" }'.encode(), headers=headers)
+        assert again.status_code == first.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert await Organisation.all().count() == 1
+
     async def test_without_a_key_each_request_acts(self, client, settings) -> None:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         for _ in range(2):

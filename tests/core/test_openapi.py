@@ -36,3 +36,12 @@ class TestErrorDocumentation:
         _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
         body = (await client.post("/api/v1/admin/organisations", json={"kind": 1}, headers=admin)).json()
         assert set(body) == {"code", "message", "detail"}
+
+    async def test_mutations_declare_the_idempotency_key_header(self, client) -> None:
+        operation = (await spec(client))["paths"]["/api/v1/admin/organisations"]["post"]
+        assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in operation["parameters"])
+
+    async def test_the_schema_page_loads_nothing_from_elsewhere(self, client) -> None:
+        r = await client.get("/schema")
+        assert r.status_code == 200
+        assert "http" not in r.headers["content-type"] and "<script" not in r.text
