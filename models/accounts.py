@@ -49,6 +49,7 @@ class Organisation(models.Model):
 
     class Meta:
         table = "accounts_organisation"
+        unique_together = (("kind", "name"),)
 
 
 class Membership(models.Model):

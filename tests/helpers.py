@@ -12,6 +12,7 @@ from app.settings import Settings
 from models.accounts import AuthSession, Organisation, User
 
 _phones = itertools.count(13900000000)
+_orgs = itertools.count(1)
 
 
 async def signed_in(
@@ -20,9 +21,11 @@ async def signed_in(
     """A user holding `roles` (in `org`, or a fresh organisation of a fitting kind) and their auth header."""
     user, _ = await accounts.find_or_create_by_phone(settings, phone or str(next(_phones)))
     for role in roles:
-        target = None
-        if role is not Role.PLATFORM_ADMIN:
-            target = org or await accounts.create_organisation("foundation", f"测试组织-{role.value}", None, "test")
+        target = org
+        fits = accounts.ROLE_ORGANISATION_KINDS[role.value]
+        if target is None and None not in fits:
+            kind = sorted(k for k in fits if k)[0]
+            target = await accounts.create_organisation(kind, f"测试组织-{role.value}-{next(_orgs)}", None, "test")
         await accounts.grant_role(user, role.value, target, actor="test")
     session = await AuthSession.create(
         public_id=secrets.token_hex(16),

@@ -150,6 +150,8 @@ async def create_organisation(kind: str, name: str, county_code: str | None, act
                 {"field": "county_code", "source": "body", "message": "GB/T 2260: the first two digits name a province"}
             ],
         )
+    if await Organisation.filter(kind=kind, name=name.strip()).exists():
+        raise Conflict("accounts.org_exists")
     async with in_transaction():
         org = await Organisation.create(
             public_id=new_public_id(), kind=kind, name=name.strip(), county_code=county_code
@@ -164,16 +166,33 @@ async def create_organisation(kind: str, name: str, county_code: str | None, act
     return org
 
 
+# Which kinds of organisation each role belongs to; None in the set means "may be held alone"
+# (a platform admin always, an individual 林农/牧民 who sells a micro-sink without a collective).
+ROLE_ORGANISATION_KINDS: dict[str, frozenset[str | None]] = {
+    Role.SMALLHOLDER: frozenset({None, "collective", "cooperative"}),
+    Role.ORGANISER: frozenset({"foundation", "company", "collective", "cooperative"}),
+    Role.VERIFIER: frozenset({"verifier_body"}),
+    Role.COURT: frozenset({"court"}),
+    Role.SCENIC_OPERATOR: frozenset({"scenic_operator"}),
+    Role.EVENT_ORGANISER: frozenset({"event_organiser", "company", "foundation"}),
+    Role.PLATFORM_ADMIN: frozenset({None}),
+}
+
+
 def check_grant(role: str, organisation: Organisation | None) -> None:
-    """Refuse an unknown role, or an organisation role without its organisation."""
-    if role not in {r.value for r in GRANTABLE_ROLES}:
+    """Refuse an unknown role, or a role in (or without) an organisation of the wrong kind."""
+    if role not in ROLE_ORGANISATION_KINDS:
         raise AppError("accounts.unknown_role", role=role, roles=", ".join(r.value for r in GRANTABLE_ROLES))
-    if role != Role.PLATFORM_ADMIN and organisation is None:
-        raise AppError("accounts.role_needs_org", role=role)
+    fits = ROLE_ORGANISATION_KINDS[role]
     if role == Role.PLATFORM_ADMIN and organisation is not None:
         # Guards check roles, not organisations: a platform admin "in" one organisation would still
         # act platform-wide, so the grant must say so.
         raise AppError("accounts.platform_role_has_no_org")
+    if organisation is None and None not in fits:
+        raise AppError("accounts.role_needs_org", role=role)
+    if organisation is not None and organisation.kind not in fits:
+        kinds = ", ".join(sorted(k for k in fits if k))
+        raise AppError("accounts.role_wrong_org_kind", role=role, kind=organisation.kind, kinds=kinds)
 
 
 async def grant_role(user: User, role: str, organisation: Organisation | None, actor: str) -> Membership:
@@ -288,6 +307,14 @@ register_messages(
         "accounts.platform_role_has_no_org": {
             "zh": "平台管理员是全平台角色，不能属于某个组织：请不要指定组织",
             "en": "Platform admin is a platform-wide role: do not name an organisation",
+        },
+        "accounts.role_wrong_org_kind": {
+            "zh": "角色 {role} 不能属于 {kind} 类型的组织；可选的组织类型：{kinds}",
+            "en": "Role {role} does not belong in a {kind} organisation; it fits: {kinds}",
+        },
+        "accounts.org_exists": {
+            "zh": "已有同类型、同名的组织，请勿重复创建",
+            "en": "An organisation of this kind with this name already exists",
         },
         "accounts.last_admin": {
             "zh": "这是最后一位平台管理员，不能撤销：请先任命另一位管理员",

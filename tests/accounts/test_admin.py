@@ -5,6 +5,8 @@ from models.accounts import Membership, Organisation
 from models.audit import AuditEvent
 from tests.helpers import signed_in
 
+ORGS_URL = "/api/v1/admin/organisations"
+
 
 class TestCreateOrganisation:
     async def test_admin_creates_an_organisation_and_it_is_audited(self, client, settings) -> None:
@@ -138,3 +140,32 @@ class TestOrganisationDetails:
         r = await client.post("/api/v1/admin/organisations", json={"kind": "court", "name": "a\u0000b"}, headers=admin)
         assert r.status_code == 400
         assert r.json()["code"] == "accounts.bad_org_name"
+
+
+class TestRoleFitsOrganisation:
+    async def test_a_court_role_does_not_belong_in_a_village_collective(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        org = (await client.post(ORGS_URL, json={"kind": "collective", "name": "某村集体"}, headers=admin)).json()
+        r = await client.post(
+            "/api/v1/admin/memberships",
+            json={"phone": "13711115555", "role": "court", "organisation": org["public_id"]},
+            headers={**admin, "Accept-Language": "en"},
+        )
+        assert r.status_code == 400
+        assert r.json()["code"] == "accounts.role_wrong_org_kind"
+        assert "court" in r.json()["message"] and "collective" in r.json()["message"]
+
+    async def test_an_individual_smallholder_needs_no_collective(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        r = await client.post(
+            "/api/v1/admin/memberships", json={"phone": "13711116666", "role": "smallholder"}, headers=admin
+        )
+        assert r.status_code == 201
+
+    async def test_the_same_organisation_twice_is_a_conflict(self, client, settings) -> None:
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        body = {"kind": "foundation", "name": "四川省绿化基金会"}
+        assert (await client.post(ORGS_URL, json=body, headers=admin)).status_code == 201
+        r = await client.post(ORGS_URL, json=body, headers=admin)
+        assert r.status_code == 409
+        assert r.json()["code"] == "accounts.org_exists"
