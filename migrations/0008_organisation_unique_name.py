@@ -4,6 +4,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.migrations.constraints import UniqueConstraint
 
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0007_audit_no_truncate')]
 
