@@ -47,6 +47,7 @@ lock:  ## re-pin dependencies with hashes, never writing an index URL
 
 migrations:  ## write a migration for model changes: make migrations NAME=what_changed
 	$(BIN)/tortoise -c app.tortoise_conf.TORTOISE_ORM makemigrations --name $(NAME)
+	$(BIN)/ruff check --fix --quiet migrations  # the generated file's imports, sorted as lint wants
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
