@@ -34,7 +34,6 @@ from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.i18n import register_messages, request_language, t
 from app.core.net import client_ip
 from app.core.pages import page
-from app.notifications.sms import SandboxSms
 from app.settings import Settings
 
 # What each endpoint may answer besides success, so the OpenAPI spec documents it.
@@ -150,7 +149,7 @@ def _form_page(
 ) -> Template:
     lang = request_language(request)
     message = t(error.key, lang, **error.params) if error else None
-    dev_outbox = not _settings(request).is_production and isinstance(request.app.state.sms, SandboxSms)
+    dev_outbox = signin.has_development_outbox(_settings(request), request.app.state.sms)
     response = page(
         request,
         "accounts/sign_in.html",

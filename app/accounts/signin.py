@@ -333,9 +333,14 @@ def login_template_id(settings: Settings) -> str:
     return settings.sms_login_template_id or settings.provider_template_id("sms", DEFAULT_SMS_TEMPLATE)
 
 
+def has_development_outbox(settings: Settings, sms: SmsProvider) -> bool:
+    """The sandbox provider's outbox page exists outside production only."""
+    return not settings.is_production and isinstance(sms, SandboxSms)
+
+
 def development_outbox(settings: Settings, sms: SmsProvider) -> list[tuple[Any, bool]]:
     """What the sandbox provider 'sent', each with whether it is a sign-in code; not in production."""
-    if settings.is_production or not isinstance(sms, SandboxSms):
+    if not has_development_outbox(settings, sms):
         raise NotFound("error.not_found")
     login = login_template_id(settings)
     return [(message, message.template_id == login) for message in sms.outbox()]
