@@ -29,7 +29,8 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _load_command_modules() -> None:
     # Each domain registers its commands with @command when imported.
     import app.accounts.cli
-    import app.audit.cli  # noqa: F401
+    import app.audit.cli
+    import app.ledger.cli  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
 from app.core.openapi import document_errors
+from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for

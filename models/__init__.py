@@ -3,18 +3,22 @@
 from models.accounts import AuthSession, Membership, Organisation, User
 from models.audit import AuditEvent
 from models.core import IdempotencyRecord
+from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.signin import SmsCode
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
+    "Hold",
     "IdempotencyRecord",
+    "LedgerAccount",
     "Membership",
     "Notification",
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",
     "SmsCode",
+    "Transfer",
     "User",
 ]

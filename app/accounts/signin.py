@@ -342,6 +342,7 @@ def development_outbox(settings: Settings, sms: SmsProvider) -> list[tuple[Any, 
     """What the sandbox provider 'sent', each with whether it is a sign-in code; not in production."""
     if not has_development_outbox(settings, sms):
         raise NotFound("error.not_found")
+    assert isinstance(sms, SandboxSms)  # has_development_outbox checked it
     login = login_template_id(settings)
     return [(message, message.template_id == login) for message in sms.outbox()]
 

@@ -8,6 +8,7 @@ import pkgutil
 import pytest
 from tortoise import Tortoise
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 import migrations
 from migrations._constraints import Check, PartialUnique, Trigger
@@ -90,7 +91,29 @@ async def _valid_rows() -> dict[str, object]:
         body_zh="b",
         body_en="b",
     )
+    from uuid import uuid4
+
+    from models.ledger import Hold, LedgerAccount, Transfer
+
+    source = await LedgerAccount.create(
+        ledger="points", code="platform_issuance", owner="platform", may_go_negative=True
+    )
+    wallet = await LedgerAccount.create(ledger="points", code="user_wallet", owner="user:bites", balance=5)
     return {
+        "ledger_account": wallet,
+        "transfer": await Transfer.create(
+            id=uuid4(), ledger="points", debit=source, credit=wallet, amount=5, reason="x", request_hash="h"
+        ),
+        "hold": await Hold.create(
+            id=uuid4(),
+            ledger="points",
+            debit=wallet,
+            credit=source,
+            amount=1,
+            reason="x",
+            request_hash="h",
+            expires_at=later,
+        ),
         "session": await AuthSession.create(
             public_id="s1", user=user, kind="token", secret_hash="h" * 64, sign_in_method="sms", expires_at=later
         ),
@@ -113,6 +136,14 @@ VIOLATIONS = {
     "outbox_attempts_nonnegative": ("outbox", {"attempts": -1}),
     "outbox_sending_has_lease": ("outbox", {"status": "sending", "lease_until": None}),
     "notification_preference_channel_known": ("preference", {"channel": "fax"}),
+    "ledger_account_ledger_known": ("ledger_account", {"ledger": "beans"}),
+    "ledger_account_held_nonnegative": ("ledger_account", {"held": -1}),
+    "ledger_account_never_negative": ("ledger_account", {"balance": -1}),
+    "ledger_transfer_amount_positive": ("transfer", {"amount": 0}),
+    "ledger_transfer_two_accounts": ("transfer", {"credit_id": F("debit_id")}),
+    "ledger_hold_amount_positive": ("hold", {"amount": 0}),
+    "ledger_hold_status_known": ("hold", {"status": "lost"}),
+    "ledger_hold_posted_amount": ("hold", {"posted_amount": 1}),
 }
 
 
