@@ -193,6 +193,20 @@ class TestUnderConcurrency:
         assert await balance(bob) == (7, 0)
 
     @postgres_only
+    async def test_racing_sweeps_expire_each_hold_once(self, db) -> None:
+        issuance = await ledger.open_account("points", "platform_issuance", "platform", may_go_negative=True)
+        wallets = [await ledger.open_account("points", "user_wallet", f"user:w{i}") for i in range(10)]
+        for wallet in wallets:
+            await ledger.transfer(uuid4(), issuance, wallet, 100, "planting.approved")
+            for _ in range(3):
+                await ledger.hold(uuid4(), wallet, issuance, 10, later(), "purchase.points")
+        past = datetime.now(UTC) + timedelta(hours=1)
+        counts = await asyncio.gather(*(ledger.expire_overdue_holds(past) for _ in range(8)), return_exceptions=True)
+        assert all(isinstance(c, int) for c in counts), counts
+        assert sum(counts) == 30  # type: ignore[arg-type]
+        assert (await ledger.verify()).ok
+
+    @postgres_only
     async def test_a_hundred_parallel_spends_take_exactly_what_is_affordable(self, db) -> None:
         _, alice, bob = await accounts(50)
 
