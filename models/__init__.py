@@ -5,11 +5,13 @@ from models.audit import AuditEvent
 from models.core import IdempotencyRecord
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
+from models.points import AwardCounter
 from models.signin import SmsCode
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
+    "AwardCounter",
     "Hold",
     "IdempotencyRecord",
     "LedgerAccount",

@@ -99,7 +99,10 @@ async def _valid_rows() -> dict[str, object]:
         ledger="points", code="platform_issuance", owner="platform", may_go_negative=True
     )
     wallet = await LedgerAccount.create(ledger="points", code="user_wallet", owner="user:bites", balance=5)
+    from models.points import AwardCounter
+
     return {
+        "counter": await AwardCounter.create(user=user, action="checkin.daily", period="day:2026-11-25"),
         "ledger_account": wallet,
         "transfer": await Transfer.create(
             id=uuid4(), ledger="points", debit=source, credit=wallet, amount=5, reason="x", request_hash="h"
@@ -136,6 +139,7 @@ VIOLATIONS = {
     "outbox_attempts_nonnegative": ("outbox", {"attempts": -1}),
     "outbox_sending_has_lease": ("outbox", {"status": "sending", "lease_until": None}),
     "notification_preference_channel_known": ("preference", {"channel": "fax"}),
+    "points_award_counter_nonnegative": ("counter", {"awarded": -1}),
     "ledger_account_ledger_known": ("ledger_account", {"ledger": "beans"}),
     "ledger_account_held_nonnegative": ("ledger_account", {"held": -1}),
     "ledger_account_never_negative": ("ledger_account", {"balance": -1}),

@@ -1,0 +1,207 @@
+"""The personal carbon account (碳账户): earning points by the rules, balance, history, export.
+
+Points live in the `points` ledger (app/ledger): a user's wallet is `points/user_wallet/user:<public id>`,
+and awards come from `points/platform_issuance/platform`. Earning obeys the caps of
+`earning_rules.toml` per person, action, Beijing-time day and year, enforced in the award's own
+transaction by conditional updates of `AwardCounter`, so racing requests never over-award.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from app.core.errors import AppError, Conflict, Forbidden
+from app.core.i18n import register_messages, t
+from app.ledger import service as ledger
+from app.points.rules import Rule, Rules, load
+from models.accounts import User
+from models.ledger import Hold, LedgerAccount, Transfer
+from models.points import AwardCounter
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+MAX_UNITS = 10_000
+RULES: Rules = load()
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: int
+    held: int
+    available: int
+    holds: list[Hold]
+
+
+async def wallet_of(user: User) -> LedgerAccount:
+    return await ledger.open_account("points", "user_wallet", f"user:{user.public_id}")
+
+
+async def _issuance() -> LedgerAccount:
+    return await ledger.open_account("points", "platform_issuance", "platform", may_go_negative=True)
+
+
+def rule_for(action: str, campaign: str | None = None) -> Rule:
+    rule = RULES.rule(action, campaign)
+    if rule is None:
+        raise AppError("points.unknown_action", action=action, actions=", ".join(sorted(RULES.actions)))
+    return rule
+
+
+async def _count(user: User, action: str, period: str, points: int, cap: int, key: str) -> None:
+    """Add `points` to the period's counter in one conditional update, or refuse past the cap."""
+    try:
+        async with in_transaction():  # a savepoint: a concurrent creator of the same row is fine
+            await AwardCounter.create(user=user, action=action, period=period)
+    except IntegrityError:
+        pass
+    raised = await AwardCounter.filter(user_id=user.id, action=action, period=period, awarded__lte=cap - points).update(
+        awarded=F("awarded") + points
+    )
+    if not raised:
+        raise Conflict(key, cap=cap)
+
+
+class _AlreadyAwarded(Exception):
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer = transfer
+
+
+async def earn(
+    award_id: UUID,
+    user: User,
+    action: str,
+    *,
+    units: int = 1,
+    campaign: str | None = None,
+    reference: str = "",
+    now: datetime | None = None,
+    self_service: bool = False,
+) -> Transfer:
+    """Award the points `action` × `units` is worth, within the caps. `award_id` makes it idempotent."""
+    rule = rule_for(action, campaign)
+    if self_service and not rule.self_service:
+        raise Forbidden("points.not_self_service", action=action)
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+        raise AppError("points.bad_units", maximum=MAX_UNITS, detail=[{"field": "units"}])
+    points = rule.points_per_unit * units
+    wallet, issuance = await wallet_of(user), await _issuance()
+    reason = f"earn.{action}"
+    local = (now or datetime.now(BEIJING)).astimezone(BEIJING)
+    if await Transfer.exists(id=award_id):
+        return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)  # replay or 409
+    try:
+        async with in_transaction():
+            await _count(user, action, f"day:{local.date().isoformat()}", points, rule.daily_cap, "points.daily_cap")
+            await _count(user, action, f"year:{local.year}", points, rule.yearly_cap, "points.yearly_cap")
+            # The counter rows are now locked for this person and action: a concurrent copy of this
+            # very award has either committed (and is seen here) or waits behind us.
+            if existing := await Transfer.get_or_none(id=award_id):
+                raise _AlreadyAwarded(existing)
+            return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
+    except _AlreadyAwarded:
+        return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
+
+
+async def balance_of(user: User) -> Balance:
+    wallet = await wallet_of(user)
+    holds = await Hold.filter(debit_id=wallet.id, status="pending").order_by("expires_at")
+    return Balance(balance=wallet.balance, held=wallet.held, available=wallet.balance - wallet.held, holds=holds)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    id: UUID
+    at: datetime
+    amount: int  # + in, - out
+    reason: str
+    label: str
+    reference: str
+
+
+def reason_label(reason: str, lang: str) -> str:
+    """A person's words for a reason code: the earning rule's label, or the message catalogue's."""
+    if reason.startswith("earn.") and (rule := RULES.actions.get(reason[5:])):
+        return rule.label.get(lang) or rule.label["zh"]
+    key = f"points.reason.{reason}"
+    text = t(key, lang)
+    return reason if text == key else text
+
+
+async def history(user: User, lang: str, *, page: int = 1, page_size: int = 50) -> list[HistoryLine]:
+    wallet = await wallet_of(user)
+    rows = (
+        await Transfer.filter(Q(debit_id=wallet.id) | Q(credit_id=wallet.id))
+        .order_by("-created_at", "-id")
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return [_line(row, wallet.id, lang) for row in rows]
+
+
+def _line(row: Transfer, wallet_id: int, lang: str) -> HistoryLine:
+    amount = row.amount if row.credit_id == wallet_id else -row.amount  # type: ignore[attr-defined]
+    return HistoryLine(row.id, row.created_at, amount, row.reason, reason_label(row.reason, lang), row.reference)
+
+
+async def history_csv(user: User, lang: str) -> str:
+    """Every movement, oldest first, with a running balance whose last value is the wallet's balance."""
+    wallet = await wallet_of(user)
+    rows = await Transfer.filter(Q(debit_id=wallet.id) | Q(credit_id=wallet.id)).order_by("created_at", "id")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    headers: dict[str, list[Any]] = {
+        "zh": ["时间", "变动", "余额", "原因", "原因代码", "关联", "编号"],
+        "en": ["time", "change", "balance", "reason", "reason code", "reference", "id"],
+    }
+    writer.writerow(headers.get(lang, headers["zh"]))
+    running = 0
+    for row in rows:
+        line = _line(row, wallet.id, lang)
+        running += line.amount
+        writer.writerow(
+            [
+                line.at.astimezone(BEIJING).isoformat(),
+                line.amount,
+                running,
+                line.label,
+                line.reason,
+                line.reference,
+                line.id,
+            ]
+        )
+    return out.getvalue()
+
+
+register_messages(
+    {
+        "points.unknown_action": {
+            "zh": "没有名为 {action} 的积分规则；可用的有：{actions}",
+            "en": "No earning rule named {action}; the rules are: {actions}",
+        },
+        "points.not_self_service": {
+            "zh": "{action} 的积分由组织者或系统发放，不能自行申请",
+            "en": "Points for {action} are awarded by an organiser or the system, not on request",
+        },
+        "points.bad_units": {"zh": "数量（units）须为 1 到 {maximum} 之间的整数", "en": "units must be 1 to {maximum}"},
+        "points.daily_cap": {
+            "zh": "今天这项行为的积分已达上限（{cap} 分），明天再来吧",
+            "en": "Today's cap for this action ({cap} points) is reached; come back tomorrow",
+        },
+        "points.yearly_cap": {
+            "zh": "今年这项行为的积分已达上限（{cap} 分）",
+            "en": "This year's cap for this action ({cap} points) is reached",
+        },
+        "points.reason.gift.sent": {"zh": "赠送积分", "en": "Points given"},
+        "points.reason.purchase.points": {"zh": "积分抵扣购买碳汇", "en": "Points toward a sink-credit purchase"},
+        "points.reason.correction.reversal": {"zh": "更正（冲销）", "en": "Correction (reversal)"},
+    }
+)

@@ -1,0 +1,188 @@
+"""Earning by the rules within the caps, the carbon account, its history and CSV export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from app.core.errors import AppError, Conflict
+from app.ledger import service as ledger
+from app.points import rules, service
+from models.ledger import Transfer
+from tests.conftest import postgres_only
+from tests.helpers import signed_in
+
+
+async def someone(settings):  # type: ignore[no-untyped-def]
+    user, headers = await signed_in(settings)
+    return user, headers
+
+
+class TestEarn:
+    async def test_awards_points_per_unit_from_platform_issuance(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        t = await service.earn(uuid4(), user, "planting.approved", units=3, reference="log:7")
+        assert (t.amount, t.reason, t.reference) == (30, "earn.planting.approved", "log:7")
+        assert (await service.balance_of(user)).balance == 30
+        assert (await ledger.verify()).ok
+
+    async def test_a_campaign_may_override_the_rate(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        t = await service.earn(uuid4(), user, "planting.approved", units=3, campaign="demo-longquan")
+        assert t.amount == 60
+
+    async def test_replaying_an_award_counts_it_once(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        for _ in range(3):
+            await service.earn(key, user, "planting.approved", units=2)
+        assert (await service.balance_of(user)).balance == 20
+        with pytest.raises(Conflict):
+            await service.earn(key, user, "planting.approved", units=5)
+
+    async def test_the_daily_cap_holds_and_says_when_to_come_back(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        await service.earn(uuid4(), user, "planting.approved", units=10)  # 100 = the daily cap
+        with pytest.raises(Conflict) as refused:
+            await service.earn(uuid4(), user, "planting.approved", units=1)
+        assert refused.value.key == "points.daily_cap"
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        await service.earn(uuid4(), user, "planting.approved", units=1, now=tomorrow)
+        assert (await service.balance_of(user)).balance == 110
+
+    async def test_the_yearly_cap_holds_across_days(self, db, settings, monkeypatch) -> None:
+        text = 'version="t"\n[actions.walk]\nlabel={zh="步行",en="Walk"}\npoints_per_unit=1\ndaily_cap=5\nyearly_cap=12'
+        monkeypatch.setattr(service, "RULES", rules.parse(text))
+        user, _ = await someone(settings)
+        day = datetime(2027, 3, 1, 4, tzinfo=UTC)
+        await service.earn(uuid4(), user, "walk", units=5, now=day)
+        await service.earn(uuid4(), user, "walk", units=5, now=day + timedelta(days=1))
+        await service.earn(uuid4(), user, "walk", units=2, now=day + timedelta(days=2))
+        with pytest.raises(Conflict) as refused:
+            await service.earn(uuid4(), user, "walk", units=1, now=day + timedelta(days=2))
+        assert refused.value.key == "points.yearly_cap"
+        await service.earn(uuid4(), user, "walk", units=1, now=datetime(2028, 1, 1, 1, tzinfo=UTC))  # a new year
+        assert (await service.balance_of(user)).balance == 13
+
+    @pytest.mark.parametrize("units", [0, -1, 10_001, True])
+    async def test_refuses_units_that_make_no_sense(self, db, settings, units) -> None:
+        user, _ = await someone(settings)
+        with pytest.raises(AppError) as refused:
+            await service.earn(uuid4(), user, "planting.approved", units=units)
+        assert refused.value.key == "points.bad_units"
+        assert await Transfer.all().count() == 0
+
+    async def test_unknown_actions_are_refused_with_the_list(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        with pytest.raises(AppError) as refused:
+            await service.earn(uuid4(), user, "walking.on.water")
+        assert "checkin.daily" in refused.value.params["actions"]
+
+
+class TestRules:
+    def test_the_shipped_rules_load(self) -> None:
+        loaded = rules.load()
+        assert loaded.rule("planting.approved", "demo-longquan").points_per_unit == 20  # type: ignore[union-attr]
+        assert loaded.rule("planting.approved").points_per_unit == 10  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize(
+        ("text", "says"),
+        [
+            (
+                'version="1"\n[actions.a]\nlabel={zh="甲",en="A"}\npoints_per_unit=0\ndaily_cap=1\nyearly_cap=1',
+                "points_per_unit",
+            ),
+            (
+                'version="1"\n[actions.a]\nlabel={zh="甲",en="A"}\npoints_per_unit=1\ndaily_cap=9\nyearly_cap=1',
+                "exceeds",
+            ),
+            ('version="1"\n[actions.a]\nlabel={zh="甲"}\npoints_per_unit=1\ndaily_cap=1\nyearly_cap=1', "label"),
+            ('version="1"\n[campaigns.c.actions.b]\npoints_per_unit=1', "no such action"),
+            ('version="1"\n[actions.a]\nlabel={zh="甲",en="A"}\npoints=1', "unknown field"),
+        ],
+    )
+    def test_a_malformed_rules_file_names_the_action_and_field(self, text: str, says: str) -> None:
+        with pytest.raises(rules.RulesError, match=says):
+            rules.parse(text)
+
+
+class TestApi:
+    async def test_check_in_earns_once_a_day_and_shows_in_the_account(self, client, settings) -> None:
+        _, headers = await someone(settings)
+        body = {"id": str(uuid4()), "action": "checkin.daily"}
+        r = await client.post("/api/v1/points/earn", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        assert (r.json()["amount"], r.json()["label"]) == (2, "每日签到")
+        again = await client.post("/api/v1/points/earn", json={**body, "id": str(uuid4())}, headers=headers)
+        assert again.status_code == 409
+        assert "明天" in again.json()["message"]
+        account = (await client.get("/api/v1/points/account", headers=headers)).json()
+        assert account == {"balance": 2, "held": 0, "available": 2, "holds": []}
+
+    async def test_actions_awarded_by_organisers_cannot_be_self_served(self, client, settings) -> None:
+        _, headers = await someone(settings)
+        r = await client.post(
+            "/api/v1/points/earn",
+            json={"id": str(uuid4()), "action": "planting.approved", "units": 10},
+            headers=headers,
+        )
+        assert r.status_code == 403
+        assert r.json()["code"] == "points.not_self_service"
+
+    async def test_history_speaks_my_language_and_the_csv_reconciles(self, client, settings) -> None:
+        user, headers = await someone(settings)
+        await service.earn(uuid4(), user, "planting.approved", units=4)
+        friend = await ledger.open_account("points", "user_wallet", "user:friend")
+        await ledger.transfer(uuid4(), await service.wallet_of(user), friend, 15, "gift.sent")
+        lines = (await client.get("/api/v1/points/history", headers={**headers, "Accept-Language": "en"})).json()
+        assert [(x["amount"], x["label"]) for x in lines] == [(-15, "Points given"), (40, "Planting log approved")]
+        r = await client.get("/api/v1/points/history.csv", headers=headers)
+        assert r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
+        assert rows[0][:3] == ["时间", "变动", "余额"]
+        assert sum(int(row[1]) for row in rows[1:]) == int(rows[-1][2]) == 25
+        assert (await client.get("/api/v1/points/account", headers=headers)).json()["balance"] == 25
+
+    async def test_the_rules_are_public(self, client) -> None:
+        r = await client.get("/api/v1/points/rules", headers={"Accept-Language": "en"})
+        assert r.status_code == 200
+        assert {
+            "action": "checkin.daily",
+            "label": "Daily check-in",
+            "points_per_unit": 2,
+            "daily_cap": 2,
+            "yearly_cap": 730,
+            "self_service": True,
+        } in r.json()["actions"]
+
+    async def test_the_account_needs_sign_in(self, client) -> None:
+        assert (await client.get("/api/v1/points/account")).status_code == 401
+
+
+class TestUnderConcurrency:
+    async def test_one_award_sent_many_times_at_once_counts_once(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        await asyncio.gather(*(service.earn(key, user, "planting.approved", units=2) for _ in range(10)))
+        assert (await service.balance_of(user)).balance == 20
+
+    @postgres_only
+    async def test_fifty_racing_awards_never_pass_the_daily_cap(self, db, settings) -> None:
+        user, _ = await someone(settings)
+
+        async def award() -> int:
+            try:
+                return (await service.earn(uuid4(), user, "planting.approved", units=3)).amount
+            except Conflict:
+                return 0
+
+        awarded = await asyncio.gather(*(award() for _ in range(50)))
+        # 30 points each under a daily cap of 100: exactly three awards fit, however they race
+        assert sorted(awarded, reverse=True)[:4] == [30, 30, 30, 0] and sum(awarded) == 90
+        assert (await service.balance_of(user)).balance == 90
+        assert (await ledger.verify()).ok
