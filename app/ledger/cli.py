@@ -9,10 +9,16 @@ from app.ledger import service
 from app.settings import Settings
 
 
-@command("ledger-verify", "check zero-sum ledgers, no wallet below zero, balances = transfers, holds consistent")
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--full", action="store_true", help="compare every account exactly, not only on a mismatch")
+
+
+@command(
+    "ledger-verify", "check zero-sum ledgers, no wallet below zero, balances = transfers, holds consistent", _arguments
+)
 async def ledger_verify(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
-        report = await service.verify()
+        report = await service.verify(full=args.full)
         if report.ok:
             print(f"ledger OK: {report.accounts} accounts, {report.transfers} transfers")
             return 0

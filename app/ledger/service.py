@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
+from tortoise import Tortoise
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.functions import Sum
@@ -289,38 +290,74 @@ class VerifyReport:
         return not self.problems
 
 
-async def verify() -> VerifyReport:
-    """Check every ledger invariant from the stored rows, with SQL aggregates rather than Python loops."""
-    report = VerifyReport(accounts=await LedgerAccount.all().count(), transfers=await Transfer.all().count())
+# Weights for the one-scan balance check: w1(id) = id and w2(id) = id² mod a prime. If every stored
+# balance equals the sum of its transfers, then Σ balance·w = Σ amount·(w(credit) − w(debit)) for both.
+# With the per-ledger zero sum (w0 = 1) this catches any wrong balance in one or two accounts for
+# certain, and more only unless the errors cancel under all three weightings; any mismatch (or
+# `full=True`) runs the exact per-account comparison, which names the accounts. Products stay within
+# 64 bits for amounts ≤ MAX_AMOUNT and ids below about nine million.
+_W2 = "(({col} * {col}) % 1000003)"
+_TRANSFER_SCAN = (
+    "SELECT COUNT(*) AS n, COALESCE(SUM(amount * (credit_id - debit_id)), 0) AS w1, "
+    f"COALESCE(SUM(amount * ({_W2.format(col='credit_id')} - {_W2.format(col='debit_id')})), 0) AS w2 "
+    "FROM ledger_transfer"
+)
+_ACCOUNT_SCAN = (
+    "SELECT ledger, COUNT(*) AS n, COALESCE(SUM(balance), 0) AS total, COALESCE(SUM(balance * id), 0) AS w1, "
+    f"COALESCE(SUM(balance * {_W2.format(col='id')}), 0) AS w2 FROM ledger_account GROUP BY ledger"
+)
+_NEGATIVE_WALLETS = (
+    "SELECT id, ledger, code, owner, balance, held FROM ledger_account "
+    "WHERE NOT may_go_negative AND (balance < 0 OR balance - held < 0) ORDER BY id LIMIT 50"
+)
+_HELD_MISMATCH = (
+    "SELECT a.id, a.ledger, a.code, a.owner, a.held, COALESCE(h.s, 0) AS pending FROM ledger_account a "
+    "LEFT JOIN (SELECT debit_id, SUM(amount) AS s FROM ledger_hold WHERE status = 'pending' GROUP BY debit_id) h "
+    "ON h.debit_id = a.id WHERE a.held <> COALESCE(h.s, 0) ORDER BY a.id LIMIT 50"
+)
+_POSTED_MISMATCH = (
+    "SELECT h.id, h.posted_amount, t.amount FROM ledger_hold h LEFT JOIN ledger_transfer t ON t.hold_id = h.id "
+    "WHERE h.status = 'posted' AND (t.amount IS NULL OR t.amount <> h.posted_amount) LIMIT 50"
+)
+
+
+async def verify(*, full: bool = False) -> VerifyReport:
+    """Check every ledger invariant from the stored rows: one pass over the transfers, small queries
+    over accounts and holds, and the exact per-account comparison when anything disagrees."""
+    conn = Tortoise.get_connection("default")
+    scan = (await conn.execute_query_dict(_TRANSFER_SCAN))[0]
+    per_ledger = await conn.execute_query_dict(_ACCOUNT_SCAN)
+    report = VerifyReport(accounts=sum(int(r["n"]) for r in per_ledger), transfers=int(scan["n"]))
+    for row in per_ledger:
+        if int(row["total"]) != 0:
+            report.problems.append(f"ledger {row['ledger']}: balances sum to {int(row['total'])}, not 0")
+    weighted = (sum(int(r["w1"]) for r in per_ledger), sum(int(r["w2"]) for r in per_ledger))
+    if full or weighted != (int(scan["w1"]), int(scan["w2"])) or report.problems:
+        report.problems += await _balances_not_matching_transfers()
+    for r in await conn.execute_query_dict(_NEGATIVE_WALLETS):
+        name = f"account {r['id']} ({r['ledger']}/{r['code']}/{r['owner']})"
+        report.problems.append(f"{name}: a wallet below zero (balance {r['balance']}, held {r['held']})")
+    for r in await conn.execute_query_dict(_HELD_MISMATCH):
+        name = f"account {r['id']} ({r['ledger']}/{r['code']}/{r['owner']})"
+        report.problems.append(f"{name}: holds {r['held']} but its pending holds sum to {r['pending']}")
+    for r in await conn.execute_query_dict(_POSTED_MISMATCH):
+        report.problems.append(f"hold {r['id']}: posted {r['posted_amount']} but its transfer moved {r['amount']}")
+    return report
+
+
+async def _balances_not_matching_transfers() -> list[str]:
+    """The exact, slower comparison: every account's stored balance against the sum of its transfers."""
     debits = dict(await Transfer.all().annotate(s=Sum("amount")).group_by("debit_id").values_list("debit_id", "s"))
     credits = dict(await Transfer.all().annotate(s=Sum("amount")).group_by("credit_id").values_list("credit_id", "s"))
-    held = dict(
-        await Hold.filter(status="pending").annotate(s=Sum("amount")).group_by("debit_id").values_list("debit_id", "s")
-    )
-    rows = await LedgerAccount.all().values_list("id", "ledger", "code", "owner", "balance", "held", "may_go_negative")
-    for ledger in LEDGERS:
-        total = sum(int(balance) for _, row_ledger, _, _, balance, _, _ in rows if row_ledger == ledger)
-        if total != 0:
-            report.problems.append(f"ledger {ledger}: balances sum to {total}, not 0")
-    for account_id, ledger, code, owner, balance, held_now, may_go_negative in rows:
-        name = f"account {account_id} ({ledger}/{code}/{owner})"
+    problems = []
+    for account_id, ledger, code, owner, balance in (
+        await LedgerAccount.all().order_by("id").values_list("id", "ledger", "code", "owner", "balance")
+    ):
         expected = int(credits.get(account_id) or 0) - int(debits.get(account_id) or 0)
         if balance != expected:
-            report.problems.append(f"{name}: stored balance {balance} but its transfers sum to {expected}")
-        if held_now != int(held.get(account_id) or 0):
-            report.problems.append(
-                f"{name}: holds {held_now} but its pending holds sum to {int(held.get(account_id) or 0)}"
-            )
-        if not may_go_negative and (balance < 0 or balance - held_now < 0):
-            report.problems.append(f"{name}: a wallet below zero (balance {balance}, held {held_now})")
-    posted = await Hold.filter(status="posted").values_list("id", "posted_amount")
-    moved = dict(await Transfer.filter(hold_id__isnull=False).values_list("hold_id", "amount"))
-    for hold_id, posted_amount in posted:
-        if moved.get(hold_id) != posted_amount:
-            report.problems.append(
-                f"hold {hold_id}: posted {posted_amount} but its transfer moved {moved.get(hold_id)}"
-            )
-    return report
+            name = f"account {account_id} ({ledger}/{code}/{owner})"
+            problems.append(f"{name}: stored balance {balance} but its transfers sum to {expected}")
+    return problems
 
 
 register_messages(

@@ -176,6 +176,21 @@ class TestVerify:
         assert any(f"account {bob.id}" in p and "31" in p for p in report.problems)
         assert any("sum to 1, not 0" in p for p in report.problems)
 
+    async def test_balances_tampered_so_the_ledger_still_sums_to_zero_are_named(self, db) -> None:
+        issuance, alice, bob = await accounts(100)
+        await ledger.transfer(uuid4(), alice, bob, 30, "gift.sent")
+        await LedgerAccount.filter(id=alice.id).update(balance=65)  # 70 → 65
+        await LedgerAccount.filter(id=bob.id).update(balance=35)  # 30 → 35: still zero-sum
+        report = await ledger.verify()
+        named = " ".join(report.problems)
+        assert f"account {alice.id}" in named and f"account {bob.id}" in named
+        assert f"account {issuance.id}" not in named
+
+    async def test_the_full_pass_agrees_on_a_sound_ledger(self, db) -> None:
+        _, alice, bob = await accounts(100)
+        await ledger.transfer(uuid4(), alice, bob, 30, "gift.sent")
+        assert (await ledger.verify(full=True)).ok
+
     async def test_the_database_itself_refuses_a_negative_wallet(self, db) -> None:
         from tortoise.exceptions import IntegrityError
 
