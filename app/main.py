@@ -37,7 +37,7 @@ from app.ledger import service as _ledger  # noqa: F401  (registers the hold-exp
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
-from app.points.routes import PointsController, PointsRulesController
+from app.points.routes import PointsController, PointsPages, PointsRulesController
 from app.public.routes import HomeController
 from app.settings import ROOT, Settings
 
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyPages,
             PointsController,
             PointsRulesController,
+            PointsPages,
             NotificationController,
             NotificationPagesController,
             AuditController,

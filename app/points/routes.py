@@ -6,9 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
+from litestar.response import Template
 
 from app.core.auth import Role, require_principal, requires
-from app.core.i18n import request_language
+from app.core.i18n import register_messages, request_language
+from app.core.pages import page
 from app.points import service
 from app.points.schemas import (
     AccountOut,
@@ -19,6 +21,15 @@ from app.points.schemas import (
     RulesOut,
     TransferOut,
 )
+
+
+async def _csv_download(request: Request) -> Response[str]:
+    text = await service.history_csv(require_principal(request).user, request_language(request))
+    return Response(
+        "\ufeff" + text,  # a BOM so spreadsheet programs read the Chinese correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="points.csv"'},
+    )
 
 
 class PointsController(Controller):
@@ -42,12 +53,7 @@ class PointsController(Controller):
 
     @get("/history.csv", summary="My whole history as CSV; the last running balance is my balance")
     async def history_csv(self, request: Request) -> Response[str]:
-        text = await service.history_csv(require_principal(request).user, request_language(request))
-        return Response(
-            "\ufeff" + text,  # a BOM so spreadsheet programs read the Chinese correctly
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="points.csv"'},
-        )
+        return await _csv_download(request)
 
     @post("/earn", summary="Earn the points of a self-service action (e.g. the daily check-in)")
     async def earn(self, request: Request, data: JSONBody[EarnIn]) -> TransferOut:
@@ -79,3 +85,53 @@ class PointsRulesController(Controller):
             for r in service.RULES.actions.values()
         ]
         return RulesOut(service.RULES.version, actions)
+
+
+class PointsPages(Controller):
+    """The carbon account page (碳账户) for the H5 pages and the mini-app web-view."""
+
+    include_in_schema = False
+    guards = [requires(Role.CITIZEN)]
+
+    @get("/me/points")
+    async def account_page(self, request: Request) -> Template:
+        user = require_principal(request).user
+        lang = request_language(request)
+        return page(
+            request,
+            "points/account.html",
+            account=await service.balance_of(user),
+            summary=await service.year_summary(user),
+            lines=await service.history(user, lang, page=1, page_size=20),
+            label=lambda reason: service.reason_label(reason, lang),
+        )
+
+    @get("/me/points/history.csv")
+    async def history_csv(self, request: Request) -> Response[str]:
+        return await _csv_download(request)
+
+
+register_messages(
+    {
+        "points.page.title": {"zh": "我的碳账户", "en": "My carbon account"},
+        "points.page.unit": {"zh": "积分", "en": "points"},
+        "points.page.available": {"zh": "可用积分", "en": "available"},
+        "points.page.held": {"zh": "另有 {held} 分暂时冻结", "en": "{held} more on hold"},
+        "points.page.year": {"zh": "{year} 年", "en": "In {year}"},
+        "points.page.earned": {"zh": "获得积分", "en": "Points earned"},
+        "points.page.spent": {"zh": "使用积分", "en": "Points spent"},
+        "points.page.holds": {"zh": "冻结中", "en": "On hold"},
+        "points.page.until": {"zh": "至 {at}", "en": "until {at}"},
+        "points.page.history": {"zh": "积分明细", "en": "History"},
+        "points.page.csv": {"zh": "下载全部明细（CSV）", "en": "Download the whole history (CSV)"},
+        "points.page.empty": {
+            "zh": "还没有积分记录：参加植树或每日签到即可获得积分。",
+            "en": "No points yet: plant trees or check in daily to earn some.",
+        },
+        "points.page.rules_note": {
+            "zh": "积分将可用于抵扣购买真实碳汇、捐给植树活动和兑换商户优惠（陆续上线）；积分绝不会被显示为“吨”。",
+            "en": "Points will pay toward real sink credits, planting campaigns and merchant offers (arriving soon); "
+            "they are never shown as tonnes.",
+        },
+    }
+)

@@ -152,6 +152,35 @@ def _line(row: Transfer, wallet_id: int, lang: str) -> HistoryLine:
     return HistoryLine(row.id, row.created_at, amount, row.reason, reason_label(row.reason, lang), row.reference)
 
 
+@dataclass(frozen=True)
+class YearSummary:
+    year: int
+    earned: int
+    spent: int
+    by_action: dict[str, int]  # earning rule action → points earned this year
+
+
+async def year_summary(user: User, year: int | None = None) -> YearSummary:
+    """Points earned and spent in a Beijing-time year, and what earned them."""
+    year = year or datetime.now(BEIJING).year
+    start = datetime(year, 1, 1, tzinfo=BEIJING)
+    end = datetime(year + 1, 1, 1, tzinfo=BEIJING)
+    wallet = await wallet_of(user)
+    rows = await Transfer.filter(
+        Q(debit_id=wallet.id) | Q(credit_id=wallet.id), created_at__gte=start, created_at__lt=end
+    ).values_list("credit_id", "amount", "reason")
+    earned = spent = 0
+    by_action: dict[str, int] = {}
+    for credit_id, amount, reason in rows:
+        if credit_id == wallet.id:
+            earned += amount
+            if reason.startswith("earn."):
+                by_action[reason[5:]] = by_action.get(reason[5:], 0) + amount
+        else:
+            spent += amount
+    return YearSummary(year=year, earned=earned, spent=spent, by_action=by_action)
+
+
 async def history_csv(user: User, lang: str) -> str:
     """Every movement, oldest first, with a running balance whose last value is the wallet's balance."""
     wallet = await wallet_of(user)

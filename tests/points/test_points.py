@@ -186,3 +186,16 @@ class TestUnderConcurrency:
         assert sorted(awarded, reverse=True)[:4] == [30, 30, 30, 0] and sum(awarded) == 90
         assert (await service.balance_of(user)).balance == 90
         assert (await ledger.verify()).ok
+
+
+class TestYearSummary:
+    async def test_counts_earned_and_spent_by_beijing_year(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        await service.earn(uuid4(), user, "planting.approved", units=2)
+        await service.earn(uuid4(), user, "checkin.daily")
+        friend = await ledger.open_account("points", "user_wallet", "user:friend2")
+        await ledger.transfer(uuid4(), await service.wallet_of(user), friend, 5, "gift.sent")
+        summary = await service.year_summary(user)
+        assert (summary.earned, summary.spent) == (22, 5)
+        assert summary.by_action == {"planting.approved": 20, "checkin.daily": 2}
+        assert (await service.year_summary(user, summary.year - 1)).earned == 0
