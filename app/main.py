@@ -22,6 +22,7 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.core import housekeeping
 from app.core.audit import sequencer_running
 from app.core.auth import AuthMiddleware
 from app.core.cache import WindowCounters, redis_client, store_registry
@@ -37,7 +38,8 @@ from app.ledger import service as _ledger  # noqa: F401  (registers the hold-exp
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
-from app.points.routes import PointsController, PointsPages, PointsRulesController
+from app.points.leaderboard import Leaderboard, current_year
+from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.public.routes import HomeController
 from app.settings import ROOT, Settings
 
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyPages,
             PointsController,
             PointsRulesController,
+            LeaderboardController,
             PointsPages,
             NotificationController,
             NotificationPagesController,
@@ -138,6 +141,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.redis = redis
     app.state.counters = WindowCounters(redis, settings.redis_prefix)
+    app.state.leaderboard = Leaderboard(redis, settings.redis_prefix)
+    if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then
+        housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

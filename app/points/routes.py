@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Template
@@ -12,6 +13,7 @@ from app.core.auth import Role, require_principal, requires
 from app.core.i18n import register_messages, request_language
 from app.core.pages import page
 from app.points import service
+from app.points.leaderboard import current_year
 from app.points.schemas import (
     AccountOut,
     EarnIn,
@@ -59,10 +61,38 @@ class PointsController(Controller):
     async def earn(self, request: Request, data: JSONBody[EarnIn]) -> TransferOut:
         user = require_principal(request).user
         t = await service.earn(
-            data.id, user, data.action, units=data.units, reference=data.reference, self_service=True
+            data.id,
+            user,
+            data.action,
+            units=data.units,
+            reference=data.reference,
+            self_service=True,
+            leaderboard=request.app.state.leaderboard,
         )
         label = service.reason_label(t.reason, request_language(request))
         return TransferOut(t.id, t.amount, t.reason, label, t.reference, t.created_at)
+
+
+class PlaceOut(msgspec.Struct):
+    rank: int
+    user: str
+    name: str
+    points: int
+
+
+class LeaderboardController(Controller):
+    path = "/api/v1/points/leaderboard"
+    tags = ["points"]
+
+    @get("/", summary="This year's top earners (public: nickname or pseudonym, never a phone)", opt={"public": True})
+    async def top(self, request: Request, limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10) -> list[PlaceOut]:
+        places = await request.app.state.leaderboard.top(current_year(), limit)
+        return [PlaceOut(p.rank, p.user_public_id, p.display_name, p.points) for p in places]
+
+    @get("/me", summary="My place this year", guards=[requires(Role.CITIZEN)])
+    async def mine(self, request: Request) -> PlaceOut | None:
+        place = await request.app.state.leaderboard.rank_of(require_principal(request).user, current_year())
+        return PlaceOut(place.rank, place.user_public_id, place.display_name, place.points) if place else None
 
 
 class PointsRulesController(Controller):

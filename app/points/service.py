@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from app.core.errors import AppError, Conflict, Forbidden
 from app.core.i18n import register_messages, t
 from app.ledger import service as ledger
+from app.points.leaderboard import Leaderboard
 from app.points.rules import Rule, Rules, load
 from models.accounts import User
 from models.ledger import Hold, LedgerAccount, Transfer
@@ -85,8 +86,12 @@ async def earn(
     reference: str = "",
     now: datetime | None = None,
     self_service: bool = False,
+    leaderboard: Leaderboard | None = None,
 ) -> Transfer:
-    """Award the points `action` × `units` is worth, within the caps. `award_id` makes it idempotent."""
+    """Award the points `action` × `units` is worth, within the caps. `award_id` makes it idempotent.
+
+    A new award (never a replay) is also added to `leaderboard`, after its transaction committed.
+    """
     rule = rule_for(action, campaign)
     if self_service and not rule.self_service:
         raise Forbidden("points.not_self_service", action=action)
@@ -106,9 +111,12 @@ async def earn(
             # very award has either committed (and is seen here) or waits behind us.
             if existing := await Transfer.get_or_none(id=award_id):
                 raise _AlreadyAwarded(existing)
-            return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
+            awarded = await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
     except _AlreadyAwarded:
         return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
+    if leaderboard is not None:
+        await leaderboard.add(user, points, local.year)
+    return awarded
 
 
 async def balance_of(user: User) -> Balance:

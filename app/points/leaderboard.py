@@ -1,0 +1,136 @@
+"""The personal points leaderboard of a year: Redis sorted sets when configured, the database otherwise.
+
+The ledger is the truth. With Redis, each new award adds to `…:lb:points:<year>` after its transaction
+commits, and `rebuild` (housekeeping, and on demand) rewrites the set from the ledger, so an increment
+lost to a crash or a Redis outage heals. Without Redis, the same questions are answered by a SUM over
+the year's earn transfers. Both paths answer the same tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from tortoise import Tortoise
+
+from models.accounts import User
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+log = structlog.get_logger("microsink.leaderboard")
+
+
+@dataclass(frozen=True)
+class Place:
+    rank: int
+    user_public_id: str
+    display_name: str
+    points: int
+
+
+def current_year() -> int:
+    return datetime.now(BEIJING).year
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=BEIJING), datetime(year + 1, 1, 1, tzinfo=BEIJING)
+
+
+_TOTALS_SQL = (
+    "SELECT a.owner AS owner, SUM(t.amount) AS points FROM ledger_transfer t "
+    "JOIN ledger_account a ON a.id = t.credit_id "
+    "WHERE a.ledger = 'points' AND a.code = 'user_wallet' AND t.reason LIKE 'earn.%' "
+    "AND t.created_at >= {p1} AND t.created_at < {p2} GROUP BY a.owner"
+)
+
+
+async def _totals_from_ledger(year: int, limit: int | None = None) -> list[tuple[str, int]]:
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = _TOTALS_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
+    sql += " ORDER BY points DESC, owner"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    start, end = _year_bounds(year)
+    rows = await conn.execute_query_dict(sql, [start, end])
+    return [(str(r["owner"]).removeprefix("user:"), int(r["points"])) for r in rows]
+
+
+class Leaderboard:
+    def __init__(self, redis: Redis | None, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def _key(self, year: int) -> str:
+        return f"{self.prefix}:lb:points:{year}"
+
+    async def add(self, user: User, points: int, year: int) -> None:
+        if self.redis is None:
+            return  # the database answers directly
+        try:
+            await self.redis.zincrby(self._key(year), points, user.public_id)
+        except RedisError:
+            log.warning("leaderboard_increment_lost", year=year)  # rebuild heals it
+
+    async def rebuild(self, year: int) -> int:
+        """Rewrite the year's set from the ledger; returns how many people are on it."""
+        if self.redis is None:
+            return 0
+        totals = await _totals_from_ledger(year)
+        key, staging = self._key(year), self._key(year) + ":rebuild"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(staging)
+        if totals:
+            pipe.zadd(staging, dict(totals))
+            pipe.rename(staging, key)
+        else:
+            pipe.delete(key)
+        await pipe.execute()
+        return len(totals)
+
+    async def top(self, year: int, limit: int) -> list[Place]:
+        if self.redis is not None:
+            try:
+                entries: list[Any] = await self.redis.zrange(self._key(year), 0, limit - 1, desc=True, withscores=True)
+                pairs = [(k.decode() if isinstance(k, bytes) else str(k), int(v)) for k, v in entries]
+                return await _places(pairs)
+            except RedisError:
+                log.warning("leaderboard_degraded_to_database", year=year)
+        return await _places(await _totals_from_ledger(year, limit))
+
+    async def rank_of(self, user: User, year: int) -> Place | None:
+        if self.redis is not None:
+            try:
+                key = self._key(year)
+                score = await self.redis.zscore(key, user.public_id)
+                if score is None:
+                    return None
+                higher = await self.redis.zcount(key, f"({int(score)}", "+inf")
+                return Place(higher + 1, user.public_id, _shown_name(user), int(score))
+            except RedisError:
+                log.warning("leaderboard_degraded_to_database", year=year)
+        totals = dict(await _totals_from_ledger(year))
+        if user.public_id not in totals:
+            return None
+        mine = totals[user.public_id]
+        return Place(1 + sum(1 for v in totals.values() if v > mine), user.public_id, _shown_name(user), mine)
+
+
+def _shown_name(user: User) -> str:
+    """A nickname if the person chose one, else a pseudonym: never a phone number."""
+    return user.display_name or f"用户{user.public_id[:6]}"
+
+
+async def _places(pairs: list[tuple[str, int]]) -> list[Place]:
+    users = {u.public_id: u for u in await User.filter(public_id__in=[p for p, _ in pairs])}
+    places, rank, previous = [], 0, None
+    for position, (public_id, points) in enumerate(pairs, start=1):
+        if points != previous:
+            rank, previous = position, points  # equal points share a rank
+        user = users.get(public_id)
+        places.append(Place(rank, public_id, _shown_name(user) if user else "—", points))
+    return places

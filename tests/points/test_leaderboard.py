@@ -1,0 +1,57 @@
+"""This year's personal leaderboard: the same answers from Redis sorted sets and from the database."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from app.points import service
+from app.points.leaderboard import current_year
+from models.accounts import User
+from tests.conftest import redis_only
+from tests.helpers import signed_in
+
+
+async def earn_via_api(client, headers, action="checkin.daily") -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/api/v1/points/earn", json={"id": str(uuid4()), "action": action}, headers=headers)
+    assert r.status_code == 201, r.text
+
+
+class TestLeaderboard:
+    async def test_ranks_by_points_with_shared_ranks_and_no_phone_numbers(self, client, app, settings) -> None:
+        board = app.state.leaderboard
+        people = []
+        for i, trees in enumerate((3, 5, 5, 1)):
+            user, _ = await signed_in(settings, phone=f"1370000100{i}")
+            if i == 0:
+                await User.filter(id=user.id).update(display_name="林小绿")
+            await service.earn(uuid4(), user, "planting.approved", units=trees, leaderboard=board)
+            people.append(user)
+        top = (await client.get("/api/v1/points/leaderboard", params={"limit": 3})).json()
+        assert [(p["rank"], p["points"]) for p in top] == [(1, 50), (1, 50), (3, 30)]
+        assert top[2]["name"] == "林小绿"
+        assert all("1370000" not in p["name"] for p in top)
+
+    async def test_my_place_and_a_replayed_award_counts_once(self, client, app, settings) -> None:
+        leader, _ = await signed_in(settings)
+        await service.earn(uuid4(), leader, "planting.approved", units=9, leaderboard=app.state.leaderboard)
+        me, headers = await signed_in(settings)
+        body = {"id": str(uuid4()), "action": "checkin.daily"}
+        for _ in range(3):  # the same award three times
+            await client.post("/api/v1/points/earn", json=body, headers=headers)
+        mine = (await client.get("/api/v1/points/leaderboard/me", headers=headers)).json()
+        assert (mine["rank"], mine["points"], mine["user"]) == (2, 2, me.public_id)
+
+    async def test_nobody_yet_means_an_empty_board_and_no_place(self, client, settings) -> None:
+        _, headers = await signed_in(settings)
+        assert (await client.get("/api/v1/points/leaderboard")).json() == []
+        assert (await client.get("/api/v1/points/leaderboard/me", headers=headers)).json() is None
+
+    @redis_only
+    async def test_a_lost_increment_heals_on_rebuild(self, client, app, settings) -> None:
+        _, headers = await signed_in(settings)
+        await earn_via_api(client, headers)
+        board = app.state.leaderboard
+        await board.redis.delete(board._key(current_year()))  # as if Redis had lost it
+        assert (await client.get("/api/v1/points/leaderboard")).json() == []
+        assert await board.rebuild(current_year()) == 1
+        assert [p["points"] for p in (await client.get("/api/v1/points/leaderboard")).json()] == [2]
