@@ -57,8 +57,12 @@ async def _tokens(settings: Settings, n: int) -> list[str]:
     later = datetime.now(UTC) + timedelta(days=1)
     sessions = [
         AuthSession(
-            public_id=secrets.token_hex(16), user_id=uid, kind="token", secret_hash=hash_secret(secrets.token_hex(8)),
-            sign_in_method="sms", expires_at=later,
+            public_id=secrets.token_hex(16),
+            user_id=uid,
+            kind="token",
+            secret_hash=hash_secret(secrets.token_hex(8)),
+            sign_in_method="sms",
+            expires_at=later,
         )
         for uid, _ in stored
     ]
@@ -70,12 +74,20 @@ async def _tokens(settings: Settings, n: int) -> list[str]:
 
 def _pgbench(url: str, seconds: int, clients: int) -> float:
     p = urlsplit(url)
-    env = {**os.environ, "PGHOST": p.hostname or "127.0.0.1", "PGPORT": str(p.port or 5432), "PGUSER": p.username or "postgres"}
+    env = {
+        **os.environ,
+        "PGHOST": p.hostname or "127.0.0.1",
+        "PGPORT": str(p.port or 5432),
+        "PGUSER": p.username or "postgres",
+    }
     db = p.path.lstrip("/")
     subprocess.run(["pgbench", "-q", "-i", "-s", "10", db], env=env, check=True, capture_output=True)
     out = subprocess.run(
         ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), db],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
@@ -144,13 +156,32 @@ async def main() -> None:
         tokens = await _tokens(settings, args.requests)
         port = _free_port()
         env = {
-            **os.environ, "DATABASE_URL": settings.database_url + "?max_size=10", "REDIS_URL": redis_url,
-            "REDIS_PREFIX": settings.redis_prefix, "API_RATE_LIMIT_PER_MINUTE": "0", "LOG_LEVEL": "WARNING",
+            **os.environ,
+            "DATABASE_URL": settings.database_url + "?max_size=10",
+            "REDIS_URL": redis_url,
+            "REDIS_PREFIX": settings.redis_prefix,
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+            "LOG_LEVEL": "WARNING",
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"],
-            env=env, start_new_session=True,
+        server = subprocess.Popen(  # noqa: ASYNC220  (a benchmark script: blocking here costs nothing)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base) as probe:
@@ -170,10 +201,14 @@ async def main() -> None:
         tps = _pgbench(_db(base_url, pgb_db), args.pgbench_seconds, args.concurrency // 4 or 1)
         q = statistics.quantiles(latencies, n=100)
         print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
-        print(f"app: uvicorn, {args.workers} workers, PostgreSQL + Redis; load: {args.concurrency} in flight, same machine")
+        print(
+            f"app: uvicorn, {args.workers} workers, PostgreSQL + Redis; load: {args.concurrency} in flight, same machine"
+        )
         print(f"points postings via HTTP: {len(latencies) - failures} ok, {failures} failed in {elapsed:.1f} s")
         print(f"  throughput {postings:8.1f} /s   p50 {q[49] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms")
-        print(f"GET /healthz, same server and client: {baseline:8.1f} /s  (postings are {postings / baseline:.2f} of it)")
+        print(
+            f"GET /healthz, same server and client: {baseline:8.1f} /s  (postings are {postings / baseline:.2f} of it)"
+        )
         print(f"pgbench TPC-B (scale 10):  {tps:8.1f} TPS")
         print(f"ratio postings / TPS:      {postings / tps:8.2f}  (target ≥ 0.5)")
     finally:
