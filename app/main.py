@@ -40,6 +40,7 @@ from app.notifications.routes import NotificationController, NotificationPagesCo
 from app.notifications.sms import sms_provider_for
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
+from app.portable.routes import PortableController
 from app.public.routes import HomeController
 from app.settings import ROOT, Settings
 
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PointsController,
             PointsRulesController,
             LeaderboardController,
+            PortableController,
             PointsPages,
             NotificationController,
             NotificationPagesController,

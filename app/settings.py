@@ -49,6 +49,8 @@ class Settings:
     data_key_b64: str = field(
         default_factory=lambda: base64.urlsafe_b64encode(_derive_key(_DEV_SECRET, "data")).decode()
     )
+    # Ed25519 seed (urlsafe base64, 32 bytes) for signing portable records; derived from SECRET_KEY if unset.
+    record_signing_key_b64: str = ""
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     session_cookie_ttl_s: int = 14 * 24 * 3600
@@ -108,6 +110,16 @@ class Settings:
     def token_key(self) -> bytes:
         return _derive_key(self.secret_key, "tokens")
 
+    @property
+    def record_signing_seed(self) -> bytes:
+        """The 32-byte Ed25519 seed that signs portable records (RECORD_SIGNING_KEY, else derived)."""
+        if self.record_signing_key_b64:
+            seed = base64.urlsafe_b64decode(self.record_signing_key_b64)
+            if len(seed) != 32:
+                raise SettingsError("RECORD_SIGNING_KEY must be 32 bytes, urlsafe base64 encoded")
+            return seed
+        return _derive_key(self.secret_key, "portable-records")
+
     def provider_template_id(self, channel: str, name: str) -> str:
         """The provider's id for one of our template names; the name itself where none is configured
         (the sandboxes accept any name)."""
@@ -140,6 +152,7 @@ class Settings:
             "SMS_LOGIN_TEMPLATE_ID": "sms_login_template_id",
             "LOG_LEVEL": "log_level",
             "REDIS_PREFIX": "redis_prefix",
+            "RECORD_SIGNING_KEY": "record_signing_key_b64",
         }
         for var, attr in strings.items():
             if e.get(var):

@@ -59,3 +59,8 @@ class TestFromEnv:
         assert s.provider_template_id("sms", "other") == "other"
         with pytest.raises(SettingsError, match="JSON"):
             Settings.from_env({"NOTIFICATION_TEMPLATE_IDS": "{nope"})
+
+    def test_a_record_signing_key_of_the_wrong_length_is_refused(self) -> None:
+        s = Settings.from_env({"RECORD_SIGNING_KEY": "c2hvcnQ="})
+        with pytest.raises(SettingsError, match="RECORD_SIGNING_KEY"):
+            _ = s.record_signing_seed
