@@ -92,8 +92,8 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
 
 
 async def load_principal(session: AuthSession) -> Principal | None:
-    user = await User.get_or_none(id=session.user_id, is_active=True, deleted_at=None)  # type: ignore[attr-defined]
-    if user is None:
+    user = session.user  # fetched with the session, in one query
+    if not user.is_active or user.deleted_at is not None:
         return None
     rows = await Membership.filter(user_id=user.id).values_list("organisation_id", "role")
     org_roles = [(org, str(role)) for org, role in rows]
@@ -102,7 +102,11 @@ async def load_principal(session: AuthSession) -> Principal | None:
 
 
 async def _active_session(**lookup: Any) -> AuthSession | None:
-    return await AuthSession.get_or_none(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
+    return (
+        await AuthSession.filter(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
+        .select_related("user")
+        .first()
+    )
 
 
 class AuthMiddleware(ASGIMiddleware):

@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
@@ -57,13 +56,15 @@ def rule_for(action: str, campaign: str | None = None) -> Rule:
     return rule
 
 
+async def _ensure_counters(user: User, action: str, periods: list[str]) -> None:
+    """Create the period counters that do not exist yet, in one statement that ignores existing ones."""
+    await AwardCounter.bulk_create(
+        [AwardCounter(user=user, action=action, period=period) for period in periods], ignore_conflicts=True
+    )
+
+
 async def _count(user: User, action: str, period: str, points: int, cap: int, key: str) -> None:
     """Add `points` to the period's counter in one conditional update, or refuse past the cap."""
-    try:
-        async with in_transaction():  # a savepoint: a concurrent creator of the same row is fine
-            await AwardCounter.create(user=user, action=action, period=period)
-    except IntegrityError:
-        pass
     raised = await AwardCounter.filter(user_id=user.id, action=action, period=period, awarded__lte=cap - points).update(
         awarded=F("awarded") + points
     )
@@ -104,9 +105,11 @@ async def earn(
     if await Transfer.exists(id=award_id):
         return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)  # replay or 409
     try:
+        day, year = f"day:{local.date().isoformat()}", f"year:{local.year}"
         async with in_transaction():
-            await _count(user, action, f"day:{local.date().isoformat()}", points, rule.daily_cap, "points.daily_cap")
-            await _count(user, action, f"year:{local.year}", points, rule.yearly_cap, "points.yearly_cap")
+            await _ensure_counters(user, action, [day, year])
+            await _count(user, action, day, points, rule.daily_cap, "points.daily_cap")
+            await _count(user, action, year, points, rule.yearly_cap, "points.yearly_cap")
             # The counter rows are now locked for this person and action: a concurrent copy of this
             # very award has either committed (and is seen here) or waits behind us.
             if existing := await Transfer.get_or_none(id=award_id):
