@@ -34,6 +34,7 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
 from app.core.openapi import document_errors
+from app.coupons.routes import CouponOffersController, CouponRedeemController, CouponsController
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
@@ -106,6 +107,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PointsRulesController,
             LeaderboardController,
             PortableController,
+            CouponOffersController,
+            CouponsController,
+            CouponRedeemController,
             PointsPages,
             NotificationController,
             NotificationPagesController,

@@ -75,6 +75,27 @@ class Trigger:
 Constraint = Check | PartialUnique | Trigger
 
 
+def replace(constraints: list[Constraint]) -> ops.RunPython:
+    """Drop the constraints of these names (as an earlier migration wrote them), then write them anew."""
+
+    async def forward(_apps: object, schema_editor: object) -> None:
+        client = schema_editor.client  # type: ignore[attr-defined]
+        postgres = client.capabilities.dialect == "postgres"
+        for constraint in constraints:
+            if postgres and isinstance(constraint, Check):
+                await client.execute_script(f'ALTER TABLE "{constraint.table}" DROP CONSTRAINT IF EXISTS "{constraint.name}"')
+            elif postgres:
+                await client.execute_script(f'DROP INDEX IF EXISTS "{constraint.name}"')
+            else:
+                for name in constraint.sqlite_objects():
+                    kind = "INDEX" if isinstance(constraint, PartialUnique) else "TRIGGER"
+                    await client.execute_script(f'DROP {kind} IF EXISTS "{name}"')
+            for sql in constraint.postgres() if postgres else constraint.sqlite():
+                await client.execute_script(sql)
+
+    return ops.RunPython(forward)
+
+
 def apply(constraints: list[Constraint]) -> ops.RunPython:
     """One migration operation that writes each constraint in the connection's dialect."""
 

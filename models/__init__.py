@@ -3,6 +3,7 @@
 from models.accounts import AuthSession, Membership, Organisation, User
 from models.audit import AuditEvent
 from models.core import IdempotencyRecord
+from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
@@ -12,6 +13,8 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
+    "Coupon",
+    "CouponOffer",
     "Hold",
     "IdempotencyRecord",
     "LedgerAccount",

@@ -292,6 +292,7 @@ register_messages(
         "me.role.court": {"zh": "法院", "en": "Court"},
         "me.role.scenic_operator": {"zh": "景区运营方", "en": "Scenic operator"},
         "me.role.event_organiser": {"zh": "活动主办方", "en": "Event organiser"},
+        "me.role.merchant": {"zh": "合作商户", "en": "Merchant"},
         "me.role.platform_admin": {"zh": "平台管理员", "en": "Platform admin"},
         "outbox.title": {"zh": "短信发件箱（仅开发环境）", "en": "SMS outbox (development only)"},
         "outbox.lead": {

@@ -31,6 +31,7 @@ ORGANISATION_KINDS = (
     "event_organiser",
     "company",
     "verifier_body",
+    "merchant",
     "platform",
 )
 
@@ -175,6 +176,7 @@ ROLE_ORGANISATION_KINDS: dict[str, frozenset[str | None]] = {
     Role.COURT: frozenset({"court"}),
     Role.SCENIC_OPERATOR: frozenset({"scenic_operator"}),
     Role.EVENT_ORGANISER: frozenset({"event_organiser", "company", "foundation"}),
+    Role.MERCHANT: frozenset({"merchant", "company"}),
     Role.PLATFORM_ADMIN: frozenset({None}),
 }
 

@@ -39,6 +39,7 @@ class Role(StrEnum):
     COURT = "court"
     SCENIC_OPERATOR = "scenic_operator"
     EVENT_ORGANISER = "event_organiser"
+    MERCHANT = "merchant"  # a shop or service that takes points coupons
     PLATFORM_ADMIN = "platform_admin"
 
 

@@ -374,6 +374,7 @@ register_messages(
         "notifications.method.wechat": {"zh": "微信", "en": "WeChat"},
         "notifications.role.smallholder": {"zh": "林农/牧民", "en": "smallholder"},
         "notifications.role.organiser": {"zh": "活动组织者", "en": "organiser"},
+        "notifications.role.merchant": {"zh": "合作商户", "en": "merchant"},
         "notifications.role.verifier": {"zh": "核证员", "en": "verifier"},
         "notifications.role.court": {"zh": "法院", "en": "court"},
         "notifications.role.scenic_operator": {"zh": "景区运营方", "en": "scenic operator"},

@@ -73,7 +73,7 @@ async def _valid_rows() -> dict[str, object]:
     """One valid row per constrained table, for the violations below to start from."""
     from datetime import UTC, datetime, timedelta
 
-    from models.accounts import AuthSession, User
+    from models.accounts import AuthSession, Organisation, User
     from models.core import IdempotencyRecord
     from models.notifications import Notification, NotificationPreference, OutboxMessage
     from models.signin import SmsCode
@@ -99,9 +99,17 @@ async def _valid_rows() -> dict[str, object]:
         ledger="points", code="platform_issuance", owner="platform", may_go_negative=True
     )
     wallet = await LedgerAccount.create(ledger="points", code="user_wallet", owner="user:bites", balance=5)
+    from models.coupons import Coupon, CouponOffer
     from models.points import AwardCounter
 
+    shop = await Organisation.create(public_id="shop", kind="merchant", name="茶舍")
+    offer = await CouponOffer.create(
+        public_id="o1", merchant=shop, title_zh="茶", title_en="Tea", points_price=1, stock=1
+    )
+
     return {
+        "offer": offer,
+        "coupon": await Coupon.create(code="C1", offer=offer, user=user, transfer_id=uuid4()),
         "counter": await AwardCounter.create(user=user, action="checkin.daily", period="day:2026-11-25"),
         "ledger_account": wallet,
         "transfer": await Transfer.create(
@@ -140,6 +148,9 @@ VIOLATIONS = {
     "outbox_sending_has_lease": ("outbox", {"status": "sending", "lease_until": None}),
     "notification_preference_channel_known": ("preference", {"channel": "fax"}),
     "points_award_counter_nonnegative": ("counter", {"awarded": -1}),
+    "coupon_offer_price_positive": ("offer", {"points_price": 0}),
+    "coupon_offer_stock_nonnegative": ("offer", {"stock": -1}),
+    "coupon_status_known": ("coupon", {"status": "lost"}),
     "ledger_account_ledger_known": ("ledger_account", {"ledger": "beans"}),
     "ledger_account_held_nonnegative": ("ledger_account", {"held": -1}),
     "ledger_account_never_negative": ("ledger_account", {"balance": -1}),

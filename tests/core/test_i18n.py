@@ -24,6 +24,7 @@ def test_keys_built_from_a_prefix_exist_for_every_value() -> None:
     from app.core.auth import Role
 
     assert all(i18n.has_message(f"me.role.{role.value}") for role in Role)
+    assert all(i18n.has_message(f"notifications.role.{role.value}") for role in Role if role is not Role.CITIZEN)
     assert all(i18n.has_message(f"home.{section}") for section in ("campaigns", "registry", "verify"))
 
 

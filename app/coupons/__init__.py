@@ -1,0 +1,1 @@
+"""Merchant coupons bought with points (积分兑换商户优惠)."""
