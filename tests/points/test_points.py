@@ -199,3 +199,37 @@ class TestYearSummary:
         assert (summary.earned, summary.spent) == (22, 5)
         assert summary.by_action == {"planting.approved": 20, "checkin.daily": 2}
         assert (await service.year_summary(user, summary.year - 1)).earned == 0
+
+
+class TestBadInputThroughTheApi:
+    async def test_nonsense_is_a_clear_4xx_and_posts_nothing(self, client, settings) -> None:
+        _, headers = await someone(settings)
+        cases = [
+            ({"id": str(uuid4()), "action": "checkin.daily", "units": 0}, "units"),
+            ({"id": str(uuid4()), "action": "checkin.daily", "units": -5}, "units"),
+            ({"id": str(uuid4()), "action": "checkin.daily", "units": 10**30}, "units"),
+            ({"id": "not-a-uuid", "action": "checkin.daily"}, "id"),
+            ({"id": str(uuid4()), "action": ""}, "action"),
+        ]
+        for body, field in cases:
+            r = await client.post("/api/v1/points/earn", json=body, headers=headers)
+            assert r.status_code == 400, (body, r.text)
+            assert r.json()["detail"][0]["field"] == field, r.json()
+        r = await client.post("/api/v1/points/earn", json={"id": str(uuid4()), "action": "teleport"}, headers=headers)
+        assert r.status_code == 400 and r.json()["code"] == "points.unknown_action"
+        assert await Transfer.all().count() == 0
+
+    async def test_the_same_award_id_with_another_action_is_a_409_that_says_so(self, client, settings) -> None:
+        _, headers = await someone(settings)
+        key = str(uuid4())
+        assert (
+            await client.post("/api/v1/points/earn", json={"id": key, "action": "checkin.daily"}, headers=headers)
+        ).status_code == 201
+        r = await client.post(
+            "/api/v1/points/earn",
+            json={"id": key, "action": "green_trip.logged"},
+            headers={**headers, "Accept-Language": "en"},
+        )
+        assert r.status_code == 409
+        assert "different posting" in r.json()["message"]
+        assert await Transfer.all().count() == 1
