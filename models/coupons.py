@@ -11,7 +11,7 @@ class CouponOffer(models.Model):
     id = fields.BigIntField(primary_key=True)
     public_id = fields.CharField(max_length=26, unique=True)
     merchant: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name=False
+        "models.Organisation", related_name=False, on_delete=fields.RESTRICT
     )
     title_zh = fields.CharField(max_length=64)
     title_en = fields.CharField(max_length=64)
@@ -29,14 +29,22 @@ class Coupon(models.Model):
 
     id = fields.BigIntField(primary_key=True)
     code = fields.CharField(max_length=16, unique=True, description="random, unguessable")
-    offer: fields.ForeignKeyRelation[CouponOffer] = fields.ForeignKeyField("models.CouponOffer", related_name=False)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name=False)
+    offer: fields.ForeignKeyRelation[CouponOffer] = fields.ForeignKeyField(
+        "models.CouponOffer", related_name=False, on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.RESTRICT
+    )
     transfer_id = fields.UUIDField(unique=True, description="the points transfer that paid for it (the buyer's key)")
     status = fields.CharField(max_length=8, default="issued", description="issued | redeemed")
     issued_at = fields.DatetimeField(auto_now_add=True)
     redeemed_at = fields.DatetimeField(null=True)
     redeemed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name=False, null=True, description="the merchant staff member who scanned it"
+        "models.User",
+        related_name=False,
+        null=True,
+        on_delete=fields.SET_NULL,
+        description="the merchant staff member who scanned it",
     )
 
     class Meta:

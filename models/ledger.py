@@ -39,10 +39,16 @@ class Transfer(models.Model):
     id = fields.UUIDField(primary_key=True)
     ledger = fields.CharField(max_length=16)
     debit: fields.ForeignKeyRelation[LedgerAccount] = fields.ForeignKeyField(
-        "models.LedgerAccount", related_name=False, description="the account the amount leaves"
+        "models.LedgerAccount",
+        related_name=False,
+        on_delete=fields.RESTRICT,
+        description="the account the amount leaves",
     )
     credit: fields.ForeignKeyRelation[LedgerAccount] = fields.ForeignKeyField(
-        "models.LedgerAccount", related_name=False, description="the account the amount arrives in"
+        "models.LedgerAccount",
+        related_name=False,
+        on_delete=fields.RESTRICT,
+        description="the account the amount arrives in",
     )
     amount = fields.BigIntField(description="in the ledger's unit, > 0")
     reason = fields.CharField(max_length=32, description="reason code, e.g. planting.approved, purchase.points")
@@ -63,9 +69,11 @@ class Hold(models.Model):
 
     id = fields.UUIDField(primary_key=True)
     ledger = fields.CharField(max_length=16)
-    debit: fields.ForeignKeyRelation[LedgerAccount] = fields.ForeignKeyField("models.LedgerAccount", related_name=False)
+    debit: fields.ForeignKeyRelation[LedgerAccount] = fields.ForeignKeyField(
+        "models.LedgerAccount", related_name=False, on_delete=fields.RESTRICT
+    )
     credit: fields.ForeignKeyRelation[LedgerAccount] = fields.ForeignKeyField(
-        "models.LedgerAccount", related_name=False
+        "models.LedgerAccount", related_name=False, on_delete=fields.RESTRICT
     )
     amount = fields.BigIntField(description="reserved amount, > 0")
     status = fields.CharField(max_length=8, default="pending", description="pending | posted | voided | expired")

@@ -65,8 +65,8 @@ class _AlreadyBought(Exception):
 
 async def buy(user: User, offer_public_id: str, purchase_id: UUID) -> Coupon:
     """Buy one coupon with points; retrying with the same purchase id returns the same coupon."""
-    if existing := await Coupon.get_or_none(transfer_id=purchase_id):
-        return _own(existing, user)
+    if existing := await Coupon.get_or_none(transfer_id=purchase_id).prefetch_related("offer"):
+        return _own(existing, user, offer_public_id)
     offer = await CouponOffer.get_or_none(public_id=offer_public_id, active=True)
     if offer is None:
         raise NotFound("coupons.offer_not_found")
@@ -76,6 +76,8 @@ async def buy(user: User, offer_public_id: str, purchase_id: UUID) -> Coupon:
         async with in_transaction():
             # Take one from stock first: the row lock also serialises copies of this very purchase.
             if not await CouponOffer.filter(id=offer.id, active=True, stock__gte=1).update(stock=F("stock") - 1):
+                if await Coupon.exists(transfer_id=purchase_id):
+                    raise _AlreadyBought  # a copy of this purchase took the last one: this is its retry
                 raise Conflict("coupons.sold_out")
             if await Coupon.exists(transfer_id=purchase_id):
                 raise _AlreadyBought
@@ -84,12 +86,13 @@ async def buy(user: User, offer_public_id: str, purchase_id: UUID) -> Coupon:
             )
             return await Coupon.create(code=_new_code(), offer=offer, user=user, transfer_id=purchase_id)
     except _AlreadyBought:
-        return _own(await Coupon.get(transfer_id=purchase_id), user)
+        return _own(await Coupon.get(transfer_id=purchase_id).prefetch_related("offer"), user, offer_public_id)
 
 
-def _own(coupon: Coupon, user: User) -> Coupon:
-    if coupon.user_id != user.id:  # type: ignore[attr-defined]
-        raise Conflict("ledger.id_reused")  # someone else's purchase id: not a replay of ours
+def _own(coupon: Coupon, user: User, offer_public_id: str) -> Coupon:
+    """A replay only if it is the same person buying the same offer; otherwise the id was reused."""
+    if coupon.user_id != user.id or coupon.offer.public_id != offer_public_id:  # type: ignore[attr-defined]
+        raise Conflict("ledger.id_reused")
     return coupon
 
 

@@ -135,13 +135,13 @@ async def transfer(
     try:
         async with in_transaction():
             now = _now()
-            await _release_expired_holds(debit.id, now)
-            # Lock the two rows in id order, so opposite transfers cannot deadlock each other.
+            # Touch the two rows in id order, so opposite transfers cannot deadlock each other; the
+            # debit's overdue holds are released just before it is debited.
             if credit.id < debit.id:
                 await _credit(credit, amount)
-                await _take(debit, amount, reserve=False)
-            else:
-                await _take(debit, amount, reserve=False)
+            await _release_expired_holds(debit.id, now)
+            await _take(debit, amount, reserve=False)
+            if credit.id > debit.id:
                 await _credit(credit, amount)
             return await Transfer.create(
                 id=transfer_id,
@@ -173,11 +173,11 @@ async def hold(
     _check_amount(amount)
     _check_reason(reason, reference)
     _check_pair(debit, credit)
-    if expires_at <= _now():
-        raise AppError("ledger.hold_in_the_past")
     request_hash = _hash("hold", debit.id, credit.id, amount, reason, reference, expires_at.isoformat())
     if done := await _replayed(Hold, hold_id, request_hash):
-        return done  # type: ignore[return-value]
+        return done  # type: ignore[return-value]  # a replay, even after the hold expired
+    if expires_at <= _now():
+        raise AppError("ledger.hold_in_the_past")
     try:
         async with in_transaction():
             await _release_expired_holds(debit.id, _now())

@@ -42,6 +42,12 @@ def _positive_int(value: Any, where: str, name: str) -> int:
     return value
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RulesError(f"{where}: self_service must be true or false, not {value!r}")
+    return value
+
+
 def _rule(action: str, raw: dict[str, Any], base: Rule | None, where: str) -> Rule:
     known = {"label", "points_per_unit", "daily_cap", "yearly_cap", "self_service"}
     if unknown := set(raw) - known:
@@ -63,7 +69,7 @@ def _rule(action: str, raw: dict[str, Any], base: Rule | None, where: str) -> Ru
         points_per_unit=_positive_int(pick("points_per_unit"), where, "points_per_unit"),
         daily_cap=_positive_int(pick("daily_cap"), where, "daily_cap"),
         yearly_cap=_positive_int(pick("yearly_cap"), where, "yearly_cap"),
-        self_service=bool(pick("self_service")) if ("self_service" in raw or base) else False,
+        self_service=_flag(pick("self_service"), where) if ("self_service" in raw or base) else False,
     )
     if rule.daily_cap > rule.yearly_cap:
         raise RulesError(f"{where}: daily_cap {rule.daily_cap} exceeds yearly_cap {rule.yearly_cap}")

@@ -108,8 +108,14 @@ async def earn(
         day, year = f"day:{local.date().isoformat()}", f"year:{local.year}"
         async with in_transaction():
             await _ensure_counters(user, action, [day, year])
-            await _count(user, action, day, points, rule.daily_cap, "points.daily_cap")
-            await _count(user, action, year, points, rule.yearly_cap, "points.yearly_cap")
+            try:
+                await _count(user, action, day, points, rule.daily_cap, "points.daily_cap")
+                await _count(user, action, year, points, rule.yearly_cap, "points.yearly_cap")
+            except Conflict:
+                # A copy of this very award may have just taken the last of the cap: then this is its retry.
+                if existing := await Transfer.get_or_none(id=award_id):
+                    raise _AlreadyAwarded(existing) from None
+                raise
             # The counter rows are now locked for this person and action: a concurrent copy of this
             # very award has either committed (and is seen here) or waits behind us.
             if existing := await Transfer.get_or_none(id=award_id):

@@ -133,3 +133,26 @@ class TestUnderConcurrency:
         assert sorted(r.status_code for r in answers).count(201) == 5
         assert (await CouponOffer.get(public_id=offer)).stock == 0
         assert (await ledger.verify()).ok
+
+
+class TestRetries:
+    async def test_a_retry_racing_its_original_for_the_last_coupon_gets_the_same_coupon(self, client, settings) -> None:
+        _, offer, _ = await shop(client, settings, stock=1)
+        _, headers = await citizen_with(client, settings, 100)
+        body = {"id": str(uuid4()), "offer": offer}
+        answers = await asyncio.gather(
+            *(client.post("/api/v1/coupons/buy", json=body, headers=headers) for _ in range(4))
+        )
+        assert {r.status_code for r in answers} == {201}, [r.json() for r in answers]
+        assert len({r.json()["code"] for r in answers}) == 1
+
+    async def test_the_same_purchase_id_for_another_offer_is_a_conflict(self, client, settings) -> None:
+        _, offer, _ = await shop(client, settings)
+        _, other_offer, _ = await shop(client, settings)
+        _, headers = await citizen_with(client, settings, 100)
+        key = str(uuid4())
+        assert (
+            await client.post("/api/v1/coupons/buy", json={"id": key, "offer": offer}, headers=headers)
+        ).status_code == 201
+        r = await client.post("/api/v1/coupons/buy", json={"id": key, "offer": other_offer}, headers=headers)
+        assert r.status_code == 409 and r.json()["code"] == "ledger.id_reused"

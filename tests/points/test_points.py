@@ -233,3 +233,15 @@ class TestBadInputThroughTheApi:
         assert r.status_code == 409
         assert "different posting" in r.json()["message"]
         assert await Transfer.all().count() == 1
+
+
+class TestRetriesAtTheCap:
+    async def test_a_retry_racing_its_original_at_the_cap_is_a_replay_not_a_refusal(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        results = await asyncio.gather(
+            *(service.earn(key, user, "checkin.daily") for _ in range(4)), return_exceptions=True
+        )
+        assert all(not isinstance(r, Exception) for r in results), results
+        assert {r.id for r in results} == {key}  # type: ignore[union-attr]
+        assert (await service.balance_of(user)).balance == 2
