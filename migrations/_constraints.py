@@ -84,6 +84,8 @@ def replace(constraints: list[Constraint]) -> ops.RunPython:
         for constraint in constraints:
             if postgres and isinstance(constraint, Check):
                 await client.execute_script(f'ALTER TABLE "{constraint.table}" DROP CONSTRAINT IF EXISTS "{constraint.name}"')
+            elif postgres and isinstance(constraint, Trigger):
+                await client.execute_script(f'DROP TRIGGER IF EXISTS "{constraint.name}" ON "{constraint.table}"')
             elif postgres:
                 await client.execute_script(f'DROP INDEX IF EXISTS "{constraint.name}"')
             else:

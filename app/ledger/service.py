@@ -222,6 +222,18 @@ async def post_hold(hold_id: UUID, transfer_id: UUID, amount: int | None = None)
     if done := await _replayed(Transfer, transfer_id, request_hash):
         return done  # type: ignore[return-value]
     now = _now()
+    try:
+        return await _post_claimed(found, hold_id, transfer_id, posted, request_hash, now)
+    except IntegrityError:
+        # The transfer id was taken by a concurrent request: a replay of this posting, or a conflict.
+        if done := await _replayed(Transfer, transfer_id, request_hash):
+            return done  # type: ignore[return-value]
+        raise
+
+
+async def _post_claimed(
+    found: Hold, hold_id: UUID, transfer_id: UUID, posted: int, request_hash: str, now: datetime
+) -> Transfer:
     async with in_transaction():
         # The one conditional update that makes posting happen once, and never after expiry.
         claimed = await Hold.filter(id=hold_id, status="pending", expires_at__gt=now).update(

@@ -23,6 +23,7 @@ from app.settings import Settings
 from models.accounts import User
 
 FORMAT = "microsink.portable-record/1"
+MAX_TRANSFERS = 10_000
 ALGORITHM = "Ed25519"
 
 
@@ -52,7 +53,9 @@ async def export_record(settings: Settings, user: User) -> dict[str, Any]:
     """The person's record, signed. Points are whole numbers and never converted to tonnes."""
     wallet = await points.wallet_of(user)
     summary = await points.year_summary(user)
-    lines = await points.history(user, "en", page=1, page_size=10_000)
+    lines = await points.history(user, "en", page=1, page_size=MAX_TRANSFERS + 1)
+    complete = len(lines) <= MAX_TRANSFERS
+    lines = lines[:MAX_TRANSFERS]
     document = {
         "format": FORMAT,
         "issuer": settings.base_url,
@@ -63,6 +66,7 @@ async def export_record(settings: Settings, user: User) -> dict[str, Any]:
             "year": summary.year,
             "earned_this_year": summary.earned,
             "spent_this_year": summary.spent,
+            "transfers_complete": complete,  # false: only the newest MAX_TRANSFERS movements are listed
             "transfers": [
                 {"id": str(x.id), "at": x.at.astimezone(UTC).isoformat(), "amount": x.amount, "reason": x.reason}
                 for x in lines
