@@ -7,10 +7,12 @@ Each domain registers its user-facing messages with `register_messages`; an erro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from litestar.connection import ASGIConnection
 
 LANGS = ("zh", "en")
+BEIJING = ZoneInfo("Asia/Shanghai")  # the time zone of every date people see, and of daily/yearly caps
 DEFAULT_LANG = "zh"
 
 _CATALOGUE: dict[str, dict[str, str]] = {}

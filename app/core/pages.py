@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from litestar import Request
 from litestar.response import Template
 
-from app.core.i18n import request_language, t
+from app.core.i18n import BEIJING, request_language, t
 
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
 
@@ -19,7 +18,7 @@ _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
 def fmt_datetime(value: datetime | None, lang: str) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "medium", tzinfo=ZoneInfo("Asia/Shanghai"), locale=_BABEL_LOCALE[lang])
+    return format_datetime(value, "medium", tzinfo=BEIJING, locale=_BABEL_LOCALE[lang])
 
 
 def fmt_kg(kg: int, lang: str) -> str:

@@ -13,7 +13,6 @@ import io
 import secrets
 from datetime import UTC, datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -23,13 +22,12 @@ from tortoise.transactions import in_transaction
 from app.accounts import service as accounts
 from app.core.auth import Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
-from app.core.i18n import register_messages
+from app.core.i18n import BEIJING, register_messages
 from app.ledger import service as ledger
 from app.points import service as points
 from models.accounts import User
 from models.coupons import Coupon, CouponOffer
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread at a till
 
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from babel.dates import format_datetime
@@ -27,7 +26,7 @@ from tortoise.transactions import in_transaction
 from app.accounts import privacy
 from app.core import audit
 from app.core.errors import AppError, NotFound
-from app.core.i18n import LANGS, register_messages, t
+from app.core.i18n import BEIJING, LANGS, register_messages, t
 from models.accounts import User
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 
@@ -330,13 +329,10 @@ privacy.register_eraser("notifications", _erase)
 # ---- the first kinds ----
 
 
-_BEIJING = ZoneInfo("Asia/Shanghai")
-
-
 def local_time(iso: str, lang: str) -> str:
     """An ISO-8601 instant as Beijing time in the reader's language."""
     value = datetime.fromisoformat(iso)
-    return format_datetime(value, "yyyy-MM-dd HH:mm", tzinfo=_BEIJING, locale="zh_CN" if lang == "zh" else "en")
+    return format_datetime(value, "yyyy-MM-dd HH:mm", tzinfo=BEIJING, locale="zh_CN" if lang == "zh" else "en")
 
 
 def _device(params: Params, lang: str) -> str:

@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise import Tortoise
 
+from app.core.i18n import BEIJING
 from models.accounts import User
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 log = structlog.get_logger("microsink.leaderboard")
 
 

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from app.core.errors import AppError, Conflict, Forbidden
-from app.core.i18n import register_messages, t
+from app.core.i18n import BEIJING, register_messages, t
 from app.ledger import service as ledger
 from app.points.leaderboard import Leaderboard
 from app.points.rules import Rule, Rules, load
@@ -28,7 +27,6 @@ from models.accounts import User
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.points import AwardCounter
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_UNITS = 10_000
 RULES: Rules = load()
 
