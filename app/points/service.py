@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app.core.errors import AppError, Conflict, Forbidden
@@ -132,6 +133,11 @@ async def balance_of(user: User) -> Balance:
     return Balance(balance=wallet.balance, held=wallet.held, available=wallet.balance - wallet.held, holds=holds)
 
 
+def _movements(wallet: LedgerAccount) -> QuerySet[Transfer]:
+    """Every transfer into or out of the wallet."""
+    return Transfer.filter(Q(debit_id=wallet.id) | Q(credit_id=wallet.id))
+
+
 @dataclass(frozen=True)
 class HistoryLine:
     id: UUID
@@ -153,12 +159,7 @@ def reason_label(reason: str, lang: str) -> str:
 
 async def history(user: User, lang: str, *, page: int = 1, page_size: int = 50) -> list[HistoryLine]:
     wallet = await wallet_of(user)
-    rows = (
-        await Transfer.filter(Q(debit_id=wallet.id) | Q(credit_id=wallet.id))
-        .order_by("-created_at", "-id")
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
+    rows = await _movements(wallet).order_by("-created_at", "-id").offset((page - 1) * page_size).limit(page_size)
     return [_line(row, wallet.id, lang) for row in rows]
 
 
@@ -181,9 +182,11 @@ async def year_summary(user: User, year: int | None = None) -> YearSummary:
     start = datetime(year, 1, 1, tzinfo=BEIJING)
     end = datetime(year + 1, 1, 1, tzinfo=BEIJING)
     wallet = await wallet_of(user)
-    rows = await Transfer.filter(
-        Q(debit_id=wallet.id) | Q(credit_id=wallet.id), created_at__gte=start, created_at__lt=end
-    ).values_list("credit_id", "amount", "reason")
+    rows = (
+        await _movements(wallet)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .values_list("credit_id", "amount", "reason")
+    )
     earned = spent = 0
     by_action: dict[str, int] = {}
     for credit_id, amount, reason in rows:
@@ -199,7 +202,7 @@ async def year_summary(user: User, year: int | None = None) -> YearSummary:
 async def history_csv(user: User, lang: str) -> str:
     """Every movement, oldest first, with a running balance whose last value is the wallet's balance."""
     wallet = await wallet_of(user)
-    rows = await Transfer.filter(Q(debit_id=wallet.id) | Q(credit_id=wallet.id)).order_by("created_at", "id")
+    rows = await _movements(wallet).order_by("created_at", "id")
     out = io.StringIO()
     writer = csv.writer(out)
     headers: dict[str, list[Any]] = {
