@@ -117,6 +117,15 @@ async def _replayed(model: type[Transfer] | type[Hold], key: UUID, request_hash:
     return existing
 
 
+async def _after_lost_race(
+    model: type[Transfer] | type[Hold], key: UUID, request_hash: str, lost: IntegrityError
+) -> Transfer | Hold:
+    """A concurrent request with the same id inserted first: answer as its replay (or its conflict)."""
+    if done := await _replayed(model, key, request_hash):
+        return done
+    raise lost
+
+
 async def transfer(
     transfer_id: UUID,
     debit: LedgerAccount,
@@ -153,11 +162,8 @@ async def transfer(
                 reference=reference,
                 request_hash=request_hash,
             )
-    except IntegrityError:
-        # A concurrent request with the same id won: answer as its replay (or its conflict).
-        if done := await _replayed(Transfer, transfer_id, request_hash):
-            return done  # type: ignore[return-value]
-        raise
+    except IntegrityError as lost:
+        return await _after_lost_race(Transfer, transfer_id, request_hash, lost)  # type: ignore[return-value]
 
 
 async def hold(
@@ -193,10 +199,8 @@ async def hold(
                 request_hash=request_hash,
                 expires_at=expires_at,
             )
-    except IntegrityError:
-        if done := await _replayed(Hold, hold_id, request_hash):
-            return done  # type: ignore[return-value]
-        raise
+    except IntegrityError as lost:
+        return await _after_lost_race(Hold, hold_id, request_hash, lost)  # type: ignore[return-value]
 
 
 async def _pending_hold(hold_id: UUID) -> Hold:
@@ -224,11 +228,8 @@ async def post_hold(hold_id: UUID, transfer_id: UUID, amount: int | None = None)
     now = _now()
     try:
         return await _post_claimed(found, hold_id, transfer_id, posted, request_hash, now)
-    except IntegrityError:
-        # The transfer id was taken by a concurrent request: a replay of this posting, or a conflict.
-        if done := await _replayed(Transfer, transfer_id, request_hash):
-            return done  # type: ignore[return-value]
-        raise
+    except IntegrityError as lost:
+        return await _after_lost_race(Transfer, transfer_id, request_hash, lost)  # type: ignore[return-value]
 
 
 async def _post_claimed(
