@@ -1,9 +1,13 @@
 """The personal points leaderboard of a year: Redis sorted sets when configured, the database otherwise.
 
-The ledger is the truth. With Redis, each new award adds to `…:lb:points:<year>` after its transaction
-commits, and `rebuild` (housekeeping, and on demand) rewrites the set from the ledger, so an increment
-lost to a crash or a Redis outage heals. Without Redis, the same questions are answered by a SUM over
-the year's earn transfers. Both paths answer the same tests.
+The ledger is the truth. With Redis, each new award writes the person's year total, read from the
+ledger after the award committed, into `…:lb:points:<year>` with `ZADD GT`; `rebuild` (housekeeping,
+and on demand) merges a fresh ledger snapshot into the set keeping each person's larger score. A year's
+earned total only grows (ledger rows are never edited or deleted), and every score written was a
+committed total, so the larger of two is always the newer one: an award racing a rebuild can neither go
+missing nor count twice, and a write lost to a crash or a Redis outage heals at the next rebuild.
+Without Redis, the same questions are answered by a SUM over the year's earn transfers. Both paths
+answer the same tests.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise import Tortoise
+from tortoise.functions import Sum
 
 from app.core.i18n import BEIJING
 from models.accounts import User
+from models.ledger import Transfer
 
 log = structlog.get_logger("microsink.leaderboard")
 
@@ -47,6 +53,17 @@ _TOTALS_SQL = (
 )
 
 
+async def _total_of(wallet_id: int, year: int) -> int:
+    """One person's points earned in `year`, from the ledger (indexed by credit account and time)."""
+    start, end = _year_bounds(year)
+    total = await (
+        Transfer.filter(credit_id=wallet_id, reason__startswith="earn.", created_at__gte=start, created_at__lt=end)
+        .annotate(points=Sum("amount"))
+        .values_list("points", flat=True)
+    )
+    return int(total[0] or 0) if total else 0
+
+
 async def _totals_from_ledger(year: int, limit: int | None = None) -> list[tuple[str, int]]:
     conn = Tortoise.get_connection("default")
     postgres = conn.capabilities.dialect == "postgres"
@@ -67,27 +84,32 @@ class Leaderboard:
     def _key(self, year: int) -> str:
         return f"{self.prefix}:lb:points:{year}"
 
-    async def add(self, user: User, points: int, year: int) -> None:
+    async def record(self, user: User, wallet_id: int, year: int) -> None:
+        """After an award committed: set the person's score to their year total, never lowering it."""
         if self.redis is None:
             return  # the database answers directly
+        total = await _total_of(wallet_id, year)
         try:
-            await self.redis.zincrby(self._key(year), points, user.public_id)
+            await self.redis.zadd(self._key(year), {user.public_id: total}, gt=True)
         except RedisError:
-            log.warning("leaderboard_increment_lost", year=year)  # rebuild heals it
+            log.warning("leaderboard_update_lost", year=year)  # rebuild heals it
 
     async def rebuild(self, year: int) -> int:
-        """Rewrite the year's set from the ledger; returns how many people are on it."""
+        """Merge the ledger's totals into the year's set, keeping each person's larger score."""
         if self.redis is None:
             return 0
-        totals = await _totals_from_ledger(year)
+        return await self._merge(year, await _totals_from_ledger(year))
+
+    async def _merge(self, year: int, totals: list[tuple[str, int]]) -> int:
+        assert self.redis is not None
         key, staging = self._key(year), self._key(year) + ":rebuild"
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(staging)
         if totals:
             pipe.zadd(staging, dict(totals))
-            pipe.rename(staging, key)
-        else:
-            pipe.delete(key)
+            # MAX, not a swap: a score written after our snapshot is newer and larger, and stays.
+            pipe.zunionstore(key, [key, staging], aggregate="MAX")
+            pipe.delete(staging)
         await pipe.execute()
         return len(totals)
 

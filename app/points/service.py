@@ -123,7 +123,8 @@ async def earn(
     except _AlreadyAwarded:
         return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
     if leaderboard is not None:
-        await leaderboard.add(user, points, local.year)
+        # The year the ledger counts it in: the transfer's own time, which can be past midnight already.
+        await leaderboard.record(user, wallet.id, awarded.created_at.astimezone(BEIJING).year)
     return awarded
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from app.points import service
-from app.points.leaderboard import current_year
+from app.points.leaderboard import _totals_from_ledger, current_year
 from models.accounts import User
 from tests.conftest import redis_only
 from tests.helpers import signed_in
@@ -55,3 +55,23 @@ class TestLeaderboard:
         assert (await client.get("/api/v1/points/leaderboard")).json() == []
         assert await board.rebuild(current_year()) == 1
         assert [p["points"] for p in (await client.get("/api/v1/points/leaderboard")).json()] == [2]
+
+    @redis_only
+    async def test_an_award_after_the_rebuild_snapshot_is_not_lost(self, client, app, settings) -> None:
+        board, year = app.state.leaderboard, current_year()
+        user, headers = await signed_in(settings)
+        await earn_via_api(client, headers)
+        stale = await _totals_from_ledger(year)  # the rebuild reads the ledger …
+        await service.earn(uuid4(), user, "planting.approved", units=1, leaderboard=board)  # … an award lands …
+        await board._merge(year, stale)  # … and the rebuild writes what it read
+        assert (await board.rank_of(user, year)).points == 12  # type: ignore[union-attr]
+
+    @redis_only
+    async def test_an_award_recorded_after_the_rebuild_counts_once(self, client, app, settings) -> None:
+        board, year = app.state.leaderboard, current_year()
+        user, _ = await signed_in(settings)
+        await service.earn(uuid4(), user, "planting.approved", units=2)  # committed, not yet on the board
+        await board.rebuild(year)  # the rebuild's snapshot includes it …
+        wallet = await service.wallet_of(user)
+        await board.record(user, wallet.id, year)  # … and then the award's own update arrives late
+        assert (await board.rank_of(user, year)).points == 20  # type: ignore[union-attr]
