@@ -26,6 +26,12 @@ class User(models.Model):
     wechat_unionid = fields.CharField(max_length=64, null=True, db_index=True)
     wechat_session_key_enc = fields.BinaryField(null=True, description="session_key, which never leaves the server")
     language = fields.CharField(max_length=8, default="zh-CN")
+    district_code = fields.CharField(
+        max_length=6,
+        null=True,
+        db_index=True,
+        description="GB/T 2260 county-level code the person chose, for district leaderboards",
+    )
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     deleted_at = fields.DatetimeField(null=True, description="set when the user deleted the account (anonymised)")

@@ -111,6 +111,7 @@ async def export_user_data(settings: Settings, user: User) -> dict[str, Any]:
             "id_number": decrypt(key, bytes(user.id_number_enc), "id_number") if user.id_number_enc else None,
             "wechat_linked": user.wechat_openid is not None,
             "language": user.language,
+            "district_code": user.district_code,
             "created_at": user.created_at.isoformat(),
         },
         "roles": await roles_of(user),
@@ -146,6 +147,7 @@ async def delete_account(user: User, *, confirmed: bool) -> None:
         await Membership.filter(user_id=user.id).delete()
         await User.filter(id=user.id).update(
             display_name="",
+            district_code=None,
             phone_enc=None,
             phone_index=None,
             phone_prefix3=None,

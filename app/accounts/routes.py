@@ -10,14 +10,16 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from app.accounts import service as accounts
 from app.accounts import signin
 from app.accounts.schemas import (
     CodeForm,
     PhoneForm,
+    ProfileIn,
     ProfileOut,
     RefreshIn,
     SignedOutOut,
@@ -114,6 +116,16 @@ class SessionController(Controller):
     @get("/me", summary="My profile: masked phone and roles", raises=_SIGNED_IN_RAISES)
     async def me(self, request: Request) -> ProfileOut:
         return profile_out(await signin.my_profile(require_principal(request).user))
+
+    @patch("/me", summary="Change my nickname, district or language", raises=_SIGNED_IN_RAISES)
+    async def update_me(self, request: Request, data: JSONBody[ProfileIn]) -> ProfileOut:
+        user = await accounts.update_profile(
+            require_principal(request).user,
+            display_name=data.display_name,
+            district_code=data.district_code,
+            language=data.language,
+        )
+        return profile_out(await signin.my_profile(user))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 
 class WeChatSignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,12 +36,18 @@ class RoleOut(msgspec.Struct):
     organisation: OrganisationRef | None
 
 
+class DistrictOut(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(description="GB/T 2260 county-level code")]
+    name: Annotated[str, msgspec.Meta(description="full Chinese name, e.g. 四川省成都市龙泉驿区")]
+
+
 class ProfileOut(msgspec.Struct):
     public_id: str
     display_name: str
     phone: Annotated[str | None, msgspec.Meta(description="masked, e.g. 138****1234")]
     wechat_linked: bool = False
     language: str = "zh-CN"
+    district: DistrictOut | None = None
     roles: list[RoleOut] = msgspec.field(default_factory=list)
     created_at: datetime | None = None
 
@@ -78,3 +85,13 @@ class CodeForm(msgspec.Struct):
 
 def profile_out(profile: dict) -> ProfileOut:
     return msgspec.convert(profile, ProfileOut)
+
+
+class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change; `"district_code": null` clears the district."""
+
+    display_name: Annotated[str, msgspec.Meta(description="nickname shown on leaderboards, ≤ 20")] | UnsetType = UNSET
+    district_code: (
+        Annotated[str | None, msgspec.Meta(description="GB/T 2260 county-level code, e.g. 510112")] | UnsetType
+    ) = UNSET
+    language: Annotated[str, msgspec.Meta(description="zh-CN or en")] | UnsetType = UNSET

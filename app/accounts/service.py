@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from msgspec import UNSET
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -19,6 +20,7 @@ from app.core.auth import GRANTABLE_ROLES, Role
 from app.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, mask_phone, normalise_phone
 from app.core.errors import AppError, Conflict, NotFound
 from app.core.i18n import register_messages
+from app.regions import service as regions
 from app.settings import Settings
 from models.accounts import AuthSession, Membership, Organisation, User
 
@@ -33,12 +35,6 @@ ORGANISATION_KINDS = (
     "verifier_body",
     "merchant",
     "platform",
-)
-
-
-# GB/T 2260 province-level prefixes (the first two digits of every county code).
-PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 
 
@@ -144,12 +140,11 @@ async def create_organisation(kind: str, name: str, county_code: str | None, act
             "accounts.bad_org_name",
             detail=[{"field": "name", "source": "body", "message": "1–128 printable characters"}],
         )
-    if county_code is not None and county_code[:2] not in PROVINCE_CODES:
+    # Any level: a provincial foundation is registered at 510000, a village collective at its county.
+    if county_code is not None and regions.region(county_code) is None:
         raise AppError(
             "accounts.bad_county_code",
-            detail=[
-                {"field": "county_code", "source": "body", "message": "GB/T 2260: the first two digits name a province"}
-            ],
+            detail=[{"field": "county_code", "source": "body", "message": "a current GB/T 2260 region code"}],
         )
     if await Organisation.filter(kind=kind, name=name.strip()).exists():
         raise Conflict("accounts.org_exists")
@@ -264,9 +259,47 @@ def profile(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
         "phone": masked_phone(user),
         "wechat_linked": user.wechat_openid is not None,
         "language": user.language,
+        "district": _district_of(user),
         "roles": roles,
         "created_at": user.created_at,
     }
+
+
+def _district_of(user: User) -> dict[str, str] | None:
+    if user.district_code is None:
+        return None
+    return {"code": user.district_code, "name": regions.full_name(user.district_code)}
+
+
+LANGUAGES = ("zh-CN", "en")
+
+
+async def update_profile(
+    user: User, *, display_name: str | None = UNSET, district_code: str | None = UNSET, language: str = UNSET
+) -> User:
+    """Change what the person may change about themselves; each given field is checked, all or nothing.
+
+    A nickname is shown on leaderboards, so it may not be a phone number; the district must be a
+    county-level region (null clears it). Not audited: the audit chain holds no personal data.
+    """
+    changes: dict[str, Any] = {}
+    if display_name is not UNSET:
+        name = (display_name or "").strip()
+        if len(name) > 20 or not name.isprintable() or sum(c.isdigit() for c in name) >= 7:
+            raise AppError("accounts.bad_display_name", detail=[{"field": "display_name"}])
+        changes["display_name"] = name
+    if district_code is not UNSET:
+        changes["district_code"] = (
+            None if district_code is None else regions.county(district_code, "district_code").code
+        )
+    if language is not UNSET:
+        if language not in LANGUAGES:
+            raise AppError("accounts.bad_language", languages=", ".join(LANGUAGES), detail=[{"field": "language"}])
+        changes["language"] = language
+    if changes:
+        await User.filter(id=user.id).update(**changes)
+        user.update_from_dict(changes)
+    return user
 
 
 async def roles_of(user: User) -> list[dict[str, Any]]:
@@ -294,9 +327,14 @@ register_messages(
             "zh": "组织名称须为 1–128 个可见字符",
             "en": "Organisation name must be 1–128 printable characters",
         },
+        "accounts.bad_display_name": {
+            "zh": "昵称须为 0–20 个可见字符，且不能是手机号码",
+            "en": "A nickname is 0–20 printable characters and may not be a phone number",
+        },
+        "accounts.bad_language": {"zh": "语言须为以下之一：{languages}", "en": "Language must be one of: {languages}"},
         "accounts.bad_county_code": {
-            "zh": "区县代码（county_code）无效：须为 6 位 GB/T 2260 代码，前两位为省级代码，例如 510112",
-            "en": "county_code: not a GB/T 2260 code; six digits starting with a province code, e.g. 510112",
+            "zh": "行政区划代码（county_code）无效：须为现行 GB/T 2260 代码，例如 510000（四川省）或 510112（龙泉驿区）",
+            "en": "county_code: not a current GB/T 2260 code, e.g. 510000 (Sichuan) or 510112 (Longquanyi)",
         },
         "accounts.unknown_role": {
             "zh": "未知的角色 {role}；可选：{roles}",

@@ -8,6 +8,11 @@ committed total, so the larger of two is always the newer one: an award racing a
 missing nor count twice, and a write lost to a crash or a Redis outage heals at the next rebuild.
 Without Redis, the same questions are answered by a SUM over the year's earn transfers. Both paths
 answer the same tests.
+
+District boards: a person counts in the district they chose (users.district_code) at the time of the
+question. With Redis, residents come from the database and their scores from the year's set (ZMSCORE),
+so a move between districts is never stale; the ranking of districts themselves is one grouped SUM
+over the ledger.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from tortoise import Tortoise
 from tortoise.functions import Sum
 
 from app.core.i18n import BEIJING
+from app.regions import service as regions
 from models.accounts import User
 from models.ledger import Transfer
 
@@ -45,12 +51,25 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=BEIJING), datetime(year + 1, 1, 1, tzinfo=BEIJING)
 
 
-_TOTALS_SQL = (
-    "SELECT a.owner AS owner, SUM(t.amount) AS points FROM ledger_transfer t "
-    "JOIN ledger_account a ON a.id = t.credit_id "
+_EARNED = (
+    "FROM ledger_transfer t JOIN ledger_account a ON a.id = t.credit_id "
     "WHERE a.ledger = 'points' AND a.code = 'user_wallet' AND t.reason LIKE 'earn.%' "
-    "AND t.created_at >= {p1} AND t.created_at < {p2} GROUP BY a.owner"
+    "AND t.created_at >= {p1} AND t.created_at < {p2}"
 )
+_TOTALS_SQL = "SELECT a.owner AS owner, SUM(t.amount) AS points " + _EARNED + " GROUP BY a.owner"
+_IN_DISTRICT_SQL = (
+    "SELECT a.owner AS owner, SUM(t.amount) AS points " + _EARNED + " AND a.owner IN "
+    "(SELECT 'user:' || u.public_id FROM accounts_user u WHERE u.district_code = {p3}) GROUP BY a.owner"
+)
+_DISTRICTS_SQL = (
+    "SELECT u.district_code AS district, SUM(t.amount) AS points, COUNT(DISTINCT u.id) AS people "
+    + _EARNED.replace("WHERE", "JOIN accounts_user u ON a.owner = 'user:' || u.public_id WHERE")
+    + " AND u.district_code IS NOT NULL GROUP BY u.district_code ORDER BY points DESC, district"
+)
+
+
+def _params(sql: str, postgres: bool) -> str:
+    return sql.format(**{f"p{i}": f"${i}" if postgres else "?" for i in (1, 2, 3)})
 
 
 async def _total_of(wallet_id: int, year: int) -> int:
@@ -64,16 +83,41 @@ async def _total_of(wallet_id: int, year: int) -> int:
     return int(total[0] or 0) if total else 0
 
 
-async def _totals_from_ledger(year: int, limit: int | None = None) -> list[tuple[str, int]]:
+async def _totals_from_ledger(
+    year: int, limit: int | None = None, district: str | None = None
+) -> list[tuple[str, int]]:
     conn = Tortoise.get_connection("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    sql = _TOTALS_SQL.format(p1="$1" if postgres else "?", p2="$2" if postgres else "?")
+    sql = _params(_TOTALS_SQL if district is None else _IN_DISTRICT_SQL, conn.capabilities.dialect == "postgres")
     sql += " ORDER BY points DESC, owner"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     start, end = _year_bounds(year)
-    rows = await conn.execute_query_dict(sql, [start, end])
+    rows = await conn.execute_query_dict(sql, [start, end] if district is None else [start, end, district])
     return [(str(r["owner"]).removeprefix("user:"), int(r["points"])) for r in rows]
+
+
+@dataclass(frozen=True)
+class DistrictPlace:
+    rank: int
+    district_code: str
+    district_name: str
+    points: int
+    people: int
+
+
+async def districts(year: int, limit: int) -> list[DistrictPlace]:
+    """Districts by the points their residents earned this year (a resident counts where they live now)."""
+    conn = Tortoise.get_connection("default")
+    start, end = _year_bounds(year)
+    sql = _params(_DISTRICTS_SQL, conn.capabilities.dialect == "postgres") + f" LIMIT {int(limit)}"
+    rows = await conn.execute_query_dict(sql, [start, end])
+    places, rank, previous = [], 0, None
+    for position, r in enumerate(rows, start=1):
+        if int(r["points"]) != previous:
+            rank, previous = position, int(r["points"])
+        code = str(r["district"])
+        places.append(DistrictPlace(rank, code, regions.full_name(code), previous, int(r["people"])))
+    return places
 
 
 class Leaderboard:
@@ -113,18 +157,36 @@ class Leaderboard:
         await pipe.execute()
         return len(totals)
 
-    async def top(self, year: int, limit: int) -> list[Place]:
-        if self.redis is not None:
+    async def _district_scores(self, year: int, district: str) -> list[tuple[str, int]]:
+        """Scores of the district's residents from the year's set, best first (residents from the database)."""
+        assert self.redis is not None
+        members = list(await User.filter(district_code=district).values_list("public_id", flat=True))
+        scores = await self.redis.zmscore(self._key(year), members) if members else []
+        ranked = [(m, int(s)) for m, s in zip(members, scores, strict=True) if s is not None]
+        return sorted(ranked, key=lambda p: (-p[1], p[0]))
+
+    async def top(self, year: int, limit: int, district: str | None = None) -> list[Place]:
+        if self.redis is not None and district is not None:
+            try:
+                return await _places((await self._district_scores(year, district))[:limit])
+            except RedisError:
+                log.warning("leaderboard_degraded_to_database", year=year)
+        elif self.redis is not None:
             try:
                 entries: list[Any] = await self.redis.zrange(self._key(year), 0, limit - 1, desc=True, withscores=True)
                 pairs = [(k.decode() if isinstance(k, bytes) else str(k), int(v)) for k, v in entries]
                 return await _places(pairs)
             except RedisError:
                 log.warning("leaderboard_degraded_to_database", year=year)
-        return await _places(await _totals_from_ledger(year, limit))
+        return await _places(await _totals_from_ledger(year, limit, district))
 
-    async def rank_of(self, user: User, year: int) -> Place | None:
-        if self.redis is not None:
+    async def rank_of(self, user: User, year: int, district: str | None = None) -> Place | None:
+        if self.redis is not None and district is not None:
+            try:
+                return _place_in(await self._district_scores(year, district), user)
+            except RedisError:
+                log.warning("leaderboard_degraded_to_database", year=year)
+        elif self.redis is not None:
             try:
                 key = self._key(year)
                 score = await self.redis.zscore(key, user.public_id)
@@ -134,11 +196,15 @@ class Leaderboard:
                 return Place(higher + 1, user.public_id, _shown_name(user), int(score))
             except RedisError:
                 log.warning("leaderboard_degraded_to_database", year=year)
-        totals = dict(await _totals_from_ledger(year))
-        if user.public_id not in totals:
-            return None
-        mine = totals[user.public_id]
-        return Place(1 + sum(1 for v in totals.values() if v > mine), user.public_id, _shown_name(user), mine)
+        return _place_in(await _totals_from_ledger(year, district=district), user)
+
+
+def _place_in(totals: list[tuple[str, int]], user: User) -> Place | None:
+    scores = dict(totals)
+    if user.public_id not in scores:
+        return None
+    mine = scores[user.public_id]
+    return Place(1 + sum(1 for v in scores.values() if v > mine), user.public_id, _shown_name(user), mine)
 
 
 def _shown_name(user: User) -> str:

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Template
 
 from app.core.auth import Role, require_principal, requires
+from app.core.errors import AppError
 from app.core.i18n import register_messages, request_language
 from app.core.pages import page
-from app.points import service
-from app.points.leaderboard import current_year
+from app.points import leaderboard, service
+from app.points.leaderboard import Place, current_year
 from app.points.schemas import (
     AccountOut,
+    DistrictPlaceOut,
     EarnIn,
     HistoryLineOut,
     HoldOut,
+    PlaceOut,
     RuleOut,
     RulesOut,
     TransferOut,
 )
+from app.regions import service as regions
 
 
 async def _csv_download(request: Request) -> Response[str]:
@@ -73,26 +76,45 @@ class PointsController(Controller):
         return TransferOut(t.id, t.amount, t.reason, label, t.reference, t.created_at)
 
 
-class PlaceOut(msgspec.Struct):
-    rank: int
-    user: str
-    name: str
-    points: int
+def _place_out(place: Place | None) -> PlaceOut | None:
+    return PlaceOut(place.rank, place.user_public_id, place.display_name, place.points) if place else None
+
+
+def _district(code: str | None) -> str | None:
+    return None if code is None else regions.county(code, "district").code
 
 
 class LeaderboardController(Controller):
     path = "/api/v1/points/leaderboard"
     tags = ["points"]
 
-    @get("/", summary="This year's top earners (public: nickname or pseudonym, never a phone)", opt={"public": True})
-    async def top(self, request: Request, limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10) -> list[PlaceOut]:
-        places = await request.app.state.leaderboard.top(current_year(), limit)
-        return [PlaceOut(p.rank, p.user_public_id, p.display_name, p.points) for p in places]
+    @get(
+        "/", summary="This year's top earners, overall or in one district (public: never a phone)", opt={"public": True}
+    )
+    async def top(
+        self,
+        request: Request,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
+        district: Annotated[str | None, QueryParameter(description="GB/T 2260 county-level code")] = None,
+    ) -> list[PlaceOut]:
+        places = await request.app.state.leaderboard.top(current_year(), limit, _district(district))
+        return [p for p in map(_place_out, places) if p]
 
     @get("/me", summary="My place this year", guards=[requires(Role.CITIZEN)])
     async def mine(self, request: Request) -> PlaceOut | None:
-        place = await request.app.state.leaderboard.rank_of(require_principal(request).user, current_year())
-        return PlaceOut(place.rank, place.user_public_id, place.display_name, place.points) if place else None
+        return _place_out(await request.app.state.leaderboard.rank_of(require_principal(request).user, current_year()))
+
+    @get("/me/district", summary="My place this year among the people of my district", guards=[requires(Role.CITIZEN)])
+    async def mine_in_district(self, request: Request) -> PlaceOut | None:
+        user = require_principal(request).user
+        if user.district_code is None:
+            raise AppError("points.no_district")
+        return _place_out(await request.app.state.leaderboard.rank_of(user, current_year(), user.district_code))
+
+    @get("/districts", summary="Districts by the points their residents earned this year", opt={"public": True})
+    async def districts(self, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 20) -> list[DistrictPlaceOut]:
+        places = await leaderboard.districts(current_year(), limit)
+        return [DistrictPlaceOut(p.rank, p.district_code, p.district_name, p.points, p.people) for p in places]
 
 
 class PointsRulesController(Controller):

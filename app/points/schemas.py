@@ -63,3 +63,18 @@ class RuleOut(msgspec.Struct):
 class RulesOut(msgspec.Struct):
     version: str
     actions: list[RuleOut]
+
+
+class PlaceOut(msgspec.Struct):
+    rank: Annotated[int, msgspec.Meta(description="equal points share a rank")]
+    user: Annotated[str, msgspec.Meta(description="the person's public id")]
+    name: Annotated[str, msgspec.Meta(description="nickname, or a pseudonym; never a phone number")]
+    points: int
+
+
+class DistrictPlaceOut(msgspec.Struct):
+    rank: int
+    district: Annotated[str, msgspec.Meta(description="GB/T 2260 county-level code")]
+    name: Annotated[str, msgspec.Meta(description="full Chinese name, e.g. 四川省成都市龙泉驿区")]
+    points: Annotated[int, msgspec.Meta(description="points earned this year by the district's residents")]
+    people: Annotated[int, msgspec.Meta(description="residents who earned points this year")]

@@ -231,6 +231,10 @@ async def history_csv(user: User, lang: str) -> str:
 
 register_messages(
     {
+        "points.no_district": {
+            "zh": "您还没有选择所在区县：请先在个人资料里填写区县代码（district_code，例如 510112）",
+            "en": "You have not chosen a district yet: set district_code in your profile first (e.g. 510112)",
+        },
         "points.unknown_action": {
             "zh": "没有名为 {action} 的积分规则；可用的有：{actions}",
             "en": "No earning rule named {action}; the rules are: {actions}",

@@ -75,3 +75,52 @@ class TestLeaderboard:
         wallet = await service.wallet_of(user)
         await board.record(user, wallet.id, year)  # … and then the award's own update arrives late
         assert (await board.rank_of(user, year)).points == 20  # type: ignore[union-attr]
+
+
+async def resident_of(settings, district: str | None, trees: int, board, phone: str) -> User:  # type: ignore[no-untyped-def]
+    user, _ = await signed_in(settings, phone=phone)
+    await User.filter(id=user.id).update(district_code=district)
+    await service.earn(uuid4(), user, "planting.approved", units=trees, leaderboard=board)
+    return await User.get(id=user.id)
+
+
+class TestDistrictLeaderboard:
+    async def test_ranks_only_the_districts_residents(self, client, app, settings) -> None:
+        board = app.state.leaderboard
+        await resident_of(settings, "510112", 2, board, "13700002001")
+        top = await resident_of(settings, "510112", 4, board, "13700002002")
+        await resident_of(settings, "510184", 9, board, "13700002003")
+        await resident_of(settings, None, 7, board, "13700002004")
+        r = await client.get("/api/v1/points/leaderboard", params={"district": "510112"})
+        assert [(p["rank"], p["user"], p["points"]) for p in r.json()][:1] == [(1, top.public_id, 40)]
+        assert [p["points"] for p in r.json()] == [40, 20]
+
+    async def test_a_move_takes_the_persons_points_to_the_new_district_at_once(self, client, app, settings) -> None:
+        board = app.state.leaderboard
+        mover = await resident_of(settings, "510112", 3, board, "13700002011")
+        _, headers = await signed_in(settings, phone="13700002011")
+        await client.patch("/api/v1/me", json={"district_code": "510184"}, headers=headers)
+        assert (await client.get("/api/v1/points/leaderboard", params={"district": "510112"})).json() == []
+        moved = (await client.get("/api/v1/points/leaderboard/me/district", headers=headers)).json()
+        assert (moved["rank"], moved["user"], moved["points"]) == (1, mover.public_id, 30)
+
+    async def test_ranks_districts_by_their_residents_points(self, client, app, settings) -> None:
+        board = app.state.leaderboard
+        await resident_of(settings, "510112", 2, board, "13700002021")
+        await resident_of(settings, "510112", 4, board, "13700002022")
+        await resident_of(settings, "510184", 5, board, "13700002023")
+        r = await client.get("/api/v1/points/leaderboard/districts")
+        assert r.json() == [
+            {"rank": 1, "district": "510112", "name": "四川省成都市龙泉驿区", "points": 60, "people": 2},
+            {"rank": 2, "district": "510184", "name": "四川省成都市崇州市", "points": 50, "people": 1},
+        ]
+
+    async def test_without_a_district_my_district_place_says_how_to_choose_one(self, client, settings) -> None:
+        _, headers = await signed_in(settings)
+        r = await client.get("/api/v1/points/leaderboard/me/district?lang=en", headers=headers)
+        assert r.status_code == 400
+        assert "district_code" in r.json()["message"]
+
+    async def test_an_unknown_district_is_a_clear_400(self, client) -> None:
+        r = await client.get("/api/v1/points/leaderboard", params={"district": "510100"})
+        assert (r.status_code, r.json()["code"]) == (400, "regions.not_a_county")

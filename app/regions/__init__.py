@@ -1,0 +1,1 @@
+"""Administrative regions by GB/T 2260 code (province, prefecture, county), from a bundled data file."""
