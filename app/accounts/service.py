@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -275,7 +275,11 @@ LANGUAGES = ("zh-CN", "en")
 
 
 async def update_profile(
-    user: User, *, display_name: str | None = UNSET, district_code: str | None = UNSET, language: str = UNSET
+    user: User,
+    *,
+    display_name: str | UnsetType = UNSET,
+    district_code: str | UnsetType | None = UNSET,
+    language: str | UnsetType = UNSET,
 ) -> User:
     """Change what the person may change about themselves; each given field is checked, all or nothing.
 
@@ -284,7 +288,7 @@ async def update_profile(
     """
     changes: dict[str, Any] = {}
     if display_name is not UNSET:
-        name = (display_name or "").strip()
+        name = str(display_name).strip()
         if len(name) > 20 or not name.isprintable() or sum(c.isdigit() for c in name) >= 7:
             raise AppError("accounts.bad_display_name", detail=[{"field": "display_name"}])
         changes["display_name"] = name

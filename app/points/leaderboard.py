@@ -80,7 +80,7 @@ async def _total_of(wallet_id: int, year: int) -> int:
         .annotate(points=Sum("amount"))
         .values_list("points", flat=True)
     )
-    return int(total[0] or 0) if total else 0
+    return int(total[0] or 0) if total else 0  # type: ignore[arg-type]
 
 
 async def _totals_from_ledger(
@@ -116,7 +116,7 @@ async def districts(year: int, limit: int) -> list[DistrictPlace]:
         if int(r["points"]) != previous:
             rank, previous = position, int(r["points"])
         code = str(r["district"])
-        places.append(DistrictPlace(rank, code, regions.full_name(code), previous, int(r["people"])))
+        places.append(DistrictPlace(rank, code, regions.full_name(code), int(r["points"]), int(r["people"])))
     return places
 
 
@@ -160,7 +160,7 @@ class Leaderboard:
     async def _district_scores(self, year: int, district: str) -> list[tuple[str, int]]:
         """Scores of the district's residents from the year's set, best first (residents from the database)."""
         assert self.redis is not None
-        members = list(await User.filter(district_code=district).values_list("public_id", flat=True))
+        members = [str(m) for m in await User.filter(district_code=district).values_list("public_id", flat=True)]
         scores = await self.redis.zmscore(self._key(year), members) if members else []
         ranked = [(m, int(s)) for m, s in zip(members, scores, strict=True) if s is not None]
         return sorted(ranked, key=lambda p: (-p[1], p[0]))
