@@ -96,13 +96,18 @@ async def start_linking(store: Store, provider: CityAccountProvider | None, user
     return provider.authorization_url(state=state, code_challenge=pkce_challenge(verifier))
 
 
-async def _take_state(store: Store, state: str) -> dict[str, Any] | None:
+async def _take_state(store: Store, state: str, user: User, session_public_id: str) -> dict[str, Any] | None:
+    """The state's record if it was issued to this session; it is then used up. Someone else's
+    attempt with it does not use it up (they cannot spend the person's pending link)."""
     key = _state_key(state)
     raw = await store.get(key)
     if raw is None:
         return None
+    record = dict(json.loads(raw))
+    if record["session"] != session_public_id or record["user"] != user.public_id:
+        return None
     await store.delete(key)  # one use; a racing second callback still meets the provider's single-use code
-    return dict(json.loads(raw))
+    return record
 
 
 async def complete_linking(
@@ -118,10 +123,8 @@ async def complete_linking(
 ) -> CityLink:
     """The OAuth callback: check the state belongs to this session, trade the code, store the link."""
     provider = _offered(provider)
-    record = await _take_state(store, state) if state else None
-    if record is None or record["session"] != session_public_id or record["user"] != user.public_id:
-        raise AppError("citylink.state_invalid")
-    if record["provider"] != provider.name:
+    record = await _take_state(store, state, user, session_public_id) if state else None
+    if record is None or record["provider"] != provider.name:
         raise AppError("citylink.state_invalid")
     if error:
         raise AppError("citylink.denied" if error == "access_denied" else "citylink.provider_error", error=error)
