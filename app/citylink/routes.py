@@ -181,7 +181,15 @@ class SandboxAuthorisePages(Controller):
             ask = sandbox.check_authorise_request(_settings(request), params)
         except sandbox.OAuthError as exc:
             return self._refuse(request, exc, params.get("state", ""), params.get("redirect_uri", ""))
-        return page(request, "citylink/sandbox_consent.html", ask=ask, account=sandbox.new_account_id())
+        other = "en" if request_language(request) == "zh" else "zh"
+        switch = urlencode({**{k: v for k, v in params.items() if k != "lang"}, "lang": other})
+        return page(
+            request,
+            "citylink/sandbox_consent.html",
+            ask=ask,
+            account=sandbox.new_account_id(),
+            switch_url=f"{request.url.path}?{switch}",  # the language switch keeps the authorisation request
+        )
 
     @post("/")
     async def decide(self, request: Request, data: URLEncodedBody[ConsentForm]) -> Template | Redirect:

@@ -175,7 +175,7 @@ async def _revoke_quietly(provider: CityAccountProvider, token: str) -> None:
         log.warning("citylink_revoke_failed", reason=exc.reason)
 
 
-async def end_link(link_id: int, *, reason: str, actor: str) -> tuple[int, str | None, str | None] | None:
+async def end_link(link_id: int, *, reason: str, actor: str) -> tuple[int, bytes | None, bytes | None] | None:
     """End a live link in one transaction: tokens dropped, undelivered rows cancelled, audited.
 
     Returns (cancelled rows, access token blob, refresh token blob) for revocation, None if the
@@ -212,7 +212,7 @@ async def end_link(link_id: int, *, reason: str, actor: str) -> tuple[int, str |
             before={"status": "linked"},
             after={"status": "unlinked", "reason": reason, "cancelled_deliveries": cancelled},
         )
-    return cancelled, tokens[0], tokens[1]  # type: ignore[return-value]
+    return cancelled, tokens[0], tokens[1]
 
 
 async def unlink(settings: Settings, provider: CityAccountProvider | None, user: User) -> CityLink:

@@ -229,3 +229,33 @@ class TestSettings:
 
         with pytest.raises(SettingsError, match="not known"):
             city_account_provider_for(settings.with_(city_account_provider="pigeon"))
+
+
+class TestPages:
+    async def test_a_callback_page_with_a_foreign_state_shows_the_error_in_the_chosen_language(
+        self, client, settings
+    ) -> None:
+        import secrets as _secrets
+
+        from app.core.auth import SESSION_COOKIE, hash_secret
+        from models.accounts import AuthSession
+
+        user, headers = await signed_in(settings)
+        redirect = await consent(client, await start(client, headers))  # started from the mini-app session
+        cookie = _secrets.token_urlsafe(16)
+        await AuthSession.create(
+            public_id=_secrets.token_hex(16),
+            user=user,
+            kind="cookie",
+            secret_hash=hash_secret(cookie),
+            sign_in_method="sms",
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+        r = await client.get(
+            local(redirect) + "&lang=en",
+            headers={"Cookie": f"{SESSION_COOKIE}={cookie}", "Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 400 and "state mismatch" in r.text
+        assert 'action="/me/city-account/link?lang=en"' in r.text  # the person can start again from here
+        assert not await CityLink.exists()

@@ -33,7 +33,12 @@ class TestPublishVerifiedRecord:
         async with in_transaction() as conn:
             assert await service.publish_verified_record(user, "planting.approved", "pl:1", {"t": 1}, conn) == 1
         row = await CityDelivery.get()
-        assert (row.status, row.kind, row.source_event_id, row.payload) == ("pending", "planting.approved", "pl:1", {"t": 1})
+        assert (row.status, row.kind, row.source_event_id, row.payload) == (
+            "pending",
+            "planting.approved",
+            "pl:1",
+            {"t": 1},
+        )
         assert row.event_id.startswith("evt_")
 
     async def test_a_replayed_publish_adds_nothing_even_inside_a_postgres_transaction(self, db, settings) -> None:
@@ -89,7 +94,9 @@ class TestSandboxReceiver:
         bearer = {"Authorization": f"Bearer {token}"}
         now = int(time.time())
         tampered = body.replace(b'"record":{}', b'"record":{"kg":999}')
-        r = await client.post(RECORDS, content=tampered, headers={**signed_headers(settings, "evt_2", body, now), **bearer})
+        r = await client.post(
+            RECORDS, content=tampered, headers={**signed_headers(settings, "evt_2", body, now), **bearer}
+        )
         assert (r.status_code, r.json()["error"]) == (401, "bad_signature")
         wrong = signed_headers(settings, "evt_2", body, now, secret="guessed")
         r = await client.post(RECORDS, content=body, headers={**wrong, **bearer})
@@ -104,12 +111,16 @@ class TestSandboxReceiver:
         body = _push_body("evt_3", "CD-somebody-else")
         now = int(time.time())
         r = await client.post(
-            RECORDS, content=body, headers={**signed_headers(settings, "evt_3", body, now), "Authorization": f"Bearer {token}"}
+            RECORDS,
+            content=body,
+            headers={**signed_headers(settings, "evt_3", body, now), "Authorization": f"Bearer {token}"},
         )
         assert r.status_code == 403
         body = _push_body("evt_3", account)
         r = await client.post(
-            RECORDS, content=body, headers={**signed_headers(settings, "evt_3", body, now), "Authorization": "Bearer nope"}
+            RECORDS,
+            content=body,
+            headers={**signed_headers(settings, "evt_3", body, now), "Authorization": "Bearer nope"},
         )
         assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
         assert not await SandboxReceipt.exists()
@@ -161,7 +172,9 @@ class TestPrivacy:
         assert section["deliveries"][0]["record"] == {"kg": 3}
         assert "token" not in json.dumps(section)
 
-    async def test_deleting_the_account_unlinks_drops_tokens_and_forgets_the_city_account(self, client, settings) -> None:
+    async def test_deleting_the_account_unlinks_drops_tokens_and_forgets_the_city_account(
+        self, client, settings
+    ) -> None:
         user, headers = await signed_in(settings)
         await link(client, headers, account="CD0000000124")
         await service.publish_verified_record(user, "credits.retired", "r:8", {"kg": 3})

@@ -68,7 +68,6 @@ class TestConstraintsBite:
         with pytest.raises(IntegrityError):
             await Membership.create(user=user, organisation=None, role="platform_admin")
 
-
     async def test_a_person_has_at_most_one_live_city_link(self, db) -> None:
         from models.accounts import User
         from models.citylink import CityLink
