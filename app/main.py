@@ -22,6 +22,8 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.citylink.relay import relay_lifespan as city_account_relay
+from app.citylink.routes import city_account_handlers
 from app.core import housekeeping
 from app.core.audit import sequencer_running
 from app.core.auth import AuthMiddleware
@@ -115,11 +117,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationPagesController,
             AuditController,
             AuditPageController,
+            *city_account_handlers(settings),
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.
         on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
-        lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay],
+        lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay, city_account_relay],
         middleware=middleware,
         stores=store_registry(redis, settings.redis_prefix),
         exception_handlers=EXCEPTION_HANDLERS,

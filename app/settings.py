@@ -71,6 +71,13 @@ class Settings:
     # The template ids the providers approved, by our own template name:
     # {"wechat": {"account-role-granted": "<WeChat template id>"}, "sms": {"login": "<Tencent template id>"}}
     notification_template_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Linked city carbon account (碳惠天府 style): "sandbox" (served in-app), "oauth2" (a city platform
+    # speaking docs/city-account.md at CITY_ACCOUNT_BASE_URL) or "off" (linking not offered).
+    city_account_provider: str = "sandbox"
+    city_account_base_url: str = ""
+    city_account_client_id: str = ""
+    city_account_client_secret: str = ""
+    city_account_webhook_secret: str = ""  # HMAC-SHA256 key shared with the city platform for pushes
     sms_code_ttl_s: int = 5 * 60
     sms_code_max_attempts: int = 5
     sms_per_phone_per_minute: int = 1
@@ -153,6 +160,11 @@ class Settings:
             "LOG_LEVEL": "log_level",
             "REDIS_PREFIX": "redis_prefix",
             "RECORD_SIGNING_KEY": "record_signing_key_b64",
+            "CITY_ACCOUNT_PROVIDER": "city_account_provider",
+            "CITY_ACCOUNT_BASE_URL": "city_account_base_url",
+            "CITY_ACCOUNT_CLIENT_ID": "city_account_client_id",
+            "CITY_ACCOUNT_CLIENT_SECRET": "city_account_client_secret",
+            "CITY_ACCOUNT_WEBHOOK_SECRET": "city_account_webhook_secret",
         }
         for var, attr in strings.items():
             if e.get(var):
@@ -195,3 +207,20 @@ class Settings:
                 raise SettingsError("production cannot use the sandbox sign-in providers")
             if self.wechat_message_base_url == "sandbox":
                 raise SettingsError("production cannot use the sandbox WeChat message provider")
+            if self.city_account_provider == "sandbox":
+                raise SettingsError(
+                    "production cannot use the sandbox city account provider (set CITY_ACCOUNT_PROVIDER)"
+                )
+        if self.city_account_provider == "oauth2":
+            missing = [
+                var
+                for var, value in (
+                    ("CITY_ACCOUNT_BASE_URL", self.city_account_base_url),
+                    ("CITY_ACCOUNT_CLIENT_ID", self.city_account_client_id),
+                    ("CITY_ACCOUNT_CLIENT_SECRET", self.city_account_client_secret),
+                    ("CITY_ACCOUNT_WEBHOOK_SECRET", self.city_account_webhook_secret),
+                )
+                if not value
+            ]
+            if missing:
+                raise SettingsError(f"CITY_ACCOUNT_PROVIDER=oauth2 needs {', '.join(missing)}")

@@ -2,6 +2,7 @@
 
 from models.accounts import AuthSession, Membership, Organisation, User
 from models.audit import AuditEvent
+from models.citylink import CityDelivery, CityLink, SandboxGrant, SandboxReceipt, SandboxToken
 from models.core import IdempotencyRecord
 from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
@@ -13,6 +14,8 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
+    "CityDelivery",
+    "CityLink",
     "Coupon",
     "CouponOffer",
     "Hold",
@@ -23,6 +26,9 @@ __all__ = [
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",
+    "SandboxGrant",
+    "SandboxReceipt",
+    "SandboxToken",
     "SmsCode",
     "Transfer",
     "User",

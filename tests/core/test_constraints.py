@@ -68,6 +68,16 @@ class TestConstraintsBite:
         with pytest.raises(IntegrityError):
             await Membership.create(user=user, organisation=None, role="platform_admin")
 
+    async def test_a_person_has_at_most_one_live_city_link(self, db) -> None:
+        from models.accounts import User
+        from models.citylink import CityLink
+
+        user = await User.create(public_id="u3")
+        await CityLink.create(public_id="l1", user=user, provider="sandbox", account_id="a", access_token_enc=b"x")
+        await CityLink.create(public_id="l0", user=user, provider="sandbox", account_id="a", status="unlinked")
+        with pytest.raises(IntegrityError):
+            await CityLink.create(public_id="l2", user=user, provider="sandbox", account_id="b", access_token_enc=b"y")
+
 
 async def _valid_rows() -> dict[str, object]:
     """One valid row per constrained table, for the violations below to start from."""
@@ -107,7 +117,24 @@ async def _valid_rows() -> dict[str, object]:
         public_id="o1", merchant=shop, title_zh="茶", title_en="Tea", points_price=1, stock=1
     )
 
+    from models.citylink import CityDelivery, CityLink
+
+    city_link = await CityLink.create(
+        public_id="cl1", user=user, provider="sandbox", account_id="CD1", access_token_enc=b"sealed"
+    )
+    city_delivery = await CityDelivery.create(
+        link=city_link,
+        event_id="evt_1",
+        source_event_id="pl:1",
+        kind="planting.approved",
+        payload={},
+        occurred_at=later,
+        next_attempt_at=later,
+    )
+
     return {
+        "city_link": city_link,
+        "city_delivery": city_delivery,
         "offer": offer,
         "coupon": await Coupon.create(code="C1", offer=offer, user=user, transfer_id=uuid4()),
         "counter": await AwardCounter.create(user=user, action="checkin.daily", period="day:2026-11-25"),
@@ -159,6 +186,12 @@ VIOLATIONS = {
     "ledger_hold_amount_positive": ("hold", {"amount": 0}),
     "ledger_hold_status_known": ("hold", {"status": "lost"}),
     "ledger_hold_posted_amount": ("hold", {"posted_amount": 1}),
+    "citylink_link_status_known": ("city_link", {"status": "lost", "access_token_enc": None}),
+    "citylink_linked_has_token": ("city_link", {"access_token_enc": None}),
+    "citylink_unlinked_holds_no_token": ("city_link", {"status": "unlinked"}),
+    "citylink_delivery_status_known": ("city_delivery", {"status": "lost"}),
+    "citylink_delivery_attempts_nonnegative": ("city_delivery", {"attempts": -1}),
+    "citylink_delivery_sending_has_lease": ("city_delivery", {"status": "sending", "lease_until": None}),
 }
 
 
