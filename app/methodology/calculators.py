@@ -42,10 +42,18 @@ class LimitError(AppError):
     status_code = 400
 
 
-def refuse(code: str, field_name: str, *, limit_key: str = "", limit: object = "", given: object = "") -> LimitError:
+def refuse(
+    code: str, field_name: str, *, limit_key: str = "", limit: object = "", given: object = "", **extra: object
+) -> LimitError:
     detail = {"field": field_name, "limit_key": limit_key, "limit": str(limit), "given": str(given)}
     return LimitError(
-        f"methodology.limit.{code}", detail=detail, limit_key=limit_key, limit=limit, given=given, field=field_name
+        f"methodology.limit.{code}",
+        detail=detail,
+        limit_key=limit_key,
+        limit=limit,
+        given=given,
+        field=field_name,
+        **extra,
     )
 
 
@@ -56,10 +64,8 @@ def shown(x: Fraction | Decimal | int, places: int = 4) -> str:
 
 
 def plain(d: Decimal | int) -> str:
-    """A user input as typed, without exponent or trailing zeros: 10.50 → 10.5."""
-    d = Decimal(d)
-    text = format(d.normalize(), "f")
-    return text
+    """A number without exponent or trailing zeros: 10.50 → 10.5, 1.5E+3 → 1500."""
+    return format(Decimal(d).normalize(), "f")
 
 
 def exact(x: Fraction) -> str:
@@ -142,7 +148,7 @@ def _min_area_ha(t: Trace, area_mu: Decimal, key: str) -> None:
     limit = t.limit(key)
     given = at_published_precision(_area_ha(t, area_mu), limit)
     if given < limit:
-        raise refuse("min_area_ha", "area_mu", limit_key=key, limit=plain(limit), given=f"{given} ha / {plain(area_mu)}")
+        raise refuse("min_area_ha", "area_mu", limit_key=key, limit=plain(limit), given=plain(area_mu), given_ha=given)
 
 
 def _species_factor(t: Trace, species: str) -> tuple[Fraction, bool]:

@@ -36,8 +36,8 @@ register_messages(
             "en": "Area below the minimum of {limit} 亩 ({limit_key}): {given} 亩 given",
         },
         "methodology.limit.min_area_ha": {
-            "zh": "连续面积须不小于 {limit} 公顷（1 亩，{limit_key}），输入为 {given} 亩",
-            "en": "Contiguous area must be at least {limit} ha (1 亩, {limit_key}): {given} 亩 given",
+            "zh": "连续面积须不小于 {limit} 公顷（1 亩，{limit_key}），输入为 {given} 亩（{given_ha} 公顷）",
+            "en": "Contiguous area must be at least {limit} ha (1 亩, {limit_key}): {given} 亩 ({given_ha} ha) given",
         },
         "methodology.limit.afforestation_min_plot_area": {
             "zh": "造林地块连续面积须不小于 {limit} 平方米（{limit_key}），输入为 {given} 平方米",
