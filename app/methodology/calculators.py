@@ -46,15 +46,8 @@ def refuse(
     code: str, field_name: str, *, limit_key: str = "", limit: object = "", given: object = "", **extra: object
 ) -> LimitError:
     detail = {"field": field_name, "limit_key": limit_key, "limit": str(limit), "given": str(given)}
-    return LimitError(
-        f"methodology.limit.{code}",
-        detail=detail,
-        limit_key=limit_key,
-        limit=limit,
-        given=given,
-        field=field_name,
-        **extra,
-    )
+    params: dict[str, Any] = {"limit_key": limit_key, "limit": limit, "given": given, "field": field_name, **extra}
+    return LimitError(f"methodology.limit.{code}", detail=detail, **params)
 
 
 def shown(x: Fraction | Decimal | int, places: int = 4) -> str:
@@ -155,9 +148,7 @@ def _species_factor(t: Trace, species: str) -> tuple[Fraction, bool]:
     """f_sp = D × BEF × (1 + R) × min(CF_species, 0.47) × 44/12, and whether the row is still 'recalled'."""
     key = f"tree.{species}"
     if species not in t.params.keys_under("tree"):
-        raise AppError(
-            "methodology.unknown_species", species=species, options=", ".join(t.params.keys_under("tree"))
-        )
+        raise AppError("methodology.unknown_species", species=species, options=", ".join(t.params.keys_under("tree")))
     d, bef, r = t.p(key, "wood_density"), t.p(key, "bef"), t.p(key, "root_shoot")
     cf_used = t.step(
         "cf_used",
@@ -165,7 +156,12 @@ def _species_factor(t: Trace, species: str) -> tuple[Fraction, bool]:
         min(t.p(key, "cf_species"), t.p("const.carbon_fraction_ipcc_default")),
         "t C / t d.m.",
     )
-    f = t.step("f_sp", "D × BEF × (1 + R) × CF_used × 44/12", d * bef * (1 + r) * cf_used * t.p("const.co2_per_c"), "t CO2 / m³")
+    f = t.step(
+        "f_sp",
+        "D × BEF × (1 + R) × CF_used × 44/12",
+        d * bef * (1 + r) * cf_used * t.p("const.co2_per_c"),
+        "t CO2 / m³",
+    )
     return f, t.params.row(key).get("verification") == "recalled"
 
 
@@ -209,16 +205,35 @@ def afforestation(t: Trace, i: AfforestationIn) -> Rate:
     key = "validity.afforestation_min_plot_area"
     limit = t.limit(key)
     if area_m2 < limit:
-        raise refuse("afforestation_min_plot_area", "area_mu", limit_key=key, limit=plain(limit), given=shown(area_m2, 1))
+        raise refuse(
+            "afforestation_min_plot_area",
+            "area_mu",
+            limit_key=key,
+            limit=plain(limit),
+            given=shown(area_m2, 1),
+            given_mu=plain(i.area_mu),
+        )
     _max_area(t, i.area_mu, "validity.max_listing_area")
     key = "validity.afforestation_non_forest_years_before"
     limit = t.limit(key)
     if i.non_forest_years_before < limit:
-        raise refuse("non_forest_years", "non_forest_years_before", limit_key=key, limit=plain(limit), given=i.non_forest_years_before)
+        raise refuse(
+            "non_forest_years",
+            "non_forest_years_before",
+            limit_key=key,
+            limit=plain(limit),
+            given=i.non_forest_years_before,
+        )
     key = "validity.afforestation_max_shrub_removal"
     limit = t.limit(key)
     if i.shrub_removal_percent / 100 > limit:
-        raise refuse("max_shrub_removal", "shrub_removal_percent", limit_key=key, limit=plain(limit * 100), given=plain(i.shrub_removal_percent))
+        raise refuse(
+            "max_shrub_removal",
+            "shrub_removal_percent",
+            limit_key=key,
+            limit=plain(limit * 100),
+            given=plain(i.shrub_removal_percent),
+        )
     if i.economic_forest:
         raise refuse("economic_forest", "economic_forest")
     if i.on_wetland:
@@ -228,7 +243,9 @@ def afforestation(t: Trace, i: AfforestationIn) -> Rate:
         longest = t.limit(key)
         rotation = Decimal(i.rotation_years) if i.rotation_years is not None else longest
         if rotation > longest:
-            raise refuse("eucalyptus_rotation", "rotation_years", limit_key=key, limit=plain(longest), given=plain(rotation))
+            raise refuse(
+                "eucalyptus_rotation", "rotation_years", limit_key=key, limit=plain(longest), given=plain(rotation)
+            )
         # The accounting year runs from stand_age to stand_age + 1: it must end within the rotation.
         if i.stand_age + 1 > rotation:
             raise refuse("eucalyptus_age", "stand_age", limit_key=key, limit=plain(rotation), given=i.stand_age)
@@ -312,7 +329,9 @@ def bamboo(t: Trace, i: BambooIn) -> Rate:
                     t.p("bamboo.generic_min_agc") + t.p("bamboo.generic_min_bgc"),
                     "t C/ha",
                 )
-            return Rate(t.step("e", "C_mature / accrual years × 44/12", stock / accrual * co2, "t CO2e/ha/yr"), "buffer.bamboo")
+            return Rate(
+                t.step("e", "C_mature / accrual years × 44/12", stock / accrual * co2, "t CO2e/ha/yr"), "buffer.bamboo"
+            )
         t.flag("grove_rate_from_age_15")
     t.method = "managed_grove"
     if i.species == "moso":
@@ -348,7 +367,9 @@ def grassland(t: Trace, i: GrasslandIn) -> Rate:
     years = t.limit(key)
     # Credited in years 1–20 after the change: completed years 0–19 at the start of the accounting year.
     if i.years_since_change >= years:
-        raise refuse("grassland_years", "years_since_change", limit_key=key, limit=plain(years), given=i.years_since_change)
+        raise refuse(
+            "grassland_years", "years_since_change", limit_key=key, limit=plain(years), given=i.years_since_change
+        )
     co2 = t.p("const.co2_per_c")
     if i.grassland == "alpine_steppe":
         t.method = "alpine_steppe_no_default"
@@ -363,7 +384,10 @@ def grassland(t: Trace, i: GrasslandIn) -> Rate:
     f_new, f_old = t.p("grassland.f_mg_nominal"), t.p(_F_MG_OLD[i.station_grading])
     d = t.p(key)
     dsoc = t.step(
-        "delta_soc_ipcc", "SOC_ref × F_LU × F_I × (F_MG,new − F_MG,old) / D", soc_ref * f_lu * f_i * (f_new - f_old) / d, "t C/ha/yr"
+        "delta_soc_ipcc",
+        "SOC_ref × F_LU × F_I × (F_MG,new − F_MG,old) / D",
+        soc_ref * f_lu * f_i * (f_new - f_old) / d,
+        "t C/ha/yr",
     )
     cap = t.p("grassland.empirical_soil_rate_cap")
     if dsoc > cap:
@@ -401,7 +425,9 @@ def wetland(t: Trace, i: WetlandIn) -> Rate:
             info=True,
         )
         t.step("uptake_holocene_total", "A_ha × Holocene uptake (not credited)", a_ha * holocene, "t CO2/yr", info=True)
-        return Rate(t.step("e", "0 (protection without a drainage baseline)", Fraction(0), "t CO2e/ha/yr"), "buffer.wetland")
+        return Rate(
+            t.step("e", "0 (protection without a drainage baseline)", Fraction(0), "t CO2e/ha/yr"), "buffer.wetland"
+        )
 
     if i.peat_depth_cm is None:
         raise refuse("peat_depth_required", "peat_depth_cm")
@@ -417,7 +443,9 @@ def wetland(t: Trace, i: WetlandIn) -> Rate:
     key = "validity.wetland_max_crediting_years"
     limit = t.limit(key)
     if i.years_since_blocking >= limit:
-        raise refuse("wetland_years", "years_since_blocking", limit_key=key, limit=plain(limit), given=i.years_since_blocking)
+        raise refuse(
+            "wetland_years", "years_since_blocking", limit_key=key, limit=plain(limit), given=i.years_since_blocking
+        )
 
     t.method = "rewetting_avoided_emission"
     gwp = t.p("const.gwp100_ch4")
@@ -428,7 +456,10 @@ def wetland(t: Trace, i: WetlandIn) -> Rate:
         "t CO2/ha/yr",
     )
     baseline_ch4 = t.step(
-        "baseline_ch4", "CH4 drained × GWP / 1000", t.p("wetland.drained_grassland_nr_shallow_ch4") * gwp * T_PER_KG, "t CO2e/ha/yr"
+        "baseline_ch4",
+        "CH4 drained × GWP / 1000",
+        t.p("wetland.drained_grassland_nr_shallow_ch4") * gwp * T_PER_KG,
+        "t CO2e/ha/yr",
     )
     project_co2 = t.step(
         "project_co2",
@@ -464,7 +495,7 @@ def pipeline(t: Trace, area_mu: Decimal, rate: Rate) -> Result:
     b = t.p(rate.buffer_key)
     net = t.step("net", "E_after_hc × (1 − b)", after * (1 - b), "t CO2e/yr")
     kg = math.floor(net * 1000)
-    t.step("kg_per_year", "floor(E_net × 1000)", Fraction(kg), "kg CO2e/yr")
+    t.steps.append(Step("kg_per_year", "floor(E_net × 1000)", str(kg), str(kg), "kg CO2e/yr"))
     return Result(kg_per_year=kg, buffer_kg_per_year=math.floor(after * 1000) - kg)
 
 

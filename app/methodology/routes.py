@@ -116,11 +116,15 @@ class MethodologyController(Controller):
         )
 
     @post("/SC-LCP-AFF/estimate", status_code=200, summary="Estimate an afforestation plot", raises=_RAISES)
-    async def afforestation(self, request: Request, data: JSONBody[AfforestationIn], version: Version = None) -> EstimateOut:
+    async def afforestation(
+        self, request: Request, data: JSONBody[AfforestationIn], version: Version = None
+    ) -> EstimateOut:
         return _estimate(request, "SC-LCP-AFF", data, version)
 
     @post("/SC-LCP-MGT/estimate", status_code=200, summary="Estimate a managed forest", raises=_RAISES)
-    async def managed_forest(self, request: Request, data: JSONBody[ManagedForestIn], version: Version = None) -> EstimateOut:
+    async def managed_forest(
+        self, request: Request, data: JSONBody[ManagedForestIn], version: Version = None
+    ) -> EstimateOut:
         return _estimate(request, "SC-LCP-MGT", data, version)
 
     @post("/SC-LCP-BAM/estimate", status_code=200, summary="Estimate a bamboo planting or grove", raises=_RAISES)
@@ -179,7 +183,9 @@ class CalculatorPages(Controller):
             back=f"/calculator/{methodology_id}?{request.url.query}",
         )
 
-    def _form(self, request: Request, methodology_id: str, values: dict[str, str], error: AppError | None = None) -> Template:
+    def _form(
+        self, request: Request, methodology_id: str, values: dict[str, str], error: AppError | None = None
+    ) -> Template:
         version = values.get("version") or None
         detail = service.methodology(methodology_id, version)
         response = page(

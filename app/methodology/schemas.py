@@ -28,7 +28,8 @@ SpeciesKey = Annotated[
 
 def _check_decimal(name: str, value: Decimal, low: Decimal, high: Decimal) -> None:
     if not value.is_finite() or not low <= value <= high:
-        raise ValueError(f"`{name}` must be a number from {low} to {high}, not {value}")
+        # Worded like msgspec's own errors, so the API's error handler names the field.
+        raise ValueError(f"Expected a finite number from {low} to {high}, got {value} - at `$.{name}`")
 
 
 class VolumeMeasurement(msgspec.Struct, forbid_unknown_fields=True):
@@ -46,7 +47,7 @@ class _Area(msgspec.Struct, forbid_unknown_fields=True):
     area_mu: Annotated[Decimal, msgspec.Meta(description="contiguous area in 亩 (1 亩 = 1/15 ha)")]
 
     def __post_init__(self) -> None:
-        _check_decimal("area_mu", self.area_mu, -_MAX_DECIMAL, _MAX_DECIMAL)
+        _check_decimal("area_mu", self.area_mu, Decimal(0), _MAX_DECIMAL)
 
 
 class AfforestationIn(_Area, forbid_unknown_fields=True):
@@ -56,7 +57,8 @@ class AfforestationIn(_Area, forbid_unknown_fields=True):
     stand_age: Age
     elevation_m: Annotated[int, msgspec.Meta(ge=-500, le=9000, description="plot elevation, m")]
     non_forest_years_before: Annotated[
-        int, msgspec.Meta(ge=0, le=1000, description="years the land did not meet the forest definition before planting")
+        int,
+        msgspec.Meta(ge=0, le=1000, description="years the land did not meet the forest definition before planting"),
     ]
     shrub_removal_percent: Annotated[
         Decimal, msgspec.Meta(description="share of the plot cleared of shrubs and bamboo < 2 cm DBH, %")
@@ -75,7 +77,7 @@ class AfforestationIn(_Area, forbid_unknown_fields=True):
         super().__post_init__()
         _check_decimal("shrub_removal_percent", self.shrub_removal_percent, Decimal(0), Decimal(100))
         if self.rotation_years is not None and not 1 <= self.rotation_years <= 100:
-            raise ValueError(f"`rotation_years` must be from 1 to 100, not {self.rotation_years}")
+            raise ValueError(f"Expected a number from 1 to 100, got {self.rotation_years} - at `$.rotation_years`")
 
 
 class ManagedForestIn(_Area, forbid_unknown_fields=True):
@@ -108,7 +110,7 @@ class BambooIn(_Area, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.stand_age is not None and not 0 <= self.stand_age <= 1000:
-            raise ValueError(f"`stand_age` must be from 0 to 1000, not {self.stand_age}")
+            raise ValueError(f"Expected a number from 0 to 1000, got {self.stand_age} - at `$.stand_age`")
 
 
 class GrasslandIn(_Area, forbid_unknown_fields=True):
@@ -134,7 +136,9 @@ class WetlandIn(_Area, forbid_unknown_fields=True):
 
     activity: Annotated[
         Literal["rewetting", "intact_protection", "mineral_restoration"],
-        msgspec.Meta(description="rewetting 填沟堵渠; intact_protection (0 creditable); mineral_restoration (v0.1: no)"),
+        msgspec.Meta(
+            description="rewetting 填沟堵渠; intact_protection (0 creditable); mineral_restoration (v0.1: no)"
+        ),
     ]
     peat_depth_cm: Annotated[int | None, msgspec.Meta(description="rewetting: peat layer thickness, cm")] = None
     ditches_existed: bool = False
@@ -149,7 +153,7 @@ class WetlandIn(_Area, forbid_unknown_fields=True):
         for name in ("peat_depth_cm", "years_since_blocking"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 100_000:
-                raise ValueError(f"`{name}` must be from 0 to 100000, not {value}")
+                raise ValueError(f"Expected a number from 0 to 100000, got {value} - at `$.{name}`")
 
 
 Inputs = AfforestationIn | ManagedForestIn | BambooIn | GrasslandIn | WetlandIn

@@ -238,7 +238,9 @@ def estimate(
     parsed = parse_inputs(methodology_id, inputs)
     formula = FORMULAS.get((methodology_id, semver(release.version)[0]))
     if formula is None:
-        raise NotFound("methodology.version_not_found", methodology_id=methodology_id, version=release.version, known="")
+        raise NotFound(
+            "methodology.version_not_found", methodology_id=methodology_id, version=release.version, known=""
+        )
     trace = Trace(release.parameters)
     rate = formula(trace, parsed)
     result = pipeline(trace, parsed.area_mu, rate)

@@ -306,3 +306,20 @@ def test_the_docs_carry_the_methodology_readme_and_its_numbers() -> None:
         assert shown in text
     for shown in ("**11 407 kg", "**7 822 kg", "**9 191 kg", "**20 319 kg", "**34 906 kg", "**24 807 kg"):
         assert shown in text
+
+
+def test_every_refusal_step_and_flag_has_zh_and_en_text() -> None:
+    from app.core.i18n import has_message
+    from tests.methodology.test_worked_examples import EXAMPLES
+
+    source = (HERE / "calculators.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'refuse\(\s*"(\w+)"', source))
+    assert len(codes) > 20
+    keys = {f"methodology.limit.{c}" for c in codes}
+    for example in EXAMPLES:
+        e = service.estimate(example.methodology_id, example.inputs)
+        keys |= {f"methodology.step.{s.key}" for s in e.steps + e.information}
+        keys |= {f"methodology.flag.{f}" for f in e.flags}
+    for key in sorted(keys):
+        assert has_message(key), key
+        assert t(key, "en") != t(key, "zh"), key
