@@ -38,6 +38,7 @@ from app.core.net import client_ip
 from app.core.openapi import document_errors
 from app.coupons.routes import CouponOffersController, CouponRedeemController, CouponsController
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
+from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             AuditPageController,
             *city_account_handlers(settings),
+            MethodologyController,
+            CalculatorPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.

@@ -1,0 +1,1 @@
+"""Versioned methodology calculators (SC-LCP-*): formulas in code, parameters and versions as data."""
