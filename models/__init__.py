@@ -7,6 +7,7 @@ from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
+from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
 from models.signin import SmsCode
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "AwardCounter",
     "Coupon",
     "CouponOffer",
+    "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
     "LedgerAccount",
@@ -23,7 +25,10 @@ __all__ = [
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",
+    "Parcel",
+    "Project",
     "SmsCode",
+    "StandMeasurement",
     "Transfer",
     "User",
 ]
