@@ -7,6 +7,8 @@ the overlap check can ask the database for the few candidates near a new parcel 
 exact shapes (app.registry.overlap).
 """
 
+from typing import Any
+
 from tortoise import fields, models
 
 from models.accounts import Organisation, User
@@ -43,7 +45,7 @@ class Project(models.Model):
         db_index=True,
         description="draft | submitted | under_review | approved | returned",
     )
-    return_reasons = fields.JSONField(
+    return_reasons: list[str] = fields.JSONField(
         default=list, description="reason codes of the last return, e.g. boundary_unclear"
     )
     return_note = fields.TextField(default="", description="the verifier's free-text note on the last return")
@@ -77,7 +79,7 @@ class Parcel(models.Model):
         "models.Project", related_name="parcels", on_delete=fields.RESTRICT
     )
     name = fields.CharField(max_length=64, default="", description="the holder's name for the plot, e.g. 后山")
-    geometry = fields.JSONField(description="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat degrees")
+    geometry: dict[str, Any] = fields.JSONField(description="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat degrees")
     input_crs = fields.CharField(max_length=8, description="wgs84 | cgcs2000 | gcj02 (converted to WGS84 on input)")
     area_m2 = fields.BigIntField(description="geodesic area on the WGS84 ellipsoid, square metres")
     min_lon = fields.FloatField(description="bounding box, degrees")
@@ -104,7 +106,7 @@ class Parcel(models.Model):
     sink_type = fields.CharField(
         max_length=24, description="afforestation | forest_management | bamboo | grassland | wetland"
     )
-    species = fields.JSONField(
+    species: list[dict[str, Any]] = fields.JSONField(
         default=list, description='composition as [{"species": "柏木", "percent": 60}], percents sum to 100'
     )
     planting_year = fields.SmallIntField(null=True, description="calendar year the stand was planted")
@@ -154,7 +156,7 @@ class ExternalParcel(models.Model):
     scheme = fields.CharField(max_length=16, description="CCER | carbon_ticket (碳票) | VCS | other")
     external_id = fields.CharField(max_length=128, description="the parcel's id in that scheme")
     name = fields.CharField(max_length=256, default="")
-    geometry = fields.JSONField(description="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat degrees")
+    geometry: dict[str, Any] = fields.JSONField(description="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat degrees")
     area_m2 = fields.BigIntField(description="geodesic area on the WGS84 ellipsoid, square metres")
     min_lon = fields.FloatField(description="bounding box, degrees")
     min_lat = fields.FloatField(description="bounding box, degrees")

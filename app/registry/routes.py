@@ -24,6 +24,7 @@ from app.registry.schemas import (
     ReturnIn,
 )
 from app.settings import Settings
+from models.accounts import Organisation
 from models.registry import Parcel, Project
 
 
@@ -64,7 +65,8 @@ async def project_out(settings: Settings, project: Project, lang: str) -> Projec
     measured = await service.measurements_of(p.id for p in parcels)
     organisation = None
     if project.owner_organisation_id is not None:  # type: ignore[attr-defined]
-        organisation = (await project.owner_organisation).public_id  # type: ignore[union-attr]
+        owner = await Organisation.get(id=project.owner_organisation_id)  # type: ignore[attr-defined]
+        organisation = owner.public_id
     return ProjectOut(
         id=project.public_id,
         name=project.name,
