@@ -46,6 +46,12 @@ from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
 from app.public.routes import HomeController
+from app.registry.routes import (
+    RegistryPages,
+    RegistryParcelsController,
+    RegistryProjectsController,
+    RegistryReviewController,
+)
 from app.settings import ROOT, Settings
 
 
@@ -113,6 +119,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CouponOffersController,
             CouponsController,
             CouponRedeemController,
+            RegistryProjectsController,
+            RegistryParcelsController,
+            RegistryReviewController,
+            RegistryPages,
             PointsPages,
             NotificationController,
             NotificationPagesController,

@@ -93,6 +93,13 @@ class Settings:
     log_level: str = "INFO"
     load_demo_data: bool = True
     trusted_proxies: tuple[str, ...] = ()
+    # Registry parcels: overlaps of at most this many m² pass (GPS traces of a shared boundary rarely
+    # agree), the lon/lat box parcels must lie in (China by default; a province sets its own), limits.
+    registry_sliver_tolerance_m2: int = 100
+    registry_bounds: tuple[float, float, float, float] = (73.4, 3.8, 135.1, 53.6)
+    registry_max_vertices: int = 2000
+    registry_min_area_m2: int = 10
+    registry_max_area_m2: int = 100_000_000
 
     @property
     def is_production(self) -> bool:
@@ -175,6 +182,8 @@ class Settings:
             "API_RATE_LIMIT_PER_MINUTE": "api_rate_limit_per_minute",
             "ACCESS_TOKEN_TTL_S": "access_token_ttl_s",
             "REFRESH_TOKEN_TTL_S": "refresh_token_ttl_s",
+            "REGISTRY_SLIVER_TOLERANCE_M2": "registry_sliver_tolerance_m2",
+            "REGISTRY_MAX_VERTICES": "registry_max_vertices",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -189,6 +198,12 @@ class Settings:
                 raise SettingsError(f"NOTIFICATION_TEMPLATE_IDS is not JSON: {exc}") from None
         if e.get("TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(p.strip() for p in e["TRUSTED_PROXIES"].split(",") if p.strip())
+        if e.get("REGISTRY_BOUNDS"):
+            try:
+                west, south, east, north = (float(v) for v in e["REGISTRY_BOUNDS"].split(","))
+            except ValueError:
+                raise SettingsError("REGISTRY_BOUNDS must be four numbers: west,south,east,north") from None
+            values["registry_bounds"] = (west, south, east, north)
         settings = replace(base, **values)  # type: ignore[arg-type]
         settings.check()
         return settings

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_citylink')]
+    dependencies = [('models', '0014_registry')]
 
     initial = False
 

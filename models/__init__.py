@@ -8,6 +8,7 @@ from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
+from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
 from models.signin import SmsCode
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "CityLink",
     "Coupon",
     "CouponOffer",
+    "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
     "LedgerAccount",
@@ -29,7 +31,10 @@ __all__ = [
     "SandboxGrant",
     "SandboxReceipt",
     "SandboxToken",
+    "Parcel",
+    "Project",
     "SmsCode",
+    "StandMeasurement",
     "Transfer",
     "User",
 ]

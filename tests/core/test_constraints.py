@@ -132,9 +132,42 @@ async def _valid_rows() -> dict[str, object]:
         next_attempt_at=later,
     )
 
+    from datetime import date
+
+    from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
+
+    square = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30]]]}
+    bbox = {"min_lon": 104, "min_lat": 30, "max_lon": 104.001, "max_lat": 30.001, "size_class": 0}
+    project = await Project.create(
+        public_id="p1", name="后山", owner_user=user, created_by=user, county_code="510112", methodology_id="SC-LCP-AFF"
+    )
+    parcel = await Parcel.create(
+        public_id="pa1",
+        project=project,
+        geometry=square,
+        input_crs="wgs84",
+        area_m2=5000,
+        **bbox,
+        county_code="510112",
+        tenure_kind="forest_right_certificate",
+        tenure_number_enc=b"x",
+        tenure_number_index="i",
+        holder_kind="individual",
+        holder_name_enc=b"x",
+        sink_type="afforestation",
+    )
+
     return {
         "city_link": city_link,
         "city_delivery": city_delivery,
+        "project": project,
+        "parcel": parcel,
+        "measurement": await StandMeasurement.create(
+            parcel=parcel, measured_on=date(2026, 1, 1), stand_volume_m3_per_ha=18, recorded_by=user
+        ),
+        "external_parcel": await ExternalParcel.create(
+            scheme="CCER", external_id="X-1", geometry=square, area_m2=5000, **bbox
+        ),
         "offer": offer,
         "coupon": await Coupon.create(code="C1", offer=offer, user=user, transfer_id=uuid4()),
         "counter": await AwardCounter.create(user=user, action="checkin.daily", period="day:2026-11-25"),
@@ -192,6 +225,20 @@ VIOLATIONS = {
     "citylink_delivery_status_known": ("city_delivery", {"status": "lost"}),
     "citylink_delivery_attempts_nonnegative": ("city_delivery", {"attempts": -1}),
     "citylink_delivery_sending_has_lease": ("city_delivery", {"status": "sending", "lease_until": None}),
+    "registry_project_status_known": ("project", {"status": "lost"}),
+    "registry_project_one_owner": ("project", {"owner_user_id": None}),
+    "registry_parcel_status_known": ("parcel", {"status": "lost"}),
+    "registry_parcel_active_only_when_claimed": ("parcel", {"active": True}),
+    "registry_parcel_input_crs_known": ("parcel", {"input_crs": "bd09"}),
+    "registry_parcel_holder_kind_known": ("parcel", {"holder_kind": "company"}),
+    "registry_parcel_tenure_kind_known": ("parcel", {"tenure_kind": "napkin"}),
+    "registry_parcel_sink_type_known": ("parcel", {"sink_type": "ocean"}),
+    "registry_parcel_area_positive": ("parcel", {"area_m2": 0}),
+    "registry_parcel_bbox_ordered": ("parcel", {"min_lon": 105}),
+    "registry_stand_volume_nonnegative": ("measurement", {"stand_volume_m3_per_ha": -1}),
+    "registry_external_parcel_scheme_known": ("external_parcel", {"scheme": "XYZ"}),
+    "registry_external_parcel_area_positive": ("external_parcel", {"area_m2": -5}),
+    "registry_external_parcel_bbox_ordered": ("external_parcel", {"max_lat": 29}),
 }
 
 

@@ -1,0 +1,1 @@
+"""The micro-sink registry (微碳汇登记): projects, parcels by phone, the overlap rule, review."""
