@@ -50,10 +50,6 @@ register_messages(
             "en": "This parcel overlaps {other} by {area_m2} m² ({area_mu} mu), more than the {tolerance_m2} m² allowed",
         },
         # fields
-        "registry.county_code_invalid": {
-            "zh": "区县代码 {code} 无效：须为 GB/T 2260 的 6 位县级代码",
-            "en": "County code {code} is not a 6-digit GB/T 2260 county-level code",
-        },
         "registry.species_percent": {
             "zh": "树种组成比例之和须为 100%（现为 {total}%）",
             "en": "Species shares must add up to 100% (they add up to {total}%)",

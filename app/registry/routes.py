@@ -11,6 +11,7 @@ from litestar.response import Template
 from app.core.auth import Role, require_principal, requires
 from app.core.i18n import request_language
 from app.core.pages import page
+from app.regions import service as regions
 from app.registry import service
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
 from app.registry.schemas import (
@@ -206,6 +207,7 @@ def _parcel_view(settings: Settings, parcel: Parcel, lang: str) -> dict[str, Any
         "svg": outline_svg(parcel.geometry),
         "area": format_area(parcel.area_m2, lang),
         "holder": service.public_holder_name(settings, parcel),
+        "county": regions.full_name(parcel.county_code),
     }
 
 
@@ -222,6 +224,7 @@ class RegistryPages(Controller):
             request,
             "registry/project.html",
             project=project,
+            county=regions.full_name(project.county_code),
             total_area=format_area(sum(p.area_m2 for p in parcels), lang),
             parcels=[_parcel_view(settings, p, lang) for p in parcels],
         )

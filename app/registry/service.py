@@ -28,6 +28,7 @@ from app.accounts import service as accounts
 from app.core import audit, crypto
 from app.core.auth import Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.regions import service as regions
 from app.registry import messages as _messages  # noqa: F401  (registers the texts)
 from app.registry.geometry import (
     GeometryLimits,
@@ -162,17 +163,9 @@ async def measurements_of(parcel_ids: Iterable[int]) -> dict[int, list[StandMeas
 
 
 # GB/T 2260 province-level prefixes (mainland, Hong Kong 81, Macao 82, Taiwan 71).
-_PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
-    "71", "81", "82",
-}  # fmt: skip
-
-
 def check_county_code(code: str, field: str) -> None:
-    """A county-level GB/T 2260 code: a known province, and not a province or prefecture code (…00)."""
-    if len(code) != 6 or not code.isdigit() or code[:2] not in _PROVINCES or code[4:] == "00":
-        raise AppError("registry.county_code_invalid", code=code, detail=[{"field": field}])
+    """A current county-level GB/T 2260 code (app.regions): not a province, prefecture or retired code."""
+    regions.county(code, field)
 
 
 def _check_parcel_fields(data: ParcelIn) -> None:

@@ -71,7 +71,7 @@ class TestCreateProject:
         _, headers = await smallholder(settings)
         body = {"name": "x", "county_code": "510100", "methodology_id": "SC-LCP-AFF"}
         r = await client.post(f"{API}/projects", json=body, headers=headers)
-        assert r.status_code == 400 and r.json()["code"] == "registry.county_code_invalid"
+        assert r.status_code == 400 and r.json()["code"] == "regions.not_a_county"
 
 
 class TestAddParcel:
@@ -306,7 +306,9 @@ class TestPublicPages:
         html = (await client.get(f"/registry/projects/{project}")).text
         assert "<svg" in html and "亩" in html and "公顷" in html and "510112" in html and "造林碳汇" in html
         assert "张**" in html and "张三丰" not in html and "0001234" not in html
-        assert (await client.get(f"/registry/parcels/{parcel}?lang=en")).status_code == 200
+        assert "四川省成都市龙泉驿区" in html
+        parcel_page = await client.get(f"/registry/parcels/{parcel}?lang=en")
+        assert parcel_page.status_code == 200 and "四川省成都市龙泉驿区" in parcel_page.text
 
     async def test_a_holder_who_chose_to_be_named_is_named(self, client, settings) -> None:
         _, headers = await smallholder(settings)
