@@ -30,7 +30,8 @@ def _load_command_modules() -> None:
     # Each domain registers its commands with @command when imported.
     import app.accounts.cli
     import app.audit.cli
-    import app.ledger.cli  # noqa: F401
+    import app.ledger.cli
+    import app.portable.cli  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
+from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.signin import SmsCode
 
 __all__ = [
@@ -17,12 +18,16 @@ __all__ = [
     "CouponOffer",
     "Hold",
     "IdempotencyRecord",
+    "ImportedEntry",
     "LedgerAccount",
     "Membership",
     "Notification",
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",
+    "PortableClaim",
+    "PortableImport",
+    "PortableMoveOut",
     "SmsCode",
     "Transfer",
     "User",

@@ -107,7 +107,27 @@ async def _valid_rows() -> dict[str, object]:
         public_id="o1", merchant=shop, title_zh="茶", title_en="Tea", points_price=1, stock=1
     )
 
+    from datetime import date
+
+    from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
+
+    claim = await PortableClaim.create(user=user, code_hash="c" * 64, expires_at=later)
+    imported = await PortableImport.create(
+        public_id="i1", user=user, claim=claim, issuer="https://x", subject="s", document_sha256="d", issued_at=later
+    )
+
     return {
+        "move_out": await PortableMoveOut.create(id=uuid4(), user=user, audience="https://x", claim_code="c", amount=1),
+        "portable_import": imported,
+        "imported_entry": await ImportedEntry.create(
+            user=user,
+            portable_import=imported,
+            issuer="https://x",
+            kind="planting",
+            entry_id="e1",
+            occurred_on=date(2026, 3, 12),
+            trees=1,
+        ),
         "offer": offer,
         "coupon": await Coupon.create(code="C1", offer=offer, user=user, transfer_id=uuid4()),
         "counter": await AwardCounter.create(user=user, action="checkin.daily", period="day:2026-11-25"),
@@ -159,6 +179,10 @@ VIOLATIONS = {
     "ledger_hold_amount_positive": ("hold", {"amount": 0}),
     "ledger_hold_status_known": ("hold", {"status": "lost"}),
     "ledger_hold_posted_amount": ("hold", {"posted_amount": 1}),
+    "portable_move_out_amount_positive": ("move_out", {"amount": 0}),
+    "portable_entry_kind_known": ("imported_entry", {"kind": "rumour"}),
+    "portable_entry_counts_nonnegative": ("imported_entry", {"kg": -1}),
+    "portable_import_points_nonnegative": ("portable_import", {"points_credited": -1}),
 }
 
 
