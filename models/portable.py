@@ -5,6 +5,8 @@ code, gives it to the other platform when exporting, and brings the signed recor
 record lists is stored once per (issuer, entry): the same tree in two exports counts once.
 """
 
+from typing import Any
+
 from tortoise import fields, models
 
 from models.accounts import User
@@ -103,7 +105,9 @@ class ImportedEntry(models.Model):
     occurred_on = fields.DateField(description="planting date or retirement date, Beijing time")
     trees = fields.IntField(default=0, description="trees planted (planting), else 0")
     kg = fields.BigIntField(default=0, description="kg CO2e retired (retirement), else 0")
-    details = fields.JSONField(default=dict, description="species, region, campaign, serials, purpose, certificate")
+    details: dict[str, Any] = fields.JSONField(
+        default=dict, description="species, region, campaign, serials, purpose, certificate"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

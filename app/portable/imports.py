@@ -57,6 +57,11 @@ CREDIT_NAMESPACE = UUID("5b0e7c7a-3f7e-5c52-9d0c-6d6963726f73")
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
 
 
+def credit_id(issuer_url: str, moved_out_transfer_id: str) -> UUID:
+    """The id of the one transfer that credits a move-out here: the same for every record naming it."""
+    return uuid5(CREDIT_NAMESPACE, f"{issuer_url}|{moved_out_transfer_id}")
+
+
 class RecordTooLarge(AppError):
     status_code = 413
 
@@ -194,7 +199,7 @@ async def _import(
     plantings: list[PlantingIn] = _unique(document.planting)
     retirements: list[RetirementIn] = _unique(document.retirements)
     moved = document.points.moved_out
-    credit_id = uuid5(CREDIT_NAMESPACE, f"{issuer.url}|{moved.transfer_id}") if moved else None
+    credit = credit_id(issuer.url, moved.transfer_id) if moved else None
     async with in_transaction():
         # Write first: the claim is taken by one conditional update; a racing copy waits, then finds none.
         if not await PortableClaim.filter(id=claim.id, used_at=None).update(used_at=_now()):
@@ -213,7 +218,7 @@ async def _import(
             "moved_out_amount": moved.amount if moved else 0,
             "rate": issuer.rate_text if moved else "",
         }
-        record = await _create_import(values, credit_id)
+        record = await _create_import(values, credit)
         if record.credit_transfer_id is not None and moved is not None:
             credited = issuer.credit_for(moved.amount)
             if credited > 0:

@@ -175,7 +175,7 @@ async def export_record(
     lines = await points.history(user, "en", page=1, page_size=MAX_TRANSFERS + 1)
     complete = len(lines) <= MAX_TRANSFERS
     lines = lines[:MAX_TRANSFERS]
-    document = {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "issuer": our_url(settings),
         "subject": f"user:{user.public_id}",
