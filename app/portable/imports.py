@@ -152,8 +152,9 @@ async def import_record(settings: Settings, user: User, envelope: Any) -> Import
     if checked.own:
         raise AppError("portable.own_record")
     if not checked.valid or checked.issuer is None:
-        issuer = envelope.get("document", {}).get("issuer") if isinstance(envelope, dict) else None
-        raise AppError(f"portable.{checked.reason}", issuer=str(issuer)[:200])
+        document = envelope.get("document") if isinstance(envelope, dict) else None
+        named = document.get("issuer") if isinstance(document, dict) else None
+        raise AppError(f"portable.{checked.reason}", issuer=str(named)[:200])
     issuer = checked.issuer
     raw = envelope["document"]
     document = _parse(raw)
@@ -465,9 +466,9 @@ register_messages(
             "get a new claim code to import a newer record",
         },
         "portable.claim_expired": {
-            "zh": "记录导出时领取码已过期（有效期 3 天）：请获取新的领取码重新导出",
-            "en": "The claim code had expired when the record was exported (codes last 3 days): "
-            "get a new one and export again",
+            "zh": "记录的签发时间不在领取码的有效期内（领取后 3 天）：请获取新的领取码重新导出",
+            "en": "The record was not signed while its claim code was valid (3 days from issue): "
+            "get a new code and export again",
         },
         "portable.points_not_accepted": {
             "zh": "本平台与{name}没有积分互认协议，不能接收从那里转出的积分；请联系{name}退回积分",

@@ -379,6 +379,13 @@ class TestImportRecord:
         assert (r.status_code, r.json()["code"]) == (409, "portable.claim_used")
         assert await ImportedEntry.filter(user_id=me.id).count() == 1
 
+    async def test_something_that_is_not_a_record_is_refused(self, client, settings) -> None:
+        me, headers = await signed_in(settings)
+        for body in ({"document": "x"}, {"hello": 1}, {"document": {}, "signature": "x"}):
+            r = await client.post("/api/v1/portable/imports", json=body, headers=headers)
+            assert r.status_code == 400 and r.json()["code"].startswith("portable."), r.text
+        await nothing_imported(me)
+
     async def test_a_record_signed_here_is_not_imported_here(self, client, settings) -> None:
         _, headers = await signed_in(settings)
         envelope = (await client.get("/api/v1/portable/record", headers=headers)).json()
