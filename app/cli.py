@@ -31,6 +31,7 @@ def _load_command_modules() -> None:
     import app.accounts.cli
     import app.audit.cli
     import app.ledger.cli
+    import app.portable.cli
     import app.registry.cli  # noqa: F401
 
 

@@ -51,6 +51,8 @@ class Settings:
     )
     # Ed25519 seed (urlsafe base64, 32 bytes) for signing portable records; derived from SECRET_KEY if unset.
     record_signing_key_b64: str = ""
+    # TOML file of the platforms whose portable records we import (app/portable/trusted_issuers.toml if unset).
+    portable_trusted_issuers_file: str = ""
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
     session_cookie_ttl_s: int = 14 * 24 * 3600
@@ -172,6 +174,7 @@ class Settings:
             "CITY_ACCOUNT_CLIENT_ID": "city_account_client_id",
             "CITY_ACCOUNT_CLIENT_SECRET": "city_account_client_secret",
             "CITY_ACCOUNT_WEBHOOK_SECRET": "city_account_webhook_secret",
+            "PORTABLE_TRUSTED_ISSUERS": "portable_trusted_issuers_file",
         }
         for var, attr in strings.items():
             if e.get(var):

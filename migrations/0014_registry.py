@@ -64,7 +64,7 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0012_citylink")]
+    dependencies = [("models", "0013_portable_import")]
 
     initial = False
 

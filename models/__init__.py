@@ -8,6 +8,7 @@ from models.coupons import Coupon, CouponOffer
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
+from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
 from models.signin import SmsCode
 
@@ -22,6 +23,7 @@ __all__ = [
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
+    "ImportedEntry",
     "LedgerAccount",
     "Membership",
     "Notification",
@@ -29,6 +31,9 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Parcel",
+    "PortableClaim",
+    "PortableImport",
+    "PortableMoveOut",
     "Project",
     "SandboxGrant",
     "SandboxReceipt",

@@ -81,7 +81,7 @@ class TestConstraintsBite:
 
 async def _valid_rows() -> dict[str, object]:
     """One valid row per constrained table, for the violations below to start from."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
     from models.accounts import AuthSession, Organisation, User
     from models.core import IdempotencyRecord
@@ -132,8 +132,6 @@ async def _valid_rows() -> dict[str, object]:
         next_attempt_at=later,
     )
 
-    from datetime import date
-
     from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
 
     square = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30]]]}
@@ -157,8 +155,26 @@ async def _valid_rows() -> dict[str, object]:
         sink_type="afforestation",
     )
 
+    from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
+
+    claim = await PortableClaim.create(user=user, code_hash="c" * 64, expires_at=later)
+    imported = await PortableImport.create(
+        public_id="i1", user=user, claim=claim, issuer="https://x", subject="s", document_sha256="d", issued_at=later
+    )
+
     return {
         "city_link": city_link,
+        "move_out": await PortableMoveOut.create(id=uuid4(), user=user, audience="https://x", claim_code="c", amount=1),
+        "portable_import": imported,
+        "imported_entry": await ImportedEntry.create(
+            user=user,
+            portable_import=imported,
+            issuer="https://x",
+            kind="planting",
+            entry_id="e1",
+            occurred_on=date(2026, 3, 12),
+            trees=1,
+        ),
         "city_delivery": city_delivery,
         "project": project,
         "parcel": parcel,
@@ -239,6 +255,10 @@ VIOLATIONS = {
     "registry_external_parcel_scheme_known": ("external_parcel", {"scheme": "XYZ"}),
     "registry_external_parcel_area_positive": ("external_parcel", {"area_m2": -5}),
     "registry_external_parcel_bbox_ordered": ("external_parcel", {"max_lat": 29}),
+    "portable_move_out_amount_positive": ("move_out", {"amount": 0}),
+    "portable_entry_kind_known": ("imported_entry", {"kind": "rumour"}),
+    "portable_entry_counts_nonnegative": ("imported_entry", {"kg": -1}),
+    "portable_import_points_nonnegative": ("portable_import", {"points_credited": -1}),
 }
 
 
