@@ -283,7 +283,7 @@ class Migration(migrations.Migration):
             options={
                 "table": "credits_monitoring_report",
                 "app": "models",
-                "indexes": [Index(fields=["project", "status"])],
+                "indexes": [Index(fields=["project_id", "status"])],
                 "pk_attr": "id",
                 "table_description": "A smallholder's report of one monitoring period of a project, reviewed by a verifier.",
             },
@@ -524,7 +524,7 @@ class Migration(migrations.Migration):
                 "table": "credits_serial_block",
                 "app": "models",
                 "indexes": [
-                    Index(fields=["issuance", "status", "serial_start"]),
+                    Index(fields=["issuance_id", "status", "serial_start"]),
                     Index(fields=["status", "reserved_until"]),
                 ],
                 "pk_attr": "id",
@@ -620,7 +620,7 @@ class Migration(migrations.Migration):
                 "table": "credits_serial_counter",
                 "app": "models",
                 "pk_attr": "id",
-                "table_description": "The next free serial of a project; updating it first serialises that project's issuances.",
+                "table_description": "The next free serial of a project, and the lock that serialises its issuances.",
             },
             bases=["Model"],
         ),

@@ -57,7 +57,7 @@ class MonitoringReport(models.Model):
 
     class Meta:
         table = "credits_monitoring_report"
-        indexes = (("project", "status"),)
+        indexes = (("project_id", "status"),)
 
 
 class Issuance(models.Model):
@@ -146,7 +146,7 @@ class SerialBlock(models.Model):
 
     class Meta:
         table = "credits_serial_block"
-        indexes = (("issuance", "status", "serial_start"), ("status", "reserved_until"))
+        indexes = (("issuance_id", "status", "serial_start"), ("status", "reserved_until"))
 
 
 class Reservation(models.Model):
@@ -222,7 +222,7 @@ class Retirement(models.Model):
 
 
 class SerialCounter(models.Model):
-    """The next free serial of a project; updating it first serialises that project's issuances."""
+    """The next free serial of a project, and the lock that serialises its issuances."""
 
     id = fields.BigIntField(primary_key=True)
     project: fields.OneToOneRelation[Project] = fields.OneToOneField(
