@@ -102,7 +102,9 @@ async def carve(issuance: Issuance, block: SerialBlock, quantity: int, **new_sta
     return head
 
 
-async def carve_many(issuance: Issuance, blocks: list[SerialBlock], quantity: int, **new_state: Any) -> list[SerialBlock]:
+async def carve_many(
+    issuance: Issuance, blocks: list[SerialBlock], quantity: int, **new_state: Any
+) -> list[SerialBlock]:
     """Take `quantity` from `blocks` in order (whole blocks, then a split of the last one)."""
     taken: list[SerialBlock] = []
     remaining = quantity

@@ -282,7 +282,6 @@ async def retire(
             raise Conflict("credits.reservation_not_held", status=status)
         code = new_certificate_code()
         retired = 0
-        made: list[Retirement] = []
         for issuance_id in sorted(await _issuances_of(reference)):
             await lock_issuances([issuance_id])  # the blocks are read under the lock
             here = 0
@@ -296,17 +295,15 @@ async def retire(
                     **changes
                 ):
                     raise InventoryMoved(f"block {block.id} left reservation {reference}")
-                made.append(
-                    await Retirement.create(
-                        block_id=block.id,
-                        reservation_ref=reference,
-                        beneficiary=beneficiary,
-                        beneficiary_shown=beneficiary_shown,
-                        purpose=purpose,
-                        purpose_reference=purpose_reference.strip(),
-                        certificate_code=code,
-                        retired_at=at,
-                    )
+                await Retirement.create(
+                    block_id=block.id,
+                    reservation_ref=reference,
+                    beneficiary=beneficiary,
+                    beneficiary_shown=beneficiary_shown,
+                    purpose=purpose,
+                    purpose_reference=purpose_reference.strip(),
+                    certificate_code=code,
+                    retired_at=at,
                 )
                 here += block.quantity
             await move_supply(issuance_id, reserved=-here, retired=here)
@@ -321,7 +318,7 @@ async def retire(
             before={"status": "held"},
             after={"status": "retired", "kg": retired, "certificate": code, "purpose": purpose},
         )
-    return made
+    return await retirements_of(reference)
 
 
 async def retirements_of(reference: str) -> list[Retirement]:
@@ -334,7 +331,7 @@ async def sellable_kg(issuance_public_id: str) -> int:
     if issuance is None:
         raise NotFound("credits.issuance_not_found")
     supply = await CreditSupply.get(issuance_id=issuance.id)
-    lapsed = await SerialBlock.filter(issuance_id=issuance.id, status="reserved", reserved_until__lte=now()).values_list(
-        "quantity", flat=True
-    )
+    lapsed = await SerialBlock.filter(
+        issuance_id=issuance.id, status="reserved", reserved_until__lte=now()
+    ).values_list("quantity", flat=True)
     return supply.tradable - supply.buffer + sum(lapsed)

@@ -77,6 +77,9 @@ async def issuance_view(public_id: str) -> tuple[Issuance, Any, list[SerialBlock
     if issuance is None:
         raise NotFound("credits.issuance_not_found")
     blocks = (
-        await SerialBlock.filter(issuance_id=issuance.id).exclude(status="superseded").order_by("serial_start").limit(500)
+        await SerialBlock.filter(issuance_id=issuance.id)
+        .exclude(status="superseded")
+        .order_by("serial_start")
+        .limit(500)
     )
     return issuance, issuance.supply, blocks  # type: ignore[attr-defined]

@@ -139,7 +139,9 @@ async def _all(project: Project) -> list[Issuance]:
 
 def _unsold(issuance_id: int):  # type: ignore[no-untyped-def]
     return (
-        SerialBlock.filter(issuance_id=issuance_id, status="tradable").exclude(holder=BUFFER_POOL).order_by("serial_start")
+        SerialBlock.filter(issuance_id=issuance_id, status="tradable")
+        .exclude(holder=BUFFER_POOL)
+        .order_by("serial_start")
     )
 
 

@@ -149,21 +149,27 @@ class MonitoringReportsController(Controller):
     @get("/", summary="The verifiers' queue, oldest first", guards=[requires(Role.VERIFIER)])
     async def queue(
         self,
-        status: Annotated[
-            str, QueryParameter(pattern="^(submitted|under_review|approved|returned)$")
-        ] = "submitted",
+        status: Annotated[str, QueryParameter(pattern="^(submitted|under_review|approved|returned)$")] = "submitted",
     ) -> list[ReportOut]:
         return [report_out(r) for r in await service.queue(status)]
 
-    @post("/{report_id:str}/review", summary="Take a report under review", status_code=200, guards=[requires(Role.VERIFIER)])
+    @post(
+        "/{report_id:str}/review",
+        summary="Take a report under review",
+        status_code=200,
+        guards=[requires(Role.VERIFIER)],
+    )
     async def review(self, request: Request, report_id: FromPath[str]) -> ReportOut:
         return report_out(await service.start_review(require_principal(request), report_id))
 
-    @post("/{report_id:str}/return", summary="Return a report with reasons", status_code=200, guards=[requires(Role.VERIFIER)])
+    @post(
+        "/{report_id:str}/return",
+        summary="Return a report with reasons",
+        status_code=200,
+        guards=[requires(Role.VERIFIER)],
+    )
     async def return_(self, request: Request, report_id: FromPath[str], data: JSONBody[ReturnIn]) -> ReportOut:
-        return report_out(
-            await service.return_report(require_principal(request), report_id, data.reasons, data.note)
-        )
+        return report_out(await service.return_report(require_principal(request), report_id, data.reasons, data.note))
 
     @post("/{report_id:str}/approve", summary="Approve a report and issue its units", guards=[requires(Role.VERIFIER)])
     async def approve(self, request: Request, report_id: FromPath[str]) -> IssuanceOut:

@@ -17,7 +17,9 @@ class EstimateIn(msgspec.Struct, forbid_unknown_fields=True):
     methodology_id: Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["SC-LCP-AFF"])]
     methodology_version: Annotated[str, msgspec.Meta(min_length=1, max_length=16, examples=["0.1.0"])]
     parameter_sha256: Annotated[str, msgspec.Meta(min_length=64, max_length=64, description="parameter file SHA-256")]
-    kg_issued: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000, description="kg CO2e for the owner, buffer withheld")]
+    kg_issued: Annotated[
+        int, msgspec.Meta(ge=1, le=1_000_000_000, description="kg CO2e for the owner, buffer withheld")
+    ]
     buffer_kg: Annotated[Kg, msgspec.Meta(description="kg CO2e withheld for the buffer pool")]
     record: dict[str, Any] = {}
 

@@ -121,7 +121,9 @@ def _check_period(start: date, end: date) -> None:
         raise _bad("credits.period_too_long", "period_end", days=MAX_PERIOD_DAYS)
 
 
-async def _overlapping(project_id: int, start: date, end: date, exclude_id: int | None = None) -> MonitoringReport | None:
+async def _overlapping(
+    project_id: int, start: date, end: date, exclude_id: int | None = None
+) -> MonitoringReport | None:
     query = MonitoringReport.filter(
         project_id=project_id, status="approved", period_start__lte=end, period_end__gte=start
     )
@@ -235,9 +237,7 @@ async def my_reports(principal: Principal) -> list[MonitoringReport]:
     projects = await Project.filter(owner_user_id=principal.user.id).values_list("id", flat=True)
     if orgs:
         projects += await Project.filter(owner_organisation_id__in=orgs).values_list("id", flat=True)
-    return (
-        await MonitoringReport.filter(project_id__in=projects).select_related("project").order_by("-submitted_at")
-    )
+    return await MonitoringReport.filter(project_id__in=projects).select_related("project").order_by("-submitted_at")
 
 
 async def queue(status: str = "submitted", limit: int = 100) -> list[MonitoringReport]:

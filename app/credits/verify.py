@@ -80,7 +80,9 @@ def _block_problems(
     name = f"issuance {issuance.public_id}"
     problems: list[str] = []
     live = [b for b in blocks if b.status != "superseded"]
-    problems += _covers([(b.serial_start, b.serial_end, b.id) for b in live], issuance.serial_start, issuance.serial_end, name)
+    problems += _covers(
+        [(b.serial_start, b.serial_end, b.id) for b in live], issuance.serial_start, issuance.serial_end, name
+    )
     by_status: dict[str, int] = defaultdict(int)
     buffer_tradable = 0
     children: dict[int, list[SerialBlock]] = defaultdict(list)
@@ -100,7 +102,9 @@ def _block_problems(
             problems.append(f"{name}: block {b.id} is retired with no retirement record")
     for status in _COUNTED:
         if by_status[status] != getattr(supply, status):
-            problems.append(f"{name}: {status} blocks hold {by_status[status]} kg, the supply row says {getattr(supply, status)}")
+            problems.append(
+                f"{name}: {status} blocks hold {by_status[status]} kg, the supply row says {getattr(supply, status)}"
+            )
     if buffer_tradable != supply.buffer:
         problems.append(f"{name}: buffer-pool blocks hold {buffer_tradable} kg, the supply row says {supply.buffer}")
     for b in blocks:
@@ -110,7 +114,10 @@ def _block_problems(
                 problems.append(f"{name}: superseded block {b.id} has no children")
             else:
                 problems += _covers(
-                    [(k.serial_start, k.serial_end, k.id) for k in kids], b.serial_start, b.serial_end, f"{name} split of block {b.id}"
+                    [(k.serial_start, k.serial_end, k.id) for k in kids],
+                    b.serial_start,
+                    b.serial_end,
+                    f"{name} split of block {b.id}",
                 )
         elif kids:
             problems.append(f"{name}: block {b.id} has children but is {b.status}, not superseded")

@@ -187,11 +187,22 @@ async def _valid_rows() -> dict[str, object]:
         "supply": await CreditSupply.create(issuance=issuance, issued=10, tradable=10, buffer=2),
         "block": block,
         "buffer_block": await SerialBlock.create(
-            issuance=issuance, serial_start=9, serial_end=10, quantity=2, display="b2", status="tradable", holder="buffer_pool"
+            issuance=issuance,
+            serial_start=9,
+            serial_end=10,
+            quantity=2,
+            display="b2",
+            status="tradable",
+            holder="buffer_pool",
         ),
         "reservation": await Reservation.create(reference="r1", kg=1, reserved_until=later, request_hash="h"),
         "retirement": await Retirement.create(
-            block=block, reservation_ref="r1", beneficiary="b", beneficiary_shown="full", purpose="trip", certificate_code="c"
+            block=block,
+            reservation_ref="r1",
+            beneficiary="b",
+            beneficiary_shown="full",
+            purpose="trip",
+            certificate_code="c",
         ),
         "loss": await LossEvent.create(
             public_id="le1",

@@ -77,7 +77,9 @@ class TestSubmitReport:
         with pytest.raises(AppError, match="credits.period_reversed"):
             await service.submit_report(owner, project.public_id, date(2024, 5, 1), date(2024, 4, 1), estimate())
         with pytest.raises(AppError, match="credits.period_not_over"):
-            await service.submit_report(owner, project.public_id, today - timedelta(days=30), today + timedelta(days=1), estimate())
+            await service.submit_report(
+                owner, project.public_id, today - timedelta(days=30), today + timedelta(days=1), estimate()
+            )
         with pytest.raises(AppError, match="credits.parcel_not_in_project"):
             await service.submit_report(
                 owner, project.public_id, date(2024, 1, 1), date(2024, 2, 1), estimate(), parcel_public_ids=["nope"]
@@ -140,7 +142,12 @@ class TestApprove:
         issuance = await issue(owner, verifier, project, kg=800, buffer=200)
         supply = await CreditSupply.get(issuance_id=issuance.id)
         assert (supply.issued, supply.tradable, supply.reserved, supply.retired, supply.cancelled, supply.buffer) == (
-            1000, 1000, 0, 0, 0, 200,
+            1000,
+            1000,
+            0,
+            0,
+            0,
+            200,
         )
         blocks = await SerialBlock.filter(issuance_id=issuance.id).order_by("serial_start")
         assert [(b.serial_start, b.serial_end, b.holder) for b in blocks] == [
@@ -199,7 +206,9 @@ class TestApprove:
         start, end = next_period()
         report = await service.submit_report(owner, project.public_id, start, end, estimate())
         await service.start_review(verifier, report.public_id)
-        outcomes = await asyncio.gather(*(service.approve(verifier, report.public_id) for _ in range(8)), return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(service.approve(verifier, report.public_id) for _ in range(8)), return_exceptions=True
+        )
         issued = [o for o in outcomes if isinstance(o, Issuance)]
         assert len(issued) == 1, outcomes
         assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, Issuance)), outcomes

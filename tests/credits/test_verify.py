@@ -20,7 +20,9 @@ async def issued(db, settings):  # type: ignore[no-untyped-def]
     owner, _ = await principal_of(settings, Role.SMALLHOLDER)
     verifier, _ = await principal_of(settings, Role.VERIFIER)
     issuance = await issue(owner, verifier, await approved_project(owner), kg=100, buffer=25)
-    await inventory.reserve("order:v", 30, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id)
+    await inventory.reserve(
+        "order:v", 30, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id
+    )
     return issuance
 
 
@@ -49,7 +51,9 @@ class TestVerify:
 
     async def test_children_that_do_not_cover_their_parent_are_named(self, issued) -> None:
         parent = await SerialBlock.get(status="superseded")
-        await raw(f"UPDATE credits_serial_block SET parent_id = NULL WHERE parent_id = {parent.id} AND serial_start = 31")
+        await raw(
+            f"UPDATE credits_serial_block SET parent_id = NULL WHERE parent_id = {parent.id} AND serial_start = 31"
+        )
         problems = (await verify()).problems
         assert any(f"split of block {parent.id}: serials [31, 100] are in no block" in p for p in problems), problems
 
