@@ -7,6 +7,8 @@ range. Per issuance a supply row counts the units by state, kept equal to the bl
 and summing to the issued quantity by a database CHECK. Carbon is integer kg CO2e, 1 unit = 1 kg.
 """
 
+from typing import Any
+
 from tortoise import fields, models
 
 from models.accounts import User
@@ -27,23 +29,31 @@ class MonitoringReport(models.Model):
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "models.Project", related_name=False, on_delete=fields.RESTRICT
     )
-    parcel_public_ids = fields.JSONField(default=list, description="public ids of the project parcels it covers")
+    parcel_public_ids: list[str] = fields.JSONField(
+        default=list, description="public ids of the project parcels it covers"
+    )
     period_start = fields.DateField(description="first day of the monitoring period (inclusive)")
     period_end = fields.DateField(description="last day of the monitoring period (inclusive)")
-    evidence = fields.JSONField(
+    evidence: list[dict[str, Any]] = fields.JSONField(
         default=list, description='evidence items as [{"kind": "photo", "ref": "sha256 or URL", "note": ""}]'
     )
-    measured_values = fields.JSONField(default=dict, description="what was measured, as the calculator's inputs")
+    measured_values: dict[str, Any] = fields.JSONField(
+        default=dict, description="what was measured, as the calculator's inputs"
+    )
     methodology_id = fields.CharField(max_length=32, description="e.g. SC-LCP-AFF")
     methodology_version = fields.CharField(max_length=16, description="semantic version, e.g. 0.1.0")
     parameter_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file, hex")
     kg_issued = fields.BigIntField(description="kg CO2e for the owner, floored, buffer withheld")
     buffer_kg = fields.BigIntField(description="kg CO2e withheld for the buffer pool")
-    estimate = fields.JSONField(default=dict, description="the calculator's whole estimate record, as submitted")
+    estimate: dict[str, Any] = fields.JSONField(
+        default=dict, description="the calculator's whole estimate record, as submitted"
+    )
     status = fields.CharField(
         max_length=16, default="submitted", db_index=True, description="submitted | under_review | approved | returned"
     )
-    return_reasons = fields.JSONField(default=list, description="reason codes of a return, e.g. evidence_missing")
+    return_reasons: list[str] = fields.JSONField(
+        default=list, description="reason codes of a return, e.g. evidence_missing"
+    )
     return_note = fields.TextField(default="", description="the verifier's note on a return")
     submitted_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, on_delete=fields.RESTRICT
@@ -82,7 +92,9 @@ class Issuance(models.Model):
     methodology_id = fields.CharField(max_length=32)
     methodology_version = fields.CharField(max_length=16)
     parameter_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file, hex")
-    parcel_public_ids = fields.JSONField(default=list, description="public ids of the parcels behind the units")
+    parcel_public_ids: list[str] = fields.JSONField(
+        default=list, description="public ids of the parcels behind the units"
+    )
     quantity = fields.BigIntField(description="kg CO2e issued in all = owner_kg + buffer_kg")
     owner_kg = fields.BigIntField(description="kg CO2e issued to the owner (the net share)")
     buffer_kg = fields.BigIntField(description="kg CO2e issued to the buffer pool")
@@ -175,7 +187,9 @@ class LossEvent(models.Model):
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "models.Project", related_name=False, on_delete=fields.RESTRICT
     )
-    parcel_public_ids = fields.JSONField(default=list, description="the parcels hit, empty for the whole project")
+    parcel_public_ids: list[str] = fields.JSONField(
+        default=list, description="the parcels hit, empty for the whole project"
+    )
     cause = fields.CharField(max_length=16, description="fire | pests | land_conversion | felling | other")
     occurred_on = fields.DateField()
     loss_kg = fields.BigIntField(description="issued kg CO2e no longer on the ground")

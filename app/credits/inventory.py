@@ -184,9 +184,8 @@ async def _give_back(reference: str, at: datetime) -> int:
 
 
 async def _issuances_of(reference: str) -> set[int]:
-    return set(
-        await SerialBlock.filter(reservation_ref=reference, status="reserved").values_list("issuance_id", flat=True)
-    )
+    ids = await SerialBlock.filter(reservation_ref=reference, status="reserved").values_list("issuance_id", flat=True)
+    return {int(i) for i in ids}  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -334,4 +333,4 @@ async def sellable_kg(issuance_public_id: str) -> int:
     lapsed = await SerialBlock.filter(
         issuance_id=issuance.id, status="reserved", reserved_until__lte=now()
     ).values_list("quantity", flat=True)
-    return supply.tradable - supply.buffer + sum(lapsed)
+    return supply.tradable - supply.buffer + sum(int(q) for q in lapsed)  # type: ignore[call-overload]

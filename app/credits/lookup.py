@@ -8,67 +8,190 @@ Two spellings are accepted, and neither is parsed for meaning:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from tortoise import Tortoise
+
 from app.core.errors import NotFound
-from models.credits import Issuance, LossEvent, Retirement, SerialBlock
+from models.credits import Issuance, SerialBlock
 
 MAX_SERIAL_LENGTH = 96
+
+# One round trip, written out: the public lookup is the hottest read of the registry, and building
+# the same query through the ORM on every request cost more than running it (bench/serial_lookup.py).
+_SELECT = """
+SELECT b.id, b.serial_start, b.serial_end, b.quantity, b.display, b.status, b.holder,
+       i.public_id AS i_public_id, i.vintage, i.period_start, i.period_end, i.class_code,
+       i.methodology_id, i.methodology_version, i.parameter_sha256, i.parcel_public_ids,
+       i.quantity AS i_quantity, i.owner_kg, i.buffer_kg, i.serial_start AS i_serial_start,
+       i.serial_end AS i_serial_end, i.owner_holder, i.issued_at,
+       p.public_id AS p_public_id, p.name AS p_name, p.county_code AS p_county_code,
+       r.beneficiary, r.beneficiary_shown, r.purpose, r.purpose_reference, r.retired_at,
+       e.public_id AS e_public_id, e.cause AS e_cause, e.occurred_on AS e_occurred_on
+FROM credits_serial_block b
+JOIN credits_issuance i ON i.id = b.issuance_id
+JOIN registry_project p ON p.id = i.project_id
+LEFT JOIN credits_retirement r ON r.block_id = b.id
+LEFT JOIN credits_loss_event e ON e.id = r.reversal_id
+"""
+_BY_DISPLAY = _SELECT + "WHERE b.display = {0}"
+_BY_UNIT = (
+    _SELECT + "WHERE i.public_id = {0} AND b.serial_start <= {1} AND b.serial_end >= {1} AND b.status <> 'superseded'"
+)
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    public_id: str
+    name: str
+    county_code: str
+
+
+@dataclass(frozen=True)
+class IssuanceRow:
+    """An issuance as the lookup reads it (the attributes an Issuance has)."""
+
+    public_id: str
+    project: ProjectRow
+    vintage: int
+    period_start: date
+    period_end: date
+    class_code: str
+    methodology_id: str
+    methodology_version: str
+    parameter_sha256: str
+    parcel_public_ids: list[str]
+    quantity: int
+    owner_kg: int
+    buffer_kg: int
+    serial_start: int
+    serial_end: int
+    owner_holder: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    id: int
+    serial_start: int
+    serial_end: int
+    quantity: int
+    display: str
+    status: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class RetirementRow:
+    beneficiary: str
+    beneficiary_shown: str
+    purpose: str
+    purpose_reference: str
+    retired_at: datetime
+
+
+@dataclass(frozen=True)
+class ReversalRow:
+    public_id: str
+    cause: str
+    occurred_on: date
 
 
 @dataclass(frozen=True)
 class SerialView:
     asked: str
     unit: int | None  # the one serial asked for in the issuance:number spelling
-    block: SerialBlock
-    issuance: Issuance
-    retirement: Retirement | None
-    reversal: LossEvent | None
-    children: list[SerialBlock]
+    block: BlockRow
+    issuance: IssuanceRow
+    retirement: RetirementRow | None
+    reversal: ReversalRow | None
+    children: list[Any]
 
 
-def shown_beneficiary(retirement: Retirement) -> str | None:
+def shown_beneficiary(retirement: Any) -> str | None:
     """The beneficiary as the buyer chose to show it: in full, masked (张*), or not at all."""
     if retirement.beneficiary_shown == "full":
-        return retirement.beneficiary
+        return str(retirement.beneficiary)
     if retirement.beneficiary_shown == "masked":
-        name = retirement.beneficiary
+        name = str(retirement.beneficiary)
         return name[0] + "*" * min(max(len(name) - 1, 1), 6)
     return None
 
 
-async def _find(serial: str) -> SerialBlock | None:
-    issuance_id, sep, number = serial.rpartition(":")
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def _row(asked: str) -> tuple[dict[str, Any] | None, int | None]:
+    conn = Tortoise.get_connection("default")
+    mark = "${0}" if conn.capabilities.dialect == "postgres" else "?"
+    issuance_id, sep, number = asked.rpartition(":")
     if sep:
-        if not number.isdigit() or not issuance_id:
-            return None
-        return (
-            await SerialBlock.filter(
-                issuance__public_id=issuance_id, serial_start__lte=int(number), serial_end__gte=int(number)
-            )
-            .exclude(status="superseded")
-            .select_related("issuance__project")
-            .first()
-        )
-    return await SerialBlock.get_or_none(display=serial).select_related("issuance__project")
+        if not (issuance_id and number.isdigit() and len(number) <= 18):
+            return None, None
+        unit = int(number)
+        if mark == "?":
+            rows = await conn.execute_query_dict(_BY_UNIT.format("?", "?"), [issuance_id, unit, unit])
+        else:
+            rows = await conn.execute_query_dict(_BY_UNIT.format("$1", "$2"), [issuance_id, unit])
+        return (rows[0] if rows else None), unit
+    rows = await conn.execute_query_dict(_BY_DISPLAY.format(mark.format(1)), [asked])
+    return (rows[0] if rows else None), None
 
 
 async def lookup(serial: str) -> SerialView:
     asked = serial.strip()
-    block = await _find(asked) if 0 < len(asked) <= MAX_SERIAL_LENGTH else None
-    if block is None:
+    row, unit = await _row(asked) if 0 < len(asked) <= MAX_SERIAL_LENGTH else (None, None)
+    if row is None:
         raise NotFound("credits.serial_not_found")
+    block = BlockRow(
+        row["id"], row["serial_start"], row["serial_end"], row["quantity"], row["display"], row["status"], row["holder"]
+    )
+    issuance = IssuanceRow(
+        public_id=row["i_public_id"],
+        project=ProjectRow(row["p_public_id"], row["p_name"], row["p_county_code"]),
+        vintage=row["vintage"],
+        period_start=_date(row["period_start"]),
+        period_end=_date(row["period_end"]),
+        class_code=row["class_code"],
+        methodology_id=row["methodology_id"],
+        methodology_version=row["methodology_version"],
+        parameter_sha256=row["parameter_sha256"],
+        parcel_public_ids=_json(row["parcel_public_ids"]),
+        quantity=row["i_quantity"],
+        owner_kg=row["owner_kg"],
+        buffer_kg=row["buffer_kg"],
+        serial_start=row["i_serial_start"],
+        serial_end=row["i_serial_end"],
+        owner_holder=row["owner_holder"],
+        issued_at=_moment(row["issued_at"]),
+    )
     retirement = reversal = None
-    if block.status == "retired":
-        retirement = await Retirement.get_or_none(block_id=block.id).select_related("reversal")
-        reversal = retirement.reversal if retirement else None
-    children: list[SerialBlock] = []
+    if row["beneficiary_shown"] is not None:
+        retirement = RetirementRow(
+            row["beneficiary"],
+            row["beneficiary_shown"],
+            row["purpose"],
+            row["purpose_reference"],
+            _moment(row["retired_at"]),
+        )
+    if row["e_public_id"] is not None:
+        reversal = ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
+    children: list[Any] = []
     if block.status == "superseded":
         children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
-    _, sep, number = asked.rpartition(":")
-    unit = int(number) if sep else None
-    return SerialView(asked, unit, block, block.issuance, retirement, reversal, children)  # type: ignore[arg-type]
+    return SerialView(asked, unit, block, issuance, retirement, reversal, children)
 
 
 async def issuance_view(public_id: str) -> tuple[Issuance, Any, list[SerialBlock]]:

@@ -59,12 +59,13 @@ async def record_loss(
     affected = await _affected(project, parcel_public_ids or [])
     if not affected:
         raise Conflict("credits.loss_nothing_issued")
-    pool_ids = await CreditSupply.filter(buffer__gt=0).values_list("issuance_id", flat=True)
+    pool_ids: list[int] = await CreditSupply.filter(buffer__gt=0).values_list("issuance_id", flat=True)  # type: ignore[assignment]
     affected_ids = [i.id for i in affected]
     at = now()
     async with in_transaction():
         await lock_issuances([*affected_ids, *pool_ids])
-        earlier = sum(await LossEvent.filter(project_id=project.id).values_list("loss_kg", flat=True))
+        losses: list[int] = await LossEvent.filter(project_id=project.id).values_list("loss_kg", flat=True)  # type: ignore[assignment]
+        earlier = sum(losses)
         exposure = min(sum(i.owner_kg for i in affected), sum(i.owner_kg for i in await _all(project)) - earlier)
         if loss_kg > exposure:
             raise Conflict("credits.loss_too_large", loss=loss_kg, maximum=max(exposure, 0))
@@ -80,11 +81,10 @@ async def record_loss(
         drawn = remaining
         if drawn:
             pool_order = affected_ids + sorted(set(pool_ids) - set(affected_ids))
-            in_pool = sum(
-                await SerialBlock.filter(status="tradable", holder=BUFFER_POOL, issuance_id__in=pool_order).values_list(
-                    "quantity", flat=True
-                )
-            )
+            pool_blocks: list[int] = await SerialBlock.filter(  # type: ignore[assignment]
+                status="tradable", holder=BUFFER_POOL, issuance_id__in=pool_order
+            ).values_list("quantity", flat=True)
+            in_pool = sum(pool_blocks)
             if in_pool < drawn:
                 raise Conflict("credits.buffer_short", needed=drawn, available=in_pool, short=drawn - in_pool)
             for issuance_id in pool_order:

@@ -51,18 +51,18 @@ def report_out(r: MonitoringReport) -> ReportOut:
     )
 
 
-def holder_kind(block: SerialBlock, issuance: Issuance) -> str:
+def holder_kind(block: SerialBlock | lookup.BlockRow, issuance: Issuance | lookup.IssuanceRow) -> str:
     """Who holds it, without naming anyone: the project owner, the buffer pool or a buyer."""
     if block.holder == BUFFER_POOL:
         return "buffer_pool"
     return "owner" if block.holder == issuance.owner_holder else "buyer"
 
 
-def block_out(b: SerialBlock, issuance: Issuance) -> BlockOut:
+def block_out(b: SerialBlock | lookup.BlockRow, issuance: Issuance | lookup.IssuanceRow) -> BlockOut:
     return BlockOut(b.display, b.serial_start, b.serial_end, b.quantity, b.status, holder_kind(b, issuance))
 
 
-def issuance_out(i: Issuance, supply=None, blocks: list[SerialBlock] | None = None) -> IssuanceOut:  # type: ignore[no-untyped-def]
+def issuance_out(i: Issuance | lookup.IssuanceRow, supply=None, blocks: list[SerialBlock] | None = None) -> IssuanceOut:  # type: ignore[no-untyped-def]
     project = i.project
     return IssuanceOut(
         id=i.public_id,

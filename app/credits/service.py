@@ -151,7 +151,9 @@ async def _project(public_id: str) -> Project:
 
 async def _covered_parcels(project: Project, parcel_public_ids: list[str]) -> list[str]:
     """The approved parcels of the project the report covers (all of them when none are named)."""
-    approved = await Parcel.filter(project_id=project.id, status="approved").values_list("public_id", flat=True)
+    approved: list[str] = await Parcel.filter(project_id=project.id, status="approved").values_list(  # type: ignore[assignment]
+        "public_id", flat=True
+    )
     if not parcel_public_ids:
         if not approved:
             raise _bad("credits.no_approved_parcels", "parcels")

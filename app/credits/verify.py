@@ -52,8 +52,8 @@ async def verify() -> VerifyReport:
     for block in await SerialBlock.all().order_by("issuance_id", "serial_start"):
         blocks_by_issuance[block.issuance_id].append(block)  # type: ignore[attr-defined]
         report.blocks += 1
-    held = set(await Reservation.filter(status="held").values_list("reference", flat=True))
-    retired_blocks = set(await Retirement.all().values_list("block_id", flat=True))
+    held: set[str] = set(await Reservation.filter(status="held").values_list("reference", flat=True))  # type: ignore[arg-type]
+    retired_blocks: set[int] = set(await Retirement.all().values_list("block_id", flat=True))  # type: ignore[arg-type]
     for issuance in await Issuance.all().order_by("id"):
         report.issuances += 1
         name = f"issuance {issuance.public_id}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from datetime import date as _date
 import pkgutil
+from datetime import date as _date
 
 import pytest
 from tortoise import Tortoise

@@ -34,7 +34,7 @@ def body(project, **change):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def people(client, settings):  # type: ignore[no-untyped-def]
     owner, owner_h = await principal_of(settings, Role.SMALLHOLDER)
-    verifier, verifier_h = await principal_of(settings, Role.VERIFIER)
+    _, verifier_h = await principal_of(settings, Role.VERIFIER)
     project = await approved_project(owner)
     return project, owner_h, verifier_h
 

@@ -82,7 +82,7 @@ class TestReserve:
         again = await inventory.reserve("order:5", 10, until, issuance_public_id=issued.public_id)
         assert again.id == first.id
         assert await counters(issued) == (115, 10, 0, 0, 25)
-        with pytest.raises(Conflict, match="credits.reference_reused"):
+        with pytest.raises(Conflict, match=r"credits.reference_reused"):
             await inventory.reserve("order:5", 11, until, issuance_public_id=issued.public_id)
 
     @pytest.mark.parametrize(("reference", "kg"), [("", 1), ("has space", 1), ("ok", 0), ("ok", -3), ("ok", True)])
@@ -113,7 +113,7 @@ class TestRelease:
     async def test_a_retired_reservation_cannot_be_released(self, issued) -> None:
         await inventory.reserve("order:9", 5, later(), issuance_public_id=issued.public_id)
         await inventory.retire("order:9", "王小明", "trip")
-        with pytest.raises(Conflict, match="credits.reservation_retired"):
+        with pytest.raises(Conflict, match=r"credits.reservation_retired"):
             await inventory.release("order:9")
         assert await counters(issued) == (120, 0, 5, 0, 25)
 
@@ -146,7 +146,7 @@ class TestRetire:
     async def test_a_lapsed_reservation_cannot_be_retired_even_before_the_sweep(self, issued) -> None:
         await inventory.reserve("order:12", 7, later(), issuance_public_id=issued.public_id)
         await lapse("order:12")
-        with pytest.raises(Conflict, match="credits.reservation_not_held"):
+        with pytest.raises(Conflict, match=r"credits.reservation_not_held"):
             await inventory.retire("order:12", "李", "offset")
         assert await counters(issued) == (118, 7, 0, 0, 25)  # the sweep tidies the counters up later
         assert await inventory.expire_overdue_reservations() == 1
@@ -227,7 +227,7 @@ class TestConcurrency:
         await asyncio.gather(*(attempt(op) for op in ops))
         assert await Retirement.filter(reservation_ref__startswith="order:m").count() >= 5
         retired_kg = sum(await SerialBlock.filter(status="retired").values_list("quantity", flat=True))
-        tradable, reserved, retired, cancelled, buffer = await counters(issued)
+        tradable, reserved, retired, cancelled, _ = await counters(issued)
         assert retired == retired_kg and tradable + reserved + retired + cancelled == 125
         report = await verify()
         assert report.ok, report.problems

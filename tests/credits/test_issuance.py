@@ -46,7 +46,7 @@ class TestSubmitReport:
             await service.submit_report(stranger, project.public_id, start, end, estimate())
         project.status = "under_review"
         await project.save()
-        with pytest.raises(Conflict, match="credits.project_not_approved"):
+        with pytest.raises(Conflict, match=r"credits.project_not_approved"):
             await service.submit_report(owner, project.public_id, start, end, estimate())
 
     @pytest.mark.parametrize(
@@ -74,13 +74,13 @@ class TestSubmitReport:
         owner, _ = people
         project = await approved_project(owner)
         today = date.today()
-        with pytest.raises(AppError, match="credits.period_reversed"):
+        with pytest.raises(AppError, match=r"credits.period_reversed"):
             await service.submit_report(owner, project.public_id, date(2024, 5, 1), date(2024, 4, 1), estimate())
-        with pytest.raises(AppError, match="credits.period_not_over"):
+        with pytest.raises(AppError, match=r"credits.period_not_over"):
             await service.submit_report(
                 owner, project.public_id, today - timedelta(days=30), today + timedelta(days=1), estimate()
             )
-        with pytest.raises(AppError, match="credits.parcel_not_in_project"):
+        with pytest.raises(AppError, match=r"credits.parcel_not_in_project"):
             await service.submit_report(
                 owner, project.public_id, date(2024, 1, 1), date(2024, 2, 1), estimate(), parcel_public_ids=["nope"]
             )
@@ -111,7 +111,7 @@ class TestReview:
             ["evidence_missing"],
             "照片不清楚",
         )
-        with pytest.raises(Conflict, match="credits.report_wrong_status"):
+        with pytest.raises(Conflict, match=r"credits.report_wrong_status"):
             await service.approve(verifier, report.public_id)
         actions = await AuditEvent.filter(entity_id=report.public_id).values_list("action", flat=True)
         assert set(actions) == {"credits.report.submitted", "credits.report.under_review", "credits.report.returned"}
@@ -123,7 +123,7 @@ class TestReview:
         start, end = next_period()
         report = await service.submit_report(owner, project.public_id, start, end, estimate())
         await service.start_review(verifier, report.public_id)
-        with pytest.raises(AppError, match="credits.bad_return_reasons"):
+        with pytest.raises(AppError, match=r"credits.bad_return_reasons"):
             await service.return_report(verifier, report.public_id, ["too_green"])
 
     async def test_a_verifier_cannot_review_their_own_project(self, people) -> None:
@@ -131,7 +131,7 @@ class TestReview:
         project = await approved_project(verifier)  # a verifier who also farms a plot
         start, end = next_period()
         report = await service.submit_report(verifier, project.public_id, start, end, estimate())
-        with pytest.raises(Forbidden, match="credits.own_project"):
+        with pytest.raises(Forbidden, match=r"credits.own_project"):
             await service.start_review(verifier, report.public_id)
 
 
@@ -172,7 +172,7 @@ class TestApprove:
         project = await approved_project(owner)
         issuance = await issue(owner, verifier, project)
         report = await MonitoringReport.get(id=issuance.monitoring_report_id)  # type: ignore[attr-defined]
-        with pytest.raises(Conflict, match="credits.report_wrong_status"):
+        with pytest.raises(Conflict, match=r"credits.report_wrong_status"):
             await service.approve(verifier, report.public_id)
         assert await Issuance.all().count() == 1
 
@@ -185,7 +185,7 @@ class TestApprove:
         for r in (first, second):
             await service.start_review(verifier, r.public_id)
         await service.approve(verifier, first.public_id)
-        with pytest.raises(Conflict, match="credits.period_overlaps"):
+        with pytest.raises(Conflict, match=r"credits.period_overlaps"):
             await service.approve(verifier, second.public_id)
         assert (await MonitoringReport.get(id=second.id)).status == "under_review"  # nothing half-written
         assert await Issuance.all().count() == 1

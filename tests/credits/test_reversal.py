@@ -95,9 +95,9 @@ class TestRecordLoss:
 
     async def test_only_issuances_on_the_named_parcels_are_affected(self, setting) -> None:
         verifier, project, _ = setting
-        with pytest.raises(AppError, match="credits.loss_parcel_unknown"):
+        with pytest.raises(AppError, match=r"credits.loss_parcel_unknown"):
             await reversal.record_loss(
                 verifier, project.public_id, "fire", date(2026, 3, 1), 5, parcel_public_ids=["elsewhere"]
             )
-        with pytest.raises(AppError, match="credits.bad_cause"):
+        with pytest.raises(AppError, match=r"credits.bad_cause"):
             await reversal.record_loss(verifier, project.public_id, "meteor", date(2026, 3, 1), 5)
