@@ -37,6 +37,13 @@ from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
 from app.core.openapi import document_errors
 from app.coupons.routes import CouponOffersController, CouponRedeemController, CouponsController
+from app.credits import inventory as _credits_inventory  # noqa: F401  (registers the reservation sweep)
+from app.credits.routes import (
+    CreditsPages,
+    CreditsPublicController,
+    LossEventsController,
+    MonitoringReportsController,
+)
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
@@ -131,6 +138,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *city_account_handlers(settings),
             MethodologyController,
             CalculatorPages,
+            MonitoringReportsController,
+            LossEventsController,
+            CreditsPublicController,
+            CreditsPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.

@@ -5,6 +5,16 @@ from models.audit import AuditEvent
 from models.citylink import CityDelivery, CityLink, SandboxGrant, SandboxReceipt, SandboxToken
 from models.core import IdempotencyRecord
 from models.coupons import Coupon, CouponOffer
+from models.credits import (
+    CreditSupply,
+    Issuance,
+    LossEvent,
+    MonitoringReport,
+    Reservation,
+    Retirement,
+    SerialBlock,
+    SerialCounter,
+)
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
@@ -20,12 +30,16 @@ __all__ = [
     "CityLink",
     "Coupon",
     "CouponOffer",
+    "CreditSupply",
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
     "ImportedEntry",
+    "Issuance",
     "LedgerAccount",
+    "LossEvent",
     "Membership",
+    "MonitoringReport",
     "Notification",
     "NotificationPreference",
     "Organisation",
@@ -35,9 +49,13 @@ __all__ = [
     "PortableImport",
     "PortableMoveOut",
     "Project",
+    "Reservation",
+    "Retirement",
     "SandboxGrant",
     "SandboxReceipt",
     "SandboxToken",
+    "SerialBlock",
+    "SerialCounter",
     "SmsCode",
     "StandMeasurement",
     "Transfer",

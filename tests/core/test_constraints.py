@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import date as _date
 
 import pytest
 from tortoise import Tortoise
@@ -162,7 +163,92 @@ async def _valid_rows() -> dict[str, object]:
         public_id="i1", user=user, claim=claim, issuer="https://x", subject="s", document_sha256="d", issued_at=later
     )
 
+    from models.credits import (
+        CreditSupply,
+        Issuance,
+        LossEvent,
+        MonitoringReport,
+        Reservation,
+        Retirement,
+        SerialBlock,
+        SerialCounter,
+    )
+
+    sha = "0" * 64
+    report = await MonitoringReport.create(
+        public_id="mr1",
+        project=project,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        methodology_id="SC-LCP-AFF",
+        methodology_version="0.1.0",
+        parameter_sha256=sha,
+        kg_issued=8,
+        buffer_kg=2,
+        submitted_by=user,
+    )
+    issuance = await Issuance.create(
+        public_id="is1",
+        project=project,
+        monitoring_report=report,
+        origin_key="p1:2025",
+        vintage=2025,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        class_code="AFF",
+        county_code="510112",
+        methodology_id="SC-LCP-AFF",
+        methodology_version="0.1.0",
+        parameter_sha256=sha,
+        quantity=10,
+        owner_kg=8,
+        buffer_kg=2,
+        serial_start=1,
+        serial_end=10,
+        owner_holder="user:bites",
+        issued_by=user,
+    )
+    block = await SerialBlock.create(
+        issuance=issuance, serial_start=1, serial_end=8, quantity=8, display="b1", status="tradable", holder="user:x"
+    )
+    credit_rows = {
+        "report": report,
+        "issuance": issuance,
+        "supply": await CreditSupply.create(issuance=issuance, issued=10, tradable=10, buffer=2),
+        "block": block,
+        "buffer_block": await SerialBlock.create(
+            issuance=issuance,
+            serial_start=9,
+            serial_end=10,
+            quantity=2,
+            display="b2",
+            status="tradable",
+            holder="buffer_pool",
+        ),
+        "reservation": await Reservation.create(reference="r1", kg=1, reserved_until=later, request_hash="h"),
+        "retirement": await Retirement.create(
+            block=block,
+            reservation_ref="r1",
+            beneficiary="b",
+            beneficiary_shown="full",
+            purpose="trip",
+            certificate_code="c",
+        ),
+        "loss": await LossEvent.create(
+            public_id="le1",
+            project=project,
+            cause="fire",
+            occurred_on=date(2026, 1, 1),
+            loss_kg=3,
+            cancelled_unsold_kg=2,
+            buffer_drawn_kg=1,
+            recorded_by=user,
+        ),
+        "serial_counter": await SerialCounter.create(project=project),
+    }
+
     return {
+        **credit_rows,
         "city_link": city_link,
         "move_out": await PortableMoveOut.create(id=uuid4(), user=user, audience="https://x", claim_code="c", amount=1),
         "portable_import": imported,
@@ -259,6 +345,26 @@ VIOLATIONS = {
     "portable_entry_kind_known": ("imported_entry", {"kind": "rumour"}),
     "portable_entry_counts_nonnegative": ("imported_entry", {"kg": -1}),
     "portable_import_points_nonnegative": ("portable_import", {"points_credited": -1}),
+    "credits_report_status_known": ("report", {"status": "lost"}),
+    "credits_report_period_ordered": ("report", {"period_start": _date(2026, 1, 1)}),
+    "credits_report_quantities": ("report", {"kg_issued": 0}),
+    "credits_issuance_quantities": ("issuance", {"owner_kg": 0}),
+    "credits_issuance_serial_range": ("issuance", {"serial_end": 11}),
+    "credits_supply_adds_up": ("supply", {"retired": 1}),
+    "credits_supply_nonnegative": ("supply", {"tradable": 11, "cancelled": -1}),
+    "credits_supply_buffer_within_tradable": ("supply", {"buffer": 11}),
+    "credits_block_status_known": ("block", {"status": "lost"}),
+    "credits_block_quantity": ("block", {"serial_end": 9}),
+    "credits_block_reserved_has_reservation": ("block", {"status": "reserved"}),
+    "credits_block_tradable_is_free": ("block", {"reservation_ref": "r1"}),
+    "credits_block_buffer_never_sold": ("buffer_block", {"status": "retired"}),
+    "credits_reservation_status_known": ("reservation", {"status": "lost"}),
+    "credits_reservation_kg_positive": ("reservation", {"kg": 0}),
+    "credits_retirement_shown_known": ("retirement", {"beneficiary_shown": "partly"}),
+    "credits_retirement_purpose_known": ("retirement", {"purpose": "vanity"}),
+    "credits_loss_cause_known": ("loss", {"cause": "meteor"}),
+    "credits_loss_adds_up": ("loss", {"loss_kg": 4}),
+    "credits_serial_counter_positive": ("serial_counter", {"next_serial": 0}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Credits: monitoring reports, issuance, serial blocks, supply, reservations, retirement, reversal."""

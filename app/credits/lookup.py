@@ -1,0 +1,208 @@
+"""Public serial lookup: any serial → its block, issuance, project, parcels, methodology and retirement.
+
+Two spellings are accepted, and neither is parsed for meaning:
+- a block's display string, exactly as printed (`AFF-510112-000042-2026-0000000001-0000000500`),
+  found by equality on the stored string (a superseded block is shown with its children);
+- `{issuance public id}:{serial number}`, one unit: the live block of that issuance holding it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tortoise import Tortoise
+
+from app.core.errors import NotFound
+from models.credits import Issuance, SerialBlock
+
+MAX_SERIAL_LENGTH = 96
+
+# One round trip, written out: the public lookup is the hottest read of the registry, and building
+# the same query through the ORM on every request cost more than running it (bench/serial_lookup.py).
+_SELECT = """
+SELECT b.id, b.serial_start, b.serial_end, b.quantity, b.display, b.status, b.holder,
+       i.public_id AS i_public_id, i.vintage, i.period_start, i.period_end, i.class_code,
+       i.methodology_id, i.methodology_version, i.parameter_sha256, i.parcel_public_ids,
+       i.quantity AS i_quantity, i.owner_kg, i.buffer_kg, i.serial_start AS i_serial_start,
+       i.serial_end AS i_serial_end, i.owner_holder, i.issued_at,
+       p.public_id AS p_public_id, p.name AS p_name, p.county_code AS p_county_code,
+       r.beneficiary, r.beneficiary_shown, r.purpose, r.purpose_reference, r.retired_at,
+       e.public_id AS e_public_id, e.cause AS e_cause, e.occurred_on AS e_occurred_on
+FROM credits_serial_block b
+JOIN credits_issuance i ON i.id = b.issuance_id
+JOIN registry_project p ON p.id = i.project_id
+LEFT JOIN credits_retirement r ON r.block_id = b.id
+LEFT JOIN credits_loss_event e ON e.id = r.reversal_id
+"""
+_BY_DISPLAY = _SELECT + "WHERE b.display = {0}"
+_BY_UNIT = (
+    _SELECT + "WHERE i.public_id = {0} AND b.serial_start <= {1} AND b.serial_end >= {1} AND b.status <> 'superseded'"
+)
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    public_id: str
+    name: str
+    county_code: str
+
+
+@dataclass(frozen=True)
+class IssuanceRow:
+    """An issuance as the lookup reads it (the attributes an Issuance has)."""
+
+    public_id: str
+    project: ProjectRow
+    vintage: int
+    period_start: date
+    period_end: date
+    class_code: str
+    methodology_id: str
+    methodology_version: str
+    parameter_sha256: str
+    parcel_public_ids: list[str]
+    quantity: int
+    owner_kg: int
+    buffer_kg: int
+    serial_start: int
+    serial_end: int
+    owner_holder: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    id: int
+    serial_start: int
+    serial_end: int
+    quantity: int
+    display: str
+    status: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class RetirementRow:
+    beneficiary: str
+    beneficiary_shown: str
+    purpose: str
+    purpose_reference: str
+    retired_at: datetime
+
+
+@dataclass(frozen=True)
+class ReversalRow:
+    public_id: str
+    cause: str
+    occurred_on: date
+
+
+@dataclass(frozen=True)
+class SerialView:
+    asked: str
+    unit: int | None  # the one serial asked for in the issuance:number spelling
+    block: BlockRow
+    issuance: IssuanceRow
+    retirement: RetirementRow | None
+    reversal: ReversalRow | None
+    children: list[Any]
+
+
+def shown_beneficiary(retirement: Any) -> str | None:
+    """The beneficiary as the buyer chose to show it: in full, masked (张*), or not at all."""
+    if retirement.beneficiary_shown == "full":
+        return str(retirement.beneficiary)
+    if retirement.beneficiary_shown == "masked":
+        name = str(retirement.beneficiary)
+        return name[0] + "*" * min(max(len(name) - 1, 1), 6)
+    return None
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def _row(asked: str) -> tuple[dict[str, Any] | None, int | None]:
+    conn = Tortoise.get_connection("default")
+    mark = "${0}" if conn.capabilities.dialect == "postgres" else "?"
+    issuance_id, sep, number = asked.rpartition(":")
+    if sep:
+        if not (issuance_id and number.isdigit() and len(number) <= 18):
+            return None, None
+        unit = int(number)
+        if mark == "?":
+            rows = await conn.execute_query_dict(_BY_UNIT.format("?", "?"), [issuance_id, unit, unit])
+        else:
+            rows = await conn.execute_query_dict(_BY_UNIT.format("$1", "$2"), [issuance_id, unit])
+        return (rows[0] if rows else None), unit
+    rows = await conn.execute_query_dict(_BY_DISPLAY.format(mark.format(1)), [asked])
+    return (rows[0] if rows else None), None
+
+
+async def lookup(serial: str) -> SerialView:
+    asked = serial.strip()
+    row, unit = await _row(asked) if 0 < len(asked) <= MAX_SERIAL_LENGTH else (None, None)
+    if row is None:
+        raise NotFound("credits.serial_not_found")
+    block = BlockRow(
+        row["id"], row["serial_start"], row["serial_end"], row["quantity"], row["display"], row["status"], row["holder"]
+    )
+    issuance = IssuanceRow(
+        public_id=row["i_public_id"],
+        project=ProjectRow(row["p_public_id"], row["p_name"], row["p_county_code"]),
+        vintage=row["vintage"],
+        period_start=_date(row["period_start"]),
+        period_end=_date(row["period_end"]),
+        class_code=row["class_code"],
+        methodology_id=row["methodology_id"],
+        methodology_version=row["methodology_version"],
+        parameter_sha256=row["parameter_sha256"],
+        parcel_public_ids=_json(row["parcel_public_ids"]),
+        quantity=row["i_quantity"],
+        owner_kg=row["owner_kg"],
+        buffer_kg=row["buffer_kg"],
+        serial_start=row["i_serial_start"],
+        serial_end=row["i_serial_end"],
+        owner_holder=row["owner_holder"],
+        issued_at=_moment(row["issued_at"]),
+    )
+    retirement = reversal = None
+    if row["beneficiary_shown"] is not None:
+        retirement = RetirementRow(
+            row["beneficiary"],
+            row["beneficiary_shown"],
+            row["purpose"],
+            row["purpose_reference"],
+            _moment(row["retired_at"]),
+        )
+    if row["e_public_id"] is not None:
+        reversal = ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
+    children: list[Any] = []
+    if block.status == "superseded":
+        children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
+    return SerialView(asked, unit, block, issuance, retirement, reversal, children)
+
+
+async def issuance_view(public_id: str) -> tuple[Issuance, Any, list[SerialBlock]]:
+    """An issuance with its supply row and its live blocks, in serial order."""
+    issuance = await Issuance.get_or_none(public_id=public_id).select_related("project", "supply")
+    if issuance is None:
+        raise NotFound("credits.issuance_not_found")
+    blocks = (
+        await SerialBlock.filter(issuance_id=issuance.id)
+        .exclude(status="superseded")
+        .order_by("serial_start")
+        .limit(500)
+    )
+    return issuance, issuance.supply, blocks  # type: ignore[attr-defined]
