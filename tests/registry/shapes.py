@@ -37,6 +37,7 @@ def parcel_body(geometry: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "species": [{"species": "柏木", "percent": 60}, {"species": "桤木", "percent": 40}],
         "planting_year": 2021,
         "elevation_m": 620,
+        "methodology_facts": {"non_forest_years_before": 5},
     }
     body.update(overrides)
     return body
