@@ -6,7 +6,6 @@ from json import dumps, loads
 
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from migrations._constraints import Check, PartialUnique, apply
@@ -98,7 +97,6 @@ class Migration(migrations.Migration):
             options={
                 "table": "registry_parcel_estimate",
                 "app": "models",
-                "indexes": [Index(fields=["parcel", "current"])],
                 "pk_attr": "id",
                 "table_description": "One annual-removal estimate of a parcel, with everything needed to trace and recompute it.",
             },

@@ -170,7 +170,7 @@ class ParcelEstimate(models.Model):
 
     class Meta:
         table = "registry_parcel_estimate"
-        indexes = (("parcel", "current"),)
+        # Look-ups by parcel go through the partial unique index (parcel_id) WHERE current, in 0016.
 
 
 class StandMeasurement(models.Model):
