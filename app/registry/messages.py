@@ -183,6 +183,7 @@ register_messages(
         "registry.home.county": {"zh": "区县", "en": "County"},
         "registry.home.parcels": {"zh": "地块数", "en": "Parcels"},
         "registry.home.area": {"zh": "面积", "en": "Area"},
+        "registry.home.area_mu": {"zh": "面积（亩）", "en": "Area (mu)"},
         "registry.home.kg": {"zh": "估算（千克/年）", "en": "Estimate (kg/yr)"},
         "registry.home.recent": {"zh": "最近通过的项目", "en": "Recently approved projects"},
         "registry.home.none": {"zh": "还没有通过审核的项目。", "en": "No approved projects yet."},

@@ -68,6 +68,22 @@ COLUMNS = (
     "estimate_record",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESTIMATE_COLUMNS = (
+    "id",
+    "parcel_id",
+    "methodology_id",
+    "methodology_version",
+    "parameter_set_version",
+    "parameter_set_sha256",
+    "basis",
+    "method",
+    "kg_per_year",
+    "buffer_kg_per_year",
+    "held_for_review",
+    "accounting_year",
+    "inputs_sha256",
+    "computed_at",
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -124,7 +140,13 @@ async def _pages(settings: Settings) -> AsyncIterator[list[tuple[Parcel, dict[st
         last = parcels[-1].id
         ids = {p.project_id for p in parcels}  # type: ignore[attr-defined]
         projects = {p.id: p for p in await Project.filter(id__in=list(ids))}
-        current = await estimates.current_of([p.id for p in parcels])
+        # Every column but the full estimate JSON (kilobytes per row, published at estimate_record).
+        current = {
+            r.parcel_id: r  # type: ignore[attr-defined]
+            for r in await ParcelEstimate.filter(parcel_id__in=[p.id for p in parcels], current=True).only(
+                *_ESTIMATE_COLUMNS
+            )
+        }
         yield [
             (p, _record(settings, p, projects[p.project_id], current.get(p.id)))  # type: ignore[attr-defined]
             for p in parcels

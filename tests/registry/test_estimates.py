@@ -62,7 +62,7 @@ class TestEstimateOnAdd:
 
     async def test_the_stored_estimate_is_reproduced_by_the_methodology_service(self, client, settings) -> None:
         _, headers = await smallholder(settings)
-        project, (pid,) = await project_with(client, headers, square(104.3, 30.55, 120), **FIR)
+        _, (pid,) = await project_with(client, headers, square(104.3, 30.55, 120), **FIR)
         parcel = await Parcel.get(public_id=pid)
         row = await ParcelEstimate.get(parcel_id=parcel.id, current=True)
         again = methodology.reproduce(estimates.stored_estimate(row))

@@ -40,7 +40,7 @@ class TestStatistics:
         for table in (body["by_county"], body["by_sink_type"]):
             assert sum(r["kg_per_year"] for r in table) == body["total"]["kg_per_year"]
             assert sum(r["area_m2"] for r in table) == body["total"]["area_m2"]
-        grass = [p for p in approved_parcels if p.sink_type == "grassland"][0]
+        grass = next(p for p in approved_parcels if p.sink_type == "grassland")
         assert by_sink["grassland"]["kg_per_year"] == next(r.kg_per_year for r in rows if r.parcel_id == grass.id)  # type: ignore[attr-defined]
         assert {m["methodology_id"] for m in body["by_methodology"]} == {"SC-LCP-AFF", "SC-LCP-GRS"}
         assert sum(m["kg_per_year"] for m in body["by_methodology"]) == body["total"]["kg_per_year"]
