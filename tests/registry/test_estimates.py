@@ -232,6 +232,24 @@ class TestExPost:
         assert final.basis == "ex_post" and final.occasion == "approved" and final.kg_per_year == measured.kg_per_year
         assert methodology.reproduce(estimates.stored_estimate(final)).basis == "ex_post"
 
+    async def test_an_approval_the_calculator_now_refuses_is_refused_and_nothing_moves(
+        self, client, settings, monkeypatch
+    ) -> None:
+        _, headers = await smallholder(settings)
+        project, (pid,) = await project_with(
+            client, headers, square(104.3, 30.55), **{**FIR, "planting_year": THIS_YEAR - 20}
+        )
+        assert (await client.post(f"{API}/projects/{project}/submit", headers=headers)).status_code == 200
+        _, v = await verifier(settings)
+        await client.post(f"{API}/review/{project}/start", headers=v)
+        # The accounting year turns during the review: the stand is now 21, past the growth defaults.
+        monkeypatch.setattr(estimates, "this_year", lambda: THIS_YEAR + 1)
+        r = await client.post(f"{API}/review/{project}/approve", headers=v)
+        assert r.status_code == 400 and r.json()["code"] == "methodology.limit.measurement_required"
+        assert r.json()["detail"][0]["parcel"] == pid
+        assert (await Project.get(public_id=project)).status == "under_review"
+        assert await ParcelEstimate.filter(parcel__public_id=pid).count() == 1
+
     async def test_without_measurements_an_approved_parcel_stays_ex_ante(self, client, settings) -> None:
         _, (pid,) = await approved(client, settings, square(104.3, 30.55), **FIR)
         row = await ParcelEstimate.get(parcel__public_id=pid, current=True)
