@@ -342,7 +342,7 @@ class RegistryPublicController(Controller):
         summary="Approved parcels: area, counts and estimated kg/yr by county and sink type",
         opt={"public": True},
     )
-    async def statistics(self, request: Request) -> StatisticsOut:
+    async def stats(self, request: Request) -> StatisticsOut:
         return await statistics.statistics(request_language(request))
 
     @get(
