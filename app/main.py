@@ -54,9 +54,11 @@ from app.points.routes import LeaderboardController, PointsController, PointsPag
 from app.portable.routes import PortableController
 from app.public.routes import HomeController
 from app.registry.routes import (
+    OpenDataController,
     RegistryPages,
     RegistryParcelsController,
     RegistryProjectsController,
+    RegistryPublicController,
     RegistryReviewController,
 )
 from app.settings import ROOT, Settings
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegistryParcelsController,
             RegistryReviewController,
             RegistryPages,
+            RegistryPublicController,
+            OpenDataController,
             PointsPages,
             NotificationController,
             NotificationPagesController,

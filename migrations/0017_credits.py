@@ -100,7 +100,7 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0015_user_district")]
+    dependencies = [("models", "0016_parcel_estimates")]
 
     initial = False
 

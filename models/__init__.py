@@ -19,7 +19,7 @@ from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
 from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
-from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
+from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 from models.signin import SmsCode
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Parcel",
+    "ParcelEstimate",
     "PortableClaim",
     "PortableImport",
     "PortableMoveOut",

@@ -112,6 +112,15 @@ class Parcel(models.Model):
     planting_year = fields.SmallIntField(null=True, description="calendar year the stand was planted")
     stand_age_years = fields.SmallIntField(null=True, description="stand age in years when registered")
     elevation_m = fields.IntField(null=True, description="mean elevation, metres above sea level")
+    methodology_facts: dict[str, Any] | None = fields.JSONField(
+        null=True,
+        default=dict,
+        description="the project methodology's own inputs that are not parcel fields, e.g. non_forest_years_before (null counts as none)",
+    )
+    estimate_problem: dict[str, Any] | None = fields.JSONField(
+        null=True,
+        description="why no estimate could be made for the parcel as it stands, as {code, params, detail}, else null",
+    )
     status = fields.CharField(
         max_length=16,
         default="draft",
@@ -125,6 +134,43 @@ class Parcel(models.Model):
     class Meta:
         table = "registry_parcel"
         indexes = (("active", "size_class", "min_lon", "min_lat"),)
+
+
+class ParcelEstimate(models.Model):
+    """One annual-removal estimate of a parcel, with everything needed to trace and recompute it.
+
+    Rows are never changed except `current`, which marks the estimate that describes the parcel as it
+    stands (at most one per parcel). The full estimate (parameters with sources, steps, inputs) is
+    kept so that app.methodology.service.reproduce can recompute it from the recorded version.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    parcel: fields.ForeignKeyRelation[Parcel] = fields.ForeignKeyField(
+        "models.Parcel", related_name="estimates", on_delete=fields.RESTRICT
+    )
+    methodology_id = fields.CharField(max_length=32, description="e.g. SC-LCP-AFF")
+    methodology_version = fields.CharField(max_length=16, description="calculator release, e.g. 0.1.0")
+    parameter_set_version = fields.CharField(max_length=16, description="parameter file version, e.g. 0.1.1")
+    parameter_set_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file bytes, hex")
+    basis = fields.CharField(max_length=8, description="ex_ante (expected) or ex_post (verified measurements)")
+    method = fields.CharField(max_length=48, description="the calculator's method, e.g. growth_rate")
+    kg_per_year = fields.BigIntField(description="kg CO2e per year, floored, buffer withheld")
+    buffer_kg_per_year = fields.BigIntField(description="kg CO2e per year withheld for the buffer pool")
+    held_for_review = fields.BooleanField(
+        default=False, description="a measured increment above the plausibility trigger, kg not shown until reviewed"
+    )
+    accounting_year = fields.SmallIntField(description="calendar year the stand age was counted for")
+    inputs_sha256 = fields.CharField(
+        max_length=64, description="SHA-256 of the canonical JSON of the parcel geometry and the calculator inputs"
+    )
+    occasion = fields.CharField(max_length=16, description="added | edited | measured | submitted | approved")
+    estimate: dict[str, Any] = fields.JSONField(description="the full app.methodology Estimate as JSON")
+    current = fields.BooleanField(default=True, description="describes the parcel as it stands now")
+    computed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "registry_parcel_estimate"
+        # Look-ups by parcel go through the partial unique index (parcel_id) WHERE current, in 0016.
 
 
 class StandMeasurement(models.Model):

@@ -74,6 +74,7 @@ register_messages(
         # projects, parcels, permissions
         "registry.project_not_found": {"zh": "找不到该项目", "en": "No such project"},
         "registry.parcel_not_found": {"zh": "找不到该地块", "en": "No such parcel"},
+        "registry.estimate_not_found": {"zh": "该地块还没有估算", "en": "This parcel has no estimate yet"},
         "registry.not_your_project": {"zh": "这不是您（或您所在集体）的项目", "en": "This is not your project"},
         "registry.not_individual_smallholder": {
             "zh": "您没有以个人（农户）身份登记的林农/牧民角色；请选择您所在的集体或合作社",
@@ -99,6 +100,31 @@ register_messages(
         "registry.not_your_review": {
             "zh": "该项目正由另一位审核员审核",
             "en": "Another verifier is reviewing this project",
+        },
+        # estimates
+        "registry.sink_type_mismatch": {
+            "zh": "方法学 {methodology_id} 只适用于「{expected}」地块，不能登记「{sink_type}」地块",
+            "en": "Methodology {methodology_id} takes {expected} parcels only, not {sink_type}",
+        },
+        "registry.unknown_species": {
+            "zh": "树种「{species}」不在方法学参数表中；可选：{known}",
+            "en": "Species {species} is not in the methodology's parameter table; known: {known}",
+        },
+        "registry.fact_is_a_parcel_field": {
+            "zh": "{fact} 取自地块本身（{field}），不能在 methodology_facts 中填写",
+            "en": "{fact} comes from the parcel itself ({field}), not from methodology_facts",
+        },
+        "registry.fact_unknown": {
+            "zh": "方法学 {methodology_id} 没有输入项 {fact}；可填：{allowed}",
+            "en": "Methodology {methodology_id} has no input {fact}; it takes: {allowed}",
+        },
+        "registry.fact_invalid": {
+            "zh": "methodology_facts.{fact} 有误：{problem}",
+            "en": "methodology_facts.{fact} is invalid: {problem}",
+        },
+        "registry.estimate_input_missing": {
+            "zh": "还不能估算碳汇量：缺少 {field}",
+            "en": "No estimate yet: {field} is missing",
         },
         # import
         "registry.import_unreadable": {
@@ -129,6 +155,51 @@ register_messages(
             "en": "Every change of state is recorded in the public audit chain.",
         },
         "registry.page.age_years": {"zh": "{n} 年生", "en": "{n} years old"},
+        "registry.page.estimate": {"zh": "碳汇量估算", "en": "Sink estimate"},
+        "registry.page.per_year": {"zh": "/年", "en": "/yr"},
+        "registry.page.estimate_none": {"zh": "暂无估算", "en": "No estimate yet"},
+        "registry.page.held": {
+            "zh": "实测增量超过合理性阈值，核实前不显示数值",
+            "en": "The measured increment is above the plausibility trigger: no number until reviewed",
+        },
+        "registry.page.buffer": {"zh": "另有 {kg} 计入风险缓冲池", "en": "{kg} more withheld for the buffer pool"},
+        "registry.page.method_version": {"zh": "方法学及版本", "en": "Methodology and version"},
+        "registry.page.param_hash": {"zh": "参数文件 SHA-256", "en": "Parameter file SHA-256"},
+        "registry.page.inputs_hash": {"zh": "输入与边界 SHA-256", "en": "Inputs and outline SHA-256"},
+        "registry.page.accounting_year": {"zh": "核算年份", "en": "Accounting year"},
+        "registry.page.calculator_link": {"zh": "查看计算方法与参数来源", "en": "How it is calculated, with sources"},
+        "registry.page.estimate_json": {"zh": "完整估算记录（JSON）", "en": "Full estimate record (JSON)"},
+        "registry.page.total_estimate": {"zh": "估算碳汇量合计", "en": "Estimated removal, total"},
+        "registry.home.title": {"zh": "碳汇登记簿", "en": "Sink registry"},
+        "registry.home.lead": {
+            "zh": "已通过审核的林农、牧民和集体碳汇项目。每一千克都可追溯到地块、方法学版本和参数文件。",
+            "en": "Approved micro-sink projects of smallholders and collectives. Every kg traces to a parcel, "
+            "a methodology version and its parameter file.",
+        },
+        "registry.home.totals": {"zh": "总计", "en": "Totals"},
+        "registry.home.by_county": {"zh": "按区县", "en": "By county"},
+        "registry.home.by_sink_type": {"zh": "按碳汇类型", "en": "By sink type"},
+        "registry.home.by_methodology": {"zh": "按方法学版本", "en": "By methodology version"},
+        "registry.home.county": {"zh": "区县", "en": "County"},
+        "registry.home.parcels": {"zh": "地块数", "en": "Parcels"},
+        "registry.home.area": {"zh": "面积", "en": "Area"},
+        "registry.home.area_mu": {"zh": "面积（亩）", "en": "Area (mu)"},
+        "registry.home.kg": {"zh": "估算（千克/年）", "en": "Estimate (kg/yr)"},
+        "registry.home.recent": {"zh": "最近通过的项目", "en": "Recently approved projects"},
+        "registry.home.none": {"zh": "还没有通过审核的项目。", "en": "No approved projects yet."},
+        "registry.home.open_data": {"zh": "开放数据下载", "en": "Open data"},
+        "registry.home.open_data_note": {
+            "zh": "已通过地块的 CSV 和 GeoJSON，权利人姓名已脱敏，字段说明见文档 docs/open-data.md。",
+            "en": "Approved parcels as CSV and GeoJSON, holder names pseudonymised; schema in docs/open-data.md.",
+        },
+        "registry.home.held_note": {
+            "zh": "另有 {n} 个地块的实测增量待核实，未计入合计。",
+            "en": "{n} parcels with a measured increment awaiting review are not counted.",
+        },
+        "registry.home.ex_ante_note": {
+            "zh": "估算为事前（预期）或经核实测量的事后数值，签发碳汇量以核证签发为准。",
+            "en": "Estimates are ex-ante (expected) or ex-post from verified measurements; credits count only once issued.",
+        },
         "registry.status.draft": {"zh": "草稿", "en": "Draft"},
         "registry.status.submitted": {"zh": "已提交", "en": "Submitted"},
         "registry.status.under_review": {"zh": "审核中", "en": "Under review"},

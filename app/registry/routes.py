@@ -6,34 +6,76 @@ from typing import Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from app.core.auth import Role, require_principal, requires
-from app.core.i18n import request_language
-from app.core.pages import page
+from app.core.errors import NotFound
+from app.core.i18n import request_language, t
+from app.core.pages import fmt_kg, page
 from app.regions import service as regions
-from app.registry import service
+from app.registry import estimates, opendata, service, statistics
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
 from app.registry.schemas import (
+    EstimateProblemOut,
+    EstimateSummaryOut,
     MeasurementIn,
     MeasurementOut,
+    MineOut,
+    MyParcelOut,
+    MyProjectOut,
+    ParcelEstimateOut,
     ParcelIn,
     ParcelOut,
     ProjectIn,
     ProjectOut,
     ProjectSummaryOut,
     ReturnIn,
+    StatisticsOut,
 )
 from app.settings import Settings
 from models.accounts import Organisation
-from models.registry import Parcel, Project
+from models.registry import Parcel, ParcelEstimate, Project
 
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def parcel_out(settings: Settings, parcel: Parcel, project_public_id: str, measurements: list, lang: str) -> ParcelOut:  # type: ignore[type-arg]
+def estimate_summary(row: ParcelEstimate, parcel_public_id: str, lang: str) -> EstimateSummaryOut:
+    return EstimateSummaryOut(
+        methodology_id=row.methodology_id,
+        methodology_version=row.methodology_version,
+        parameter_set_version=row.parameter_set_version,
+        parameter_set_sha256=row.parameter_set_sha256,
+        basis=row.basis,  # type: ignore[arg-type]
+        basis_label=t(f"methodology.basis.{row.basis}", lang),
+        method=row.method,
+        kg_per_year=estimates.shown_kg(row),
+        buffer_kg_per_year=None if row.held_for_review else row.buffer_kg_per_year,
+        held_for_review=row.held_for_review,
+        accounting_year=row.accounting_year,
+        inputs_sha256=row.inputs_sha256,
+        computed_at=row.computed_at,
+        calculator=f"/calculator/{row.methodology_id}",
+        record=f"/api/v1/registry/parcels/{parcel_public_id}/estimate",
+    )
+
+
+def problem_out(parcel: Parcel, lang: str) -> EstimateProblemOut | None:
+    problem = parcel.estimate_problem
+    if not problem:
+        return None
+    return EstimateProblemOut(problem["code"], estimates.problem_message(problem, lang), problem.get("detail"))
+
+
+def parcel_out(
+    settings: Settings,
+    parcel: Parcel,
+    project_public_id: str,
+    measurements: list,  # type: ignore[type-arg]
+    lang: str,
+    estimate: ParcelEstimate | None = None,
+) -> ParcelOut:
     return ParcelOut(
         id=parcel.public_id,
         project=project_public_id,
@@ -58,12 +100,22 @@ def parcel_out(settings: Settings, parcel: Parcel, project_public_id: str, measu
         stand_age_years=parcel.stand_age_years,
         elevation_m=parcel.elevation_m,
         measurements=[MeasurementOut(m.measured_on, m.stand_volume_m3_per_ha, m.method) for m in measurements],
+        methodology_facts=dict(parcel.methodology_facts or {}),
+        estimate=estimate_summary(estimate, parcel.public_id, lang) if estimate else None,
+        estimate_problem=problem_out(parcel, lang),
     )
+
+
+async def _parcel_out(settings: Settings, parcel: Parcel, project_public_id: str, lang: str) -> ParcelOut:
+    measured = await service.measurements_of([parcel.id])
+    current = await estimates.current_of([parcel.id])
+    return parcel_out(settings, parcel, project_public_id, measured.get(parcel.id, []), lang, current.get(parcel.id))
 
 
 async def project_out(settings: Settings, project: Project, lang: str) -> ProjectOut:
     parcels = await service.parcels_of(project)
     measured = await service.measurements_of(p.id for p in parcels)
+    current = await estimates.current_of([p.id for p in parcels])
     organisation = None
     if project.owner_organisation_id is not None:  # type: ignore[attr-defined]
         owner = await Organisation.get(id=project.owner_organisation_id)  # type: ignore[attr-defined]
@@ -81,7 +133,9 @@ async def project_out(settings: Settings, project: Project, lang: str) -> Projec
         submitted_at=project.submitted_at,
         decided_at=project.decided_at,
         area_m2=sum(p.area_m2 for p in parcels),
-        parcels=[parcel_out(settings, p, project.public_id, measured.get(p.id, []), lang) for p in parcels],
+        parcels=[
+            parcel_out(settings, p, project.public_id, measured.get(p.id, []), lang, current.get(p.id)) for p in parcels
+        ],
     )
 
 
@@ -140,7 +194,7 @@ class RegistryProjectsController(Controller):
     async def add_parcel(self, request: Request, project_id: FromPath[str], data: JSONBody[ParcelIn]) -> ParcelOut:
         settings = _settings(request)
         parcel = await service.add_parcel(settings, require_principal(request), project_id, data)
-        return parcel_out(settings, parcel, project_id, [], request_language(request))
+        return await _parcel_out(settings, parcel, project_id, request_language(request))
 
     @post(
         "/{project_id:str}/submit",
@@ -163,10 +217,7 @@ class RegistryParcelsController(Controller):
     async def edit(self, request: Request, parcel_id: FromPath[str], data: JSONBody[ParcelIn]) -> ParcelOut:
         settings = _settings(request)
         parcel = await service.edit_parcel(settings, require_principal(request), parcel_id, data)
-        measured = await service.measurements_of([parcel.id])
-        return parcel_out(
-            settings, parcel, parcel.project.public_id, measured.get(parcel.id, []), request_language(request)
-        )
+        return await _parcel_out(settings, parcel, parcel.project.public_id, request_language(request))
 
     @post("/{parcel_id:str}/measurements", summary="Record a dated stand-volume measurement")
     async def measure(
@@ -201,13 +252,27 @@ class RegistryReviewController(Controller):
         return await project_out(_settings(request), project, request_language(request))
 
 
-def _parcel_view(settings: Settings, parcel: Parcel, lang: str) -> dict[str, Any]:
+def _estimate_view(row: ParcelEstimate | None, lang: str) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    kg = estimates.shown_kg(row)
+    return {
+        "row": row,
+        "kg": fmt_kg(kg, lang) if kg is not None else None,
+        "buffer": fmt_kg(row.buffer_kg_per_year, lang) if kg is not None else None,
+        "basis": t(f"methodology.basis.{row.basis}", lang),
+    }
+
+
+def _parcel_view(settings: Settings, parcel: Parcel, lang: str, estimate: ParcelEstimate | None) -> dict[str, Any]:
     return {
         "parcel": parcel,
         "svg": outline_svg(parcel.geometry),
         "area": format_area(parcel.area_m2, lang),
         "holder": service.public_holder_name(settings, parcel),
         "county": regions.full_name(parcel.county_code),
+        "estimate": _estimate_view(estimate, lang),
+        "problem": estimates.problem_message(parcel.estimate_problem, lang) if parcel.estimate_problem else None,
     }
 
 
@@ -216,21 +281,162 @@ class RegistryPages(Controller):
 
     include_in_schema = False
 
+    @get("/registry", opt={"public": True})
+    async def home(self, request: Request) -> Template:
+        lang = request_language(request)
+        recent = [
+            {
+                "project": p,
+                "county": regions.full_name(p.county_code),
+                "area": format_area(area, lang),
+                "kg": fmt_kg(kg, lang),
+            }
+            for p, area, kg in await statistics.recent_approved()
+        ]
+        return page(
+            request,
+            "registry/home.html",
+            stats=await statistics.statistics(lang),
+            recent=recent,
+            fmt_area=lambda m2: format_area(m2, lang),
+            fmt_kg=lambda kg: fmt_kg(kg, lang),
+        )
+
     @get("/registry/projects/{project_id:str}", opt={"public": True})
     async def project_page(self, request: Request, project_id: FromPath[str]) -> Template:
         settings, lang = _settings(request), request_language(request)
         project, parcels = await service.public_project(project_id)
+        current = await estimates.current_of([p.id for p in parcels])
+        shown = [k for p in parcels if (row := current.get(p.id)) and (k := estimates.shown_kg(row)) is not None]
         return page(
             request,
             "registry/project.html",
             project=project,
             county=regions.full_name(project.county_code),
             total_area=format_area(sum(p.area_m2 for p in parcels), lang),
-            parcels=[_parcel_view(settings, p, lang) for p in parcels],
+            total_kg=fmt_kg(sum(shown), lang) if shown else None,
+            parcels=[_parcel_view(settings, p, lang, current.get(p.id)) for p in parcels],
         )
 
     @get("/registry/parcels/{parcel_id:str}", opt={"public": True})
     async def parcel_page(self, request: Request, parcel_id: FromPath[str]) -> Template:
         settings, lang = _settings(request), request_language(request)
         parcel = await service.public_parcel(parcel_id)
-        return page(request, "registry/parcel.html", project=parcel.project, **_parcel_view(settings, parcel, lang))
+        current = await estimates.current_of([parcel.id])
+        return page(
+            request,
+            "registry/parcel.html",
+            project=parcel.project,
+            v=_parcel_view(settings, parcel, lang, current.get(parcel.id)),
+        )
+
+
+class RegistryPublicController(Controller):
+    """Statistics and stored estimates for anyone, and the smallholder's own overview."""
+
+    path = "/api/v1/registry"
+    tags = ["registry"]
+
+    @get(
+        "/statistics",
+        summary="Approved parcels: area, counts and estimated kg/yr by county and sink type",
+        opt={"public": True},
+    )
+    async def stats(self, request: Request) -> StatisticsOut:
+        return await statistics.statistics(request_language(request))
+
+    @get(
+        "/parcels/{parcel_id:str}/estimate",
+        summary="A public parcel's current estimate in full: parameters, sources, steps, hashes",
+        opt={"public": True},
+    )
+    async def parcel_estimate(self, request: Request, parcel_id: FromPath[str]) -> ParcelEstimateOut:
+        parcel = await service.public_parcel(parcel_id)
+        row = (await estimates.current_of([parcel.id])).get(parcel.id)
+        if row is None:
+            raise NotFound("registry.estimate_not_found")
+        return ParcelEstimateOut(
+            parcel=parcel.public_id,
+            project=parcel.project.public_id,
+            summary=estimate_summary(row, parcel.public_id, request_language(request)),
+            estimate=row.estimate,
+        )
+
+    @get("/mine", summary="My projects and parcels: status, area, estimate", guards=[requires(Role.SMALLHOLDER)])
+    async def mine(self, request: Request) -> MineOut:
+        lang = request_language(request)
+        projects = await service.my_projects(require_principal(request))
+        parcels = await Parcel.filter(project_id__in=[p.id for p in projects]).order_by("id")
+        current = await estimates.current_of([p.id for p in parcels])
+        out = []
+        for project in projects:
+            mine = [p for p in parcels if p.project_id == project.id]  # type: ignore[attr-defined]
+            rows = [
+                MyParcelOut(
+                    id=p.public_id,
+                    name=p.name,
+                    status=p.status,
+                    sink_type=p.sink_type,
+                    county_code=p.county_code,
+                    area_m2=p.area_m2,
+                    area_mu=area_mu(p.area_m2),
+                    area_ha=area_ha(p.area_m2),
+                    estimate=estimate_summary(current[p.id], p.public_id, lang) if p.id in current else None,
+                    estimate_problem=problem_out(p, lang),
+                )
+                for p in mine
+            ]
+            area = sum(p.area_m2 for p in mine)
+            out.append(
+                MyProjectOut(
+                    id=project.public_id,
+                    name=project.name,
+                    status=project.status,
+                    county_code=project.county_code,
+                    county_name=regions.full_name(project.county_code),
+                    methodology_id=project.methodology_id,
+                    area_m2=area,
+                    area_mu=area_mu(area),
+                    area_ha=area_ha(area),
+                    kg_per_year=sum(r.estimate.kg_per_year or 0 for r in rows if r.estimate),
+                    parcels=rows,
+                )
+            )
+        return MineOut(
+            projects=out,
+            area_m2=sum(p.area_m2 for p in out),
+            kg_per_year=sum(p.kg_per_year for p in out),
+        )
+
+
+class OpenDataController(Controller):
+    """Approved parcels for anyone to download (schema: docs/open-data.md)."""
+
+    path = "/open-data"
+    tags = ["open data"]
+    opt = {"public": True}
+
+    def _headers(self, name: str) -> dict[str, str]:
+        return {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Schema": f"{opendata.SCHEMA}/{opendata.SCHEMA_VERSION}",
+            "Cache-Control": "public, max-age=300",
+        }
+
+    @get("/parcels.csv", summary="Approved parcels as CSV (UTF-8, RFC 4180)", media_type="text/csv; charset=utf-8")
+    async def parcels_csv(self, request: Request) -> Stream:
+        return Stream(
+            opendata.csv_chunks(_settings(request)),
+            media_type="text/csv; charset=utf-8",
+            headers=self._headers(f"microsink-parcels-{opendata.SCHEMA_VERSION}.csv"),
+        )
+
+    @get(
+        "/parcels.geojson", summary="Approved parcels as a GeoJSON FeatureCollection", media_type="application/geo+json"
+    )
+    async def parcels_geojson(self, request: Request) -> Stream:
+        return Stream(
+            opendata.geojson_chunks(_settings(request)),
+            media_type="application/geo+json",
+            headers=self._headers(f"microsink-parcels-{opendata.SCHEMA_VERSION}.geojson"),
+        )

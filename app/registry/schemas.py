@@ -63,6 +63,14 @@ class ParcelIn(msgspec.Struct, forbid_unknown_fields=True):
     planting_year: Annotated[int, msgspec.Meta(ge=1900, le=2100)] | None = None
     stand_age_years: Annotated[int, msgspec.Meta(ge=0, le=500)] | None = None
     elevation_m: Annotated[int, msgspec.Meta(ge=-200, le=8900)] | None = None
+    methodology_facts: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            description="the project methodology's own inputs that are not parcel fields, named as in its "
+            "estimate API (e.g. SC-LCP-AFF: non_forest_years_before, shrub_removal_percent; SC-LCP-GRS: "
+            "grassland, years_since_change)"
+        ),
+    ] = {}
 
 
 class MeasurementIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,6 +88,36 @@ class MeasurementOut(msgspec.Struct):
     measured_on: date
     stand_volume_m3_per_ha: Decimal
     method: str
+
+
+class EstimateSummaryOut(msgspec.Struct):
+    """A parcel's current estimate and what it traces to (methodology id, version, parameter file hash)."""
+
+    methodology_id: str
+    methodology_version: str
+    parameter_set_version: str
+    parameter_set_sha256: str
+    basis: Annotated[Literal["ex_ante", "ex_post"], msgspec.Meta(description="ex_ante: expected, ex_post: verified")]
+    basis_label: str
+    method: str
+    kg_per_year: Annotated[
+        int | None, msgspec.Meta(description="kg CO2e per year, buffer withheld, null while held for review")
+    ]
+    buffer_kg_per_year: int | None
+    held_for_review: bool
+    accounting_year: int
+    inputs_sha256: Annotated[str, msgspec.Meta(description="SHA-256 of the outline and calculator inputs used")]
+    computed_at: datetime
+    calculator: Annotated[str, msgspec.Meta(description="the public calculator page of this methodology")]
+    record: Annotated[str, msgspec.Meta(description="the full stored estimate: parameters, sources, steps")]
+
+
+class EstimateProblemOut(msgspec.Struct):
+    """Why a parcel has no estimate: the calculator's refusal, in the reader's language."""
+
+    code: str
+    message: str
+    detail: Any
 
 
 class ParcelOut(msgspec.Struct):
@@ -106,6 +144,9 @@ class ParcelOut(msgspec.Struct):
     stand_age_years: int | None
     elevation_m: int | None
     measurements: list[MeasurementOut]
+    methodology_facts: dict[str, Any]
+    estimate: EstimateSummaryOut | None
+    estimate_problem: EstimateProblemOut | None
 
 
 class ProjectOut(msgspec.Struct):
@@ -133,3 +174,95 @@ class ProjectSummaryOut(msgspec.Struct):
     parcel_count: int
     area_m2: int
     submitted_at: datetime | None
+
+
+class ParcelEstimateOut(msgspec.Struct):
+    """The stored estimate of a public parcel in full, to check and recompute."""
+
+    parcel: str
+    project: str
+    summary: EstimateSummaryOut
+    estimate: dict[str, Any]
+
+
+class StatRowOut(msgspec.Struct):
+    key: Annotated[str, msgspec.Meta(description="county code, sink type, or methodology@version")]
+    name: str
+    parcels: int
+    area_m2: int
+    area_mu: Decimal
+    area_ha: Decimal
+    kg_per_year: Annotated[int, msgspec.Meta(description="sum of current estimates shown (held ones excluded)")]
+    parcels_held_for_review: int
+
+
+class MethodologyStatOut(msgspec.Struct):
+    methodology_id: str
+    methodology_version: str
+    parameter_set_sha256: str
+    parcels: int
+    kg_per_year: int
+
+
+class StatisticsOut(msgspec.Struct):
+    """Approved parcels only: registered area, counts and estimated kg CO2e per year."""
+
+    scope: Literal["approved"]
+    total: StatRowOut
+    by_county: list[StatRowOut]
+    by_sink_type: list[StatRowOut]
+    by_methodology: list[MethodologyStatOut]
+
+
+class CreditsOut(msgspec.Struct):
+    """Issued, reserved, sold and available kg and income: filled once issuance and sales exist."""
+
+    issued_kg: int
+    reserved_kg: int
+    sold_kg: int
+    available_kg: int
+    income_fen: int
+
+
+class MyParcelOut(msgspec.Struct):
+    id: str
+    name: str
+    status: str
+    sink_type: str
+    county_code: str
+    area_m2: int
+    area_mu: Decimal
+    area_ha: Decimal
+    estimate: EstimateSummaryOut | None
+    estimate_problem: EstimateProblemOut | None
+    credits: Annotated[
+        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
+    ] = None
+
+
+class MyProjectOut(msgspec.Struct):
+    id: str
+    name: str
+    status: str
+    county_code: str
+    county_name: str
+    methodology_id: str
+    area_m2: int
+    area_mu: Decimal
+    area_ha: Decimal
+    kg_per_year: Annotated[int, msgspec.Meta(description="sum of the parcels' current estimates shown")]
+    parcels: list[MyParcelOut]
+    credits: Annotated[
+        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
+    ] = None
+
+
+class MineOut(msgspec.Struct):
+    """A smallholder's projects and parcels with status, area and estimate."""
+
+    projects: list[MyProjectOut]
+    area_m2: int
+    kg_per_year: int
+    credits: Annotated[
+        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
+    ] = None

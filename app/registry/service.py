@@ -28,7 +28,9 @@ from app.accounts import service as accounts
 from app.core import audit, crypto
 from app.core.auth import Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.i18n import BEIJING
 from app.regions import service as regions
+from app.registry import estimates
 from app.registry import messages as _messages  # noqa: F401  (registers the texts)
 from app.registry.geometry import (
     GeometryLimits,
@@ -249,7 +251,34 @@ def _parcel_values(settings: Settings, data: ParcelIn, shape: ParcelShape) -> di
         "planting_year": data.planting_year,
         "stand_age_years": data.stand_age_years,
         "elevation_m": data.elevation_m,
+        "methodology_facts": dict(data.methodology_facts),
     }
+
+
+def _check_for_methodology(project: Project, data: ParcelIn) -> None:
+    """What no estimate could use is refused at once: wrong sink type, unknown species, unknown facts."""
+    estimates.check_parcel(
+        project.methodology_id,
+        data.sink_type,
+        [{"species": s.species, "percent": s.percent} for s in data.species],
+        dict(data.methodology_facts),
+    )
+
+
+def _facts_of_input(
+    data: ParcelIn, shape: ParcelShape, registered_year: int, measurements: list[StandMeasurement]
+) -> estimates.ParcelFacts:
+    return estimates.ParcelFacts(
+        geometry=shape.geometry,
+        area_m2=shape.area_m2,
+        species=[{"species": s.species.strip(), "percent": s.percent} for s in data.species],
+        planting_year=data.planting_year,
+        stand_age_years=data.stand_age_years,
+        registered_year=registered_year,
+        elevation_m=data.elevation_m,
+        facts=dict(data.methodology_facts),
+        measurements=[(m.measured_on.year, m.stand_volume_m3_per_ha) for m in measurements],
+    )
 
 
 def _audit_view(parcel: Parcel) -> dict[str, Any]:
@@ -272,11 +301,14 @@ async def add_parcel(settings: Settings, principal: Principal, project_public_id
     project = await owned_project(principal, project_public_id)
     if project.status not in EDITABLE:
         raise Conflict("registry.not_editable", status=project.status)
+    _check_for_methodology(project, data)
     tolerance = settings.registry_sliver_tolerance_m2
     # An early answer for the person in the field; the binding check runs again, locked, at submission.
     if overlaps := await find_overlaps(shape, tolerance):
         raise _overlap_error(overlaps, tolerance)
     await _siblings_overlap(project, shape, tolerance, exclude=None)
+    # A refusal by the calculator does not stop a draft: it is stored and shown, and blocks submission.
+    outcome = estimates.evaluate(project.methodology_id, _facts_of_input(data, shape, estimates.this_year(), []))
     async with in_transaction() as conn:
         project = await owned_project(principal, project_public_id, connection=conn, for_update=True)
         if project.status not in EDITABLE:
@@ -291,6 +323,7 @@ async def add_parcel(settings: Settings, principal: Principal, project_public_id
             entity_id=parcel.public_id,
             after=_audit_view(parcel),
         )
+        await estimates.record(parcel, outcome, "added", _actor(principal), conn)
     return parcel
 
 
@@ -308,10 +341,14 @@ async def edit_parcel(settings: Settings, principal: Principal, parcel_public_id
     _check_parcel_fields(data)
     shape = parse_parcel_geometry(data.geometry, data.crs, limits(settings))
     parcel = await _owned_parcel(principal, parcel_public_id)
+    _check_for_methodology(parcel.project, data)
     tolerance = settings.registry_sliver_tolerance_m2
     if overlaps := await find_overlaps(shape, tolerance, exclude_parcel_ids=[parcel.id]):
         raise _overlap_error(overlaps, tolerance)
     await _siblings_overlap(parcel.project, shape, tolerance, exclude=parcel.id)
+    measured = (await measurements_of([parcel.id])).get(parcel.id, [])
+    registered = parcel.created_at.astimezone(BEIJING).year
+    outcome = estimates.evaluate(parcel.project.methodology_id, _facts_of_input(data, shape, registered, measured))
     async with in_transaction() as conn:
         project = await _project(parcel.project.public_id, connection=conn, for_update=True)
         if project.status not in EDITABLE:
@@ -327,6 +364,7 @@ async def edit_parcel(settings: Settings, principal: Principal, parcel_public_id
             before=before,
             after=_audit_view(parcel),
         )
+        await estimates.record(parcel, outcome, "edited", _actor(principal), conn)
     return parcel
 
 
@@ -340,7 +378,7 @@ async def add_measurement(principal: Principal, parcel_public_id: str, data: Mea
         raise AppError("registry.measurement_in_future", detail=[{"field": "measured_on"}])
     if await StandMeasurement.exists(parcel_id=parcel.id, measured_on=data.measured_on):
         raise Conflict("registry.measurement_duplicate", date=data.measured_on.isoformat())
-    async with in_transaction():
+    async with in_transaction() as conn:
         measurement = await StandMeasurement.create(
             parcel=parcel,
             measured_on=data.measured_on,
@@ -358,6 +396,13 @@ async def add_measurement(principal: Principal, parcel_public_id: str, data: Mea
                 "stand_volume_m3_per_ha": str(data.stand_volume_m3_per_ha),
             },
         )
+        # While the owner may still edit, the estimate follows the measurements. Later ones are shown to
+        # the verifier and enter the estimate made at approval.
+        project = await _project(parcel.project.public_id, connection=conn)
+        if project.status in EDITABLE:
+            measured = await StandMeasurement.filter(parcel_id=parcel.id).using_db(conn).order_by("measured_on")
+            outcome = estimates.evaluate(project.methodology_id, estimates.facts_of(parcel, measured))
+            await estimates.record(parcel, outcome, "measured", _actor(principal), conn)
     return measurement
 
 
@@ -430,6 +475,7 @@ async def submit(settings: Settings, principal: Principal, project_public_id: st
             for j in range(i + 1, len(shapes)):
                 if (shared := overlap_between(a, shapes[j])) > tolerance:
                     raise _overlap_error([Overlap("parcel", parcels[j].public_id, round(shared))], tolerance)
+        await _estimate_all(principal, project, parcels, "submitted", conn, verified=False)
         move = await _transition(
             principal,
             project_public_id,
@@ -440,6 +486,24 @@ async def submit(settings: Settings, principal: Principal, project_public_id: st
             return_note="",
         )
     return move.project
+
+
+async def _estimate_all(
+    principal: Principal, project: Project, parcels: list[Parcel], occasion: str, conn: Any, *, verified: bool
+) -> None:
+    """Every parcel gets its estimate now, with the newest methodology release, or the move is refused
+    (the calculator's own 400, naming the field, the limit and the parcel)."""
+    measured: dict[int, list[StandMeasurement]] = {}
+    for m in (
+        await StandMeasurement.filter(parcel_id__in=[p.id for p in parcels]).using_db(conn).order_by("measured_on")
+    ):
+        measured.setdefault(m.parcel_id, []).append(m)  # type: ignore[attr-defined]
+    for parcel in parcels:
+        facts = estimates.facts_of(parcel, measured.get(parcel.id, []))
+        outcome = estimates.evaluate(project.methodology_id, facts, verified=verified)
+        if outcome.problem is not None:
+            raise estimates.refusal(outcome.problem, parcel.public_id)
+        await estimates.record(parcel, outcome, occasion, _actor(principal), conn)
 
 
 async def review_queue() -> list[Project]:
@@ -473,6 +537,9 @@ async def _decide(principal: Principal, project_public_id: str, action: str, **c
         raise Forbidden("registry.not_your_review")
     async with in_transaction() as conn:
         move = await _transition(principal, project_public_id, action, conn, decided_at=datetime.now(UTC), **changes)
+        if action == "approve":
+            # The verifier approves the measurements shown with the project: ex-post where they are used.
+            await _estimate_all(principal, move.project, move.parcels, "approved", conn, verified=True)
     return move.project
 
 

@@ -53,6 +53,7 @@ async def _seed(settings: Settings) -> str:
                 species=[SpeciesShare("柏木", 70), SpeciesShare("桤木", 30)],
                 planting_year=2021,
                 elevation_m=620,
+                methodology_facts={"non_forest_years_before": 5},
             ),
         )
         await service.submit(settings, principal, project.public_id)

@@ -133,7 +133,7 @@ async def _valid_rows() -> dict[str, object]:
         next_attempt_at=later,
     )
 
-    from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
+    from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 
     square = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30]]]}
     bbox = {"min_lon": 104, "min_lat": 30, "max_lon": 104.001, "max_lat": 30.001, "size_class": 0}
@@ -267,6 +267,21 @@ async def _valid_rows() -> dict[str, object]:
         "measurement": await StandMeasurement.create(
             parcel=parcel, measured_on=date(2026, 1, 1), stand_volume_m3_per_ha=18, recorded_by=user
         ),
+        "parcel_estimate": await ParcelEstimate.create(
+            parcel=parcel,
+            methodology_id="SC-LCP-AFF",
+            methodology_version="0.1.0",
+            parameter_set_version="0.1.1",
+            parameter_set_sha256="a" * 64,
+            basis="ex_ante",
+            method="growth_rate",
+            kg_per_year=599,
+            buffer_kg_per_year=149,
+            accounting_year=2026,
+            inputs_sha256="b" * 64,
+            occasion="added",
+            estimate={},
+        ),
         "external_parcel": await ExternalParcel.create(
             scheme="CCER", external_id="X-1", geometry=square, area_m2=5000, **bbox
         ),
@@ -338,6 +353,9 @@ VIOLATIONS = {
     "registry_parcel_area_positive": ("parcel", {"area_m2": 0}),
     "registry_parcel_bbox_ordered": ("parcel", {"min_lon": 105}),
     "registry_stand_volume_nonnegative": ("measurement", {"stand_volume_m3_per_ha": -1}),
+    "registry_estimate_basis_known": ("parcel_estimate", {"basis": "guess"}),
+    "registry_estimate_kg_nonnegative": ("parcel_estimate", {"buffer_kg_per_year": -1}),
+    "registry_estimate_occasion_known": ("parcel_estimate", {"occasion": "whim"}),
     "registry_external_parcel_scheme_known": ("external_parcel", {"scheme": "XYZ"}),
     "registry_external_parcel_area_positive": ("external_parcel", {"area_m2": -5}),
     "registry_external_parcel_bbox_ordered": ("external_parcel", {"max_lat": 29}),

@@ -37,6 +37,7 @@ def parcel_body(geometry: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "species": [{"species": "柏木", "percent": 60}, {"species": "桤木", "percent": 40}],
         "planting_year": 2021,
         "elevation_m": 620,
+        "methodology_facts": {"non_forest_years_before": 5},
     }
     body.update(overrides)
     return body
@@ -58,7 +59,7 @@ async def project_with(client, headers, *geometries, methodology="SC-LCP-AFF", *
     """A draft project holding one parcel per geometry; returns (project id, [parcel ids])."""
     r = await client.post(
         "/api/v1/registry/projects",
-        json={"name": "龙泉山造林", "county_code": "510112", "methodology_id": methodology},
+        json={"name": "龙泉山造林", "county_code": parcel.get("county_code", "510112"), "methodology_id": methodology},
         headers=headers,
     )
     assert r.status_code == 201, r.text
@@ -71,3 +72,28 @@ async def project_with(client, headers, *geometries, methodology="SC-LCP-AFF", *
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return project, ids
+
+
+async def approved(client, settings, *geometries, methodology="SC-LCP-AFF", headers=None, **parcel):  # type: ignore[no-untyped-def]
+    """A project with one parcel per geometry, submitted, reviewed and approved; returns (project, [parcels])."""
+    if headers is None:
+        _, headers = await smallholder(settings)
+    project, parcels = await project_with(client, headers, *geometries, methodology=methodology, **parcel)
+    r = await client.post(f"/api/v1/registry/projects/{project}/submit", headers=headers)
+    assert r.status_code == 200, r.text
+    _, v = await verifier(settings)
+    assert (await client.post(f"/api/v1/registry/review/{project}/start", headers=v)).status_code == 200
+    r = await client.post(f"/api/v1/registry/review/{project}/approve", headers=v)
+    assert r.status_code == 200, r.text
+    return project, parcels
+
+
+GRASSLAND = {
+    "sink_type": "grassland",
+    "county_code": "513233",
+    "tenure_kind": "grassland_contract",
+    "species": [],
+    "planting_year": None,
+    "elevation_m": 3500,
+    "methodology_facts": {"grassland": "alpine_meadow", "years_since_change": 2, "station_grading": "moderate"},
+}
