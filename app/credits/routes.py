@@ -28,6 +28,7 @@ from app.credits.schemas import (
     SerialOut,
     SupplyOut,
 )
+from app.regions import service as regions
 from models.credits import BUFFER_POOL, Issuance, LossEvent, MonitoringReport, SerialBlock
 
 
@@ -66,7 +67,9 @@ def issuance_out(i: Issuance | lookup.IssuanceRow, supply=None, blocks: list[Ser
     project = i.project
     return IssuanceOut(
         id=i.public_id,
-        project=ProjectBrief(project.public_id, project.name, project.county_code),
+        project=ProjectBrief(
+            project.public_id, project.name, project.county_code, regions.full_name(project.county_code)
+        ),
         vintage=i.vintage,
         period_start=i.period_start,
         period_end=i.period_end,

@@ -91,6 +91,7 @@ class ProjectBrief(msgspec.Struct):
     id: str
     name: str
     county_code: str
+    county_name: Annotated[str, msgspec.Meta(description="full Chinese name, e.g. 四川省成都市龙泉驿区")]
 
 
 class IssuanceOut(msgspec.Struct):

@@ -28,6 +28,16 @@ register_messages(
             "en": "Join tree planting or sponsor trees and receive a certificate.",
         },
         "home.registry": {"zh": "碳汇登记簿", "en": "Sink registry"},
+        "home.calculator": {"zh": "碳汇计算器", "en": "Sink calculator"},
+        "home.calculator_text": {
+            "zh": "按方法学估算一块林地、竹林、草地或湿地每年的碳汇量，每个参数都注明来源。",
+            "en": "Estimate a plot's yearly removal by the methodology, with the source of every parameter.",
+        },
+        "home.serials": {"zh": "查询序列号", "en": "Look up a serial"},
+        "home.serials_text": {
+            "zh": "输入任一碳汇序列号，查看它来自哪块地、哪版方法学，以及是否已注销。",
+            "en": "Enter any credit serial to see its parcel, methodology version and whether it was retired.",
+        },
         "home.registry_text": {
             "zh": "查看林农、牧民登记的微碳汇地块与签发记录。",
             "en": "See the micro-sink parcels smallholders registered and what was issued.",

@@ -153,9 +153,11 @@ class TestSerialLookupApi:
         display = issuance["blocks"][0]["serial"]
         zh = await client.get(f"/credits/serials/{display}", headers={"accept": "text/html"})
         assert zh.status_code == 200 and "可交易" in zh.text and "SC-LCP-AFF" in zh.text
+        assert "四川省成都市龙泉驿区" in zh.text
         en = await client.get(f"/credits/serials?serial={issuance['id']}:5&lang=en")
         assert "Tradable" in en.text and "You asked for unit 5" in en.text
         page = await client.get(f"/credits/issuances/{issuance['id']}")
         assert page.status_code == 200 and display in page.text and "缓冲池" in page.text
+        assert "四川省成都市龙泉驿区" in page.text
         missing = await client.get("/credits/serials?serial=nope")
         assert missing.status_code == 404 and "找不到该序列号" in missing.text
