@@ -35,7 +35,7 @@ def body(project, **change):  # type: ignore[no-untyped-def]
 async def people(client, settings):  # type: ignore[no-untyped-def]
     owner, owner_h = await principal_of(settings, Role.SMALLHOLDER)
     _, verifier_h = await principal_of(settings, Role.VERIFIER)
-    project = await approved_project(owner)
+    project = await approved_project(owner, settings)
     return project, owner_h, verifier_h
 
 
