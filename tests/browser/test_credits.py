@@ -15,7 +15,7 @@ from app.core.auth import Role
 from app.core.db import tortoise_config
 from app.credits import inventory
 from app.settings import Settings
-from tests.credits.helpers import approved_project, issue, issue_units, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 pytestmark = pytest.mark.browser
 

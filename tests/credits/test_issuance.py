@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from tortoise.exceptions import IntegrityError
@@ -336,3 +337,22 @@ class TestApprove:
         assert sorted(outcomes) == ["issued"] + ["refused"] * 5
         assert await Issuance.all().count() == 1
         assert await CreditSupply.all().count() == 1
+
+
+class TestYearFraction:
+    @pytest.mark.parametrize(
+        ("start", "end", "fraction"),
+        [
+            (date(2023, 1, 1), date(2023, 12, 31), Fraction(1)),
+            (date(2024, 1, 1), date(2024, 12, 31), Fraction(1)),  # leap year: still exactly one year
+            (date(2024, 2, 1), date(2024, 2, 29), Fraction(29, 366)),
+            (date(2023, 12, 1), date(2024, 1, 31), Fraction(31, 365) + Fraction(31, 366)),
+        ],
+    )
+    def test_it_counts_each_day_as_a_share_of_its_own_calendar_year(self, start, end, fraction) -> None:
+        assert service.year_fraction(start, end) == fraction
+
+    def test_the_sum_is_floored_once_not_per_parcel(self) -> None:
+        # Three parcels of 1 kg/yr over 182 days of 2023: each alone floors to 0 kg, together 546/365 → 1.
+        q = service.quantity([1, 1, 1], [0], date(2023, 1, 1), date(2023, 7, 1))
+        assert q.fraction == Fraction(182, 365) and q.kg == 1 and q.buffer_kg == 0
