@@ -147,6 +147,12 @@ register_messages(
         "credits.page.parcels": {"zh": "地块", "en": "Parcels"},
         "credits.page.methodology": {"zh": "方法学", "en": "Methodology"},
         "credits.page.parameters": {"zh": "参数文件 SHA-256", "en": "Parameter file SHA-256"},
+        "credits.page.origin": {"zh": "签发量来源", "en": "Where the kg come from"},
+        "credits.page.origin_rule": {
+            "zh": "各地块年估算量之和 × 监测期年数 {fraction}（实际天数/当年天数），整体向下取整：业主 {kg}，缓冲池 {buffer}",
+            "en": "Sum of the parcels' kg/yr × the period's years {fraction} (actual/actual), floored once: owner {kg}, buffer pool {buffer}",
+        },
+        "credits.page.year": {"zh": "年", "en": "yr"},
         "credits.page.retirement": {"zh": "注销信息", "en": "Retirement"},
         "credits.page.beneficiary": {"zh": "受益方", "en": "Beneficiary"},
         "credits.page.beneficiary_hidden": {"zh": "（受益方选择不公开）", "en": "(not shown, as chosen)"},

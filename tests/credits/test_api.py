@@ -189,5 +189,6 @@ class TestSerialLookupApi:
         assert "Tradable" in en.text and "You asked for unit 5" in en.text
         page = await client.get(f"/credits/issuances/{issuance['id']}")
         assert page.status_code == 200 and display in page.text and "缓冲池" in page.text
+        assert "签发量来源" in page.text and issuance["parcels"][0] in page.text
         missing = await client.get("/credits/serials?serial=nope")
         assert missing.status_code == 404 and "找不到该序列号" in missing.text
