@@ -1,8 +1,6 @@
 """Report quantities computed by the server: credits_report_estimate links a monitoring report to the parcel
 estimates it was computed from (issuance → report → parcel estimates → methodology id, version, hash)."""
 
-import functools
-from json import dumps, loads
 
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
@@ -34,15 +32,5 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'credits_report_estimate', 'app': 'models', 'unique_together': (('report', 'parcel'),), 'pk_attr': 'id', 'table_description': "One parcel estimate a monitoring report's quantity was computed from (the traceability link)."},
             bases=['Model'],
-        ),
-        ops.AlterField(
-            model_name='MonitoringReport',
-            name='estimate',
-            field=fields.JSONField(default=dict, description='how the quantity was computed: day count, year fraction, sums per year', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
-        ),
-        ops.AlterField(
-            model_name='MonitoringReport',
-            name='measured_values',
-            field=fields.JSONField(default=dict, description='the measurements sent with the report, per parcel public id', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
     ]

@@ -38,16 +38,20 @@ class MonitoringReport(models.Model):
     evidence: list[dict[str, Any]] = fields.JSONField(
         default=list, description='evidence items as [{"kind": "photo", "ref": "sha256 or URL", "note": ""}]'
     )
+    # Since 0018: the measurements sent with the report, per parcel public id (description as in 0017).
     measured_values: dict[str, Any] = fields.JSONField(
-        default=dict, description="the measurements sent with the report, per parcel public id"
+        default=dict, description="what was measured, as the calculator's inputs"
     )
     methodology_id = fields.CharField(max_length=32, description="e.g. SC-LCP-AFF")
     methodology_version = fields.CharField(max_length=16, description="semantic version, e.g. 0.1.0")
     parameter_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file, hex")
     kg_issued = fields.BigIntField(description="kg CO2e for the owner, floored, buffer withheld")
     buffer_kg = fields.BigIntField(description="kg CO2e withheld for the buffer pool")
+    # Since 0018 it holds how the server computed the quantity (day count, year fraction, sums, estimate
+    # ids). The column description is left as 0017 wrote it: altering it rebuilds the SQLite table and
+    # drops its CHECK constraints.
     estimate: dict[str, Any] = fields.JSONField(
-        default=dict, description="how the quantity was computed: day count, year fraction, sums per year"
+        default=dict, description="the calculator's whole estimate record, as submitted"
     )
     status = fields.CharField(
         max_length=16, default="submitted", db_index=True, description="submitted | under_review | approved | returned"
