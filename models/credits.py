@@ -12,7 +12,7 @@ from typing import Any
 from tortoise import fields, models
 
 from models.accounts import User
-from models.registry import Project
+from models.registry import Parcel, ParcelEstimate, Project
 
 BUFFER_POOL = "buffer_pool"  # the holder of every buffer-share block: the platform's pool, never sold
 
@@ -20,8 +20,9 @@ BUFFER_POOL = "buffer_pool"  # the holder of every buffer-share block: the platf
 class MonitoringReport(models.Model):
     """A smallholder's report of one monitoring period of a project, reviewed by a verifier.
 
-    The estimate fields are the calculator's record as plain data (methodology id and version, the
-    parameter file's SHA-256, kg for the owner and kg withheld for the buffer pool).
+    The quantity is computed by the server at submission from the covered parcels' stored estimates
+    (credits_report_estimate links each one): kg/yr summed over the parcels times the period as an
+    exact fraction of a year (actual/actual), floored once. Nobody types it.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -37,6 +38,7 @@ class MonitoringReport(models.Model):
     evidence: list[dict[str, Any]] = fields.JSONField(
         default=list, description='evidence items as [{"kind": "photo", "ref": "sha256 or URL", "note": ""}]'
     )
+    # Since 0018: the measurements sent with the report, per parcel public id (description as in 0017).
     measured_values: dict[str, Any] = fields.JSONField(
         default=dict, description="what was measured, as the calculator's inputs"
     )
@@ -45,6 +47,9 @@ class MonitoringReport(models.Model):
     parameter_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file, hex")
     kg_issued = fields.BigIntField(description="kg CO2e for the owner, floored, buffer withheld")
     buffer_kg = fields.BigIntField(description="kg CO2e withheld for the buffer pool")
+    # Since 0018 it holds how the server computed the quantity (day count, year fraction, sums, estimate
+    # ids). The column description is left as 0017 wrote it: altering it rebuilds the SQLite table and
+    # drops its CHECK constraints.
     estimate: dict[str, Any] = fields.JSONField(
         default=dict, description="the calculator's whole estimate record, as submitted"
     )
@@ -68,6 +73,45 @@ class MonitoringReport(models.Model):
     class Meta:
         table = "credits_monitoring_report"
         indexes = (("project_id", "status"),)
+
+
+class ReportEstimate(models.Model):
+    """One parcel estimate a monitoring report's quantity was computed from (the traceability link).
+
+    `estimate` is the registry row used at submission. `approved_estimate` is the row the issuance rests
+    on: the same row, or its ex-post twin recorded when the verifier approved the report's measurements
+    (same inputs, release and kg). The copied numbers and hashes never change, like the rows they copy.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    report: fields.ForeignKeyRelation[MonitoringReport] = fields.ForeignKeyField(
+        "models.MonitoringReport", related_name="estimates", on_delete=fields.RESTRICT
+    )
+    parcel: fields.ForeignKeyRelation[Parcel] = fields.ForeignKeyField(
+        "models.Parcel", related_name=False, on_delete=fields.RESTRICT
+    )
+    parcel_public_id = fields.CharField(max_length=26, description="the parcel's public id, for the public chain")
+    estimate: fields.ForeignKeyRelation[ParcelEstimate] = fields.ForeignKeyField(
+        "models.ParcelEstimate", related_name=False, on_delete=fields.RESTRICT, description="used at submission"
+    )
+    approved_estimate: fields.ForeignKeyNullableRelation[ParcelEstimate] = fields.ForeignKeyField(
+        "models.ParcelEstimate",
+        related_name=False,
+        null=True,
+        on_delete=fields.RESTRICT,
+        description="the row the issuance rests on, set at approval",
+    )
+    methodology_id = fields.CharField(max_length=32)
+    methodology_version = fields.CharField(max_length=16)
+    parameter_set_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parameter file, hex")
+    inputs_sha256 = fields.CharField(max_length=64, description="SHA-256 of the parcel geometry and calculator inputs")
+    basis = fields.CharField(max_length=8, description="ex_ante or ex_post, as of approval once approved")
+    kg_per_year = fields.BigIntField(description="kg CO2e per year, buffer withheld, as the estimate says")
+    buffer_kg_per_year = fields.BigIntField(description="kg CO2e per year for the buffer pool")
+
+    class Meta:
+        table = "credits_report_estimate"
+        unique_together = (("report", "parcel"),)
 
 
 class Issuance(models.Model):

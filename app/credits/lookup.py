@@ -16,7 +16,7 @@ from typing import Any
 from tortoise import Tortoise
 
 from app.core.errors import NotFound
-from models.credits import Issuance, SerialBlock
+from models.credits import Issuance, MonitoringReport, ReportEstimate, SerialBlock
 
 MAX_SERIAL_LENGTH = 96
 
@@ -27,7 +27,7 @@ SELECT b.id, b.serial_start, b.serial_end, b.quantity, b.display, b.status, b.ho
        i.public_id AS i_public_id, i.vintage, i.period_start, i.period_end, i.class_code,
        i.methodology_id, i.methodology_version, i.parameter_sha256, i.parcel_public_ids,
        i.quantity AS i_quantity, i.owner_kg, i.buffer_kg, i.serial_start AS i_serial_start,
-       i.serial_end AS i_serial_end, i.owner_holder, i.issued_at,
+       i.serial_end AS i_serial_end, i.owner_holder, i.issued_at, i.id AS i_id,
        p.public_id AS p_public_id, p.name AS p_name, p.county_code AS p_county_code,
        r.beneficiary, r.beneficiary_shown, r.purpose, r.purpose_reference, r.retired_at,
        e.public_id AS e_public_id, e.cause AS e_cause, e.occurred_on AS e_occurred_on
@@ -101,6 +101,14 @@ class ReversalRow:
 
 
 @dataclass(frozen=True)
+class Chain:
+    """An issuance's origin: its monitoring report and the parcel estimates its kg were computed from."""
+
+    report: MonitoringReport
+    estimates: list[ReportEstimate]
+
+
+@dataclass(frozen=True)
 class SerialView:
     asked: str
     unit: int | None  # the one serial asked for in the issuance:number spelling
@@ -109,6 +117,7 @@ class SerialView:
     retirement: RetirementRow | None
     reversal: ReversalRow | None
     children: list[Any]
+    chain: Chain | None = None
 
 
 def shown_beneficiary(retirement: Any) -> str | None:
@@ -191,7 +200,17 @@ async def lookup(serial: str) -> SerialView:
     children: list[Any] = []
     if block.status == "superseded":
         children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
-    return SerialView(asked, unit, block, issuance, retirement, reversal, children)
+    return SerialView(asked, unit, block, issuance, retirement, reversal, children, await chain_of(row["i_id"]))
+
+
+async def chain_of(issuance_id: int) -> Chain | None:
+    """issuance → report → the parcel estimates used (each with methodology id, version, parameter hash)."""
+    report_ids = await Issuance.filter(id=issuance_id).values_list("monitoring_report_id", flat=True)
+    report = await MonitoringReport.get_or_none(id=report_ids[0]) if report_ids else None
+    if report is None:
+        return None
+    used = await ReportEstimate.filter(report_id=report.id).order_by("parcel_public_id")
+    return Chain(report, used)
 
 
 async def issuance_view(public_id: str) -> tuple[Issuance, Any, list[SerialBlock]]:

@@ -4,21 +4,13 @@ from app.core.i18n import register_messages
 
 register_messages(
     {
-        "credits.unknown_methodology": {
-            "zh": "不认识的方法学 {methodology}",
-            "en": "Unknown methodology {methodology}",
+        "credits.nothing_to_issue": {
+            "zh": "按地块估算，{days} 天的监测期合计不足 1 千克，无可签发",
+            "en": "From the parcels' estimates the {days}-day period comes to less than 1 kg: nothing to issue",
         },
-        "credits.methodology_mismatch": {
-            "zh": "估算所用方法学 {given} 与项目的方法学 {project} 不一致",
-            "en": "The estimate uses {given} but the project is registered under {project}",
-        },
-        "credits.bad_version": {
-            "zh": "方法学版本应形如 0.1.0",
-            "en": "methodology_version must look like 0.1.0",
-        },
-        "credits.bad_sha256": {
-            "zh": "参数文件哈希应为 64 位小写十六进制 SHA-256",
-            "en": "parameter_sha256 must be 64 lowercase hex digits (SHA-256)",
+        "credits.mixed_releases": {
+            "zh": "所覆盖地块的估算来自不同的方法学版本或参数文件，请分开提交",
+            "en": "The covered parcels' estimates come from different methodology releases or parameter files: report them separately",
         },
         "credits.bad_kg": {
             "zh": "{field} 应为 {low} 到 {high} 之间的整数千克",
@@ -155,6 +147,12 @@ register_messages(
         "credits.page.parcels": {"zh": "地块", "en": "Parcels"},
         "credits.page.methodology": {"zh": "方法学", "en": "Methodology"},
         "credits.page.parameters": {"zh": "参数文件 SHA-256", "en": "Parameter file SHA-256"},
+        "credits.page.origin": {"zh": "签发量来源", "en": "Where the kg come from"},
+        "credits.page.origin_rule": {
+            "zh": "各地块年估算量之和 × 监测期年数 {fraction}（实际天数/当年天数），整体向下取整：业主 {kg}，缓冲池 {buffer}",
+            "en": "Sum of the parcels' kg/yr × the period's years {fraction} (actual/actual), floored once: owner {kg}, buffer pool {buffer}",
+        },
+        "credits.page.year": {"zh": "年", "en": "yr"},
         "credits.page.retirement": {"zh": "注销信息", "en": "Retirement"},
         "credits.page.beneficiary": {"zh": "受益方", "en": "Beneficiary"},
         "credits.page.beneficiary_hidden": {"zh": "（受益方选择不公开）", "en": "(not shown, as chosen)"},

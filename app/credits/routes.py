@@ -21,18 +21,37 @@ from app.credits.schemas import (
     MethodologyOut,
     MonitoringReportIn,
     ProjectBrief,
+    ReportChainOut,
     ReportOut,
     RetirementOut,
     ReturnIn,
     ReversalOut,
     SerialOut,
     SupplyOut,
+    UsedEstimateOut,
 )
 from app.regions import service as regions
-from models.credits import BUFFER_POOL, Issuance, LossEvent, MonitoringReport, SerialBlock
+from app.registry.schemas import MeasurementIn as RegistryMeasurementIn
+from models.credits import BUFFER_POOL, Issuance, LossEvent, MonitoringReport, ReportEstimate, SerialBlock
 
 
-def report_out(r: MonitoringReport) -> ReportOut:
+def used_out(e: ReportEstimate) -> UsedEstimateOut:
+    return UsedEstimateOut(
+        parcel=e.parcel_public_id,
+        estimate_id=e.estimate_id,  # type: ignore[attr-defined]
+        approved_estimate_id=e.approved_estimate_id,  # type: ignore[attr-defined]
+        methodology_id=e.methodology_id,
+        methodology_version=e.methodology_version,
+        parameter_set_sha256=e.parameter_set_sha256,
+        inputs_sha256=e.inputs_sha256,
+        basis=e.basis,
+        kg_per_year=e.kg_per_year,
+        buffer_kg_per_year=e.buffer_kg_per_year,
+        record=f"/api/v1/registry/parcels/{e.parcel_public_id}/estimate",
+    )
+
+
+def report_out(r: MonitoringReport, used: list[ReportEstimate]) -> ReportOut:
     return ReportOut(
         id=r.public_id,
         project=r.project.public_id,
@@ -45,10 +64,32 @@ def report_out(r: MonitoringReport) -> ReportOut:
         parameter_sha256=r.parameter_sha256,
         kg_issued=r.kg_issued,
         buffer_kg=r.buffer_kg,
+        day_count=str(r.estimate.get("day_count", "")),
+        year_fraction=str(r.estimate.get("year_fraction", "")),
+        estimates=[used_out(e) for e in used],
         return_reasons=r.return_reasons,
         return_note=r.return_note,
         submitted_at=r.submitted_at,
         decided_at=r.decided_at,
+    )
+
+
+async def reports_out(reports: list[MonitoringReport]) -> list[ReportOut]:
+    used = await service.estimates_of([r.id for r in reports])
+    return [report_out(r, used.get(r.id, [])) for r in reports]
+
+
+def chain_out(chain: lookup.Chain | None) -> ReportChainOut | None:
+    if chain is None:
+        return None
+    r = chain.report
+    return ReportChainOut(
+        id=r.public_id,
+        day_count=str(r.estimate.get("day_count", "")),
+        year_fraction=str(r.estimate.get("year_fraction", "")),
+        kg_issued=r.kg_issued,
+        buffer_kg=r.buffer_kg,
+        estimates=[used_out(e) for e in chain.estimates],
     )
 
 
@@ -63,7 +104,12 @@ def block_out(b: SerialBlock | lookup.BlockRow, issuance: Issuance | lookup.Issu
     return BlockOut(b.display, b.serial_start, b.serial_end, b.quantity, b.status, holder_kind(b, issuance))
 
 
-def issuance_out(i: Issuance | lookup.IssuanceRow, supply=None, blocks: list[SerialBlock] | None = None) -> IssuanceOut:  # type: ignore[no-untyped-def]
+def issuance_out(  # type: ignore[no-untyped-def]
+    i: Issuance | lookup.IssuanceRow,
+    supply=None,
+    blocks: list[SerialBlock] | None = None,
+    chain: lookup.Chain | None = None,
+) -> IssuanceOut:
     project = i.project
     return IssuanceOut(
         id=i.public_id,
@@ -88,6 +134,7 @@ def issuance_out(i: Issuance | lookup.IssuanceRow, supply=None, blocks: list[Ser
         if supply is not None
         else None,
         blocks=[block_out(b, i) for b in blocks or []],
+        report=chain_out(chain),
     )
 
 
@@ -109,7 +156,7 @@ def serial_out(view: lookup.SerialView) -> SerialOut:
         serial=view.asked,
         unit=view.unit,
         block=block_out(view.block, i),
-        issuance=issuance_out(i),
+        issuance=issuance_out(i, chain=view.chain),
         parcels=i.parcel_public_ids,
         methodology=MethodologyOut(i.methodology_id, i.methodology_version, i.parameter_sha256),
         status=view.block.status,
@@ -130,31 +177,32 @@ class MonitoringReportsController(Controller):
 
     @post("/", summary="Submit a monitoring report for my approved project", guards=[requires(Role.SMALLHOLDER)])
     async def submit(self, request: Request, data: JSONBody[MonitoringReportIn]) -> ReportOut:
-        e = data.estimate
+        measurements: dict[str, list[RegistryMeasurementIn]] = {}
+        for m in data.measurements:
+            measurements.setdefault(m.parcel, []).append(
+                RegistryMeasurementIn(m.measured_on, m.stand_volume_m3_per_ha, m.method)
+            )
         report = await service.submit_report(
             require_principal(request),
             data.project,
             data.period_start,
             data.period_end,
-            service.EstimateRecord(
-                e.methodology_id, e.methodology_version, e.parameter_sha256, e.kg_issued, e.buffer_kg, e.record
-            ),
             parcel_public_ids=data.parcels,
             evidence=[{"kind": x.kind, "ref": x.ref, "note": x.note} for x in data.evidence],
-            measured_values=data.measured_values,
+            measurements=measurements,
         )
-        return report_out(await service.report_by_public_id(report.public_id))
+        return (await reports_out([await service.report_by_public_id(report.public_id)]))[0]
 
     @get("/mine", summary="My projects' monitoring reports", guards=[requires(Role.SMALLHOLDER)])
     async def mine(self, request: Request) -> list[ReportOut]:
-        return [report_out(r) for r in await service.my_reports(require_principal(request))]
+        return await reports_out(await service.my_reports(require_principal(request)))
 
     @get("/", summary="The verifiers' queue, oldest first", guards=[requires(Role.VERIFIER)])
     async def queue(
         self,
         status: Annotated[str, QueryParameter(pattern="^(submitted|under_review|approved|returned)$")] = "submitted",
     ) -> list[ReportOut]:
-        return [report_out(r) for r in await service.queue(status)]
+        return await reports_out(await service.queue(status))
 
     @post(
         "/{report_id:str}/review",
@@ -163,7 +211,7 @@ class MonitoringReportsController(Controller):
         guards=[requires(Role.VERIFIER)],
     )
     async def review(self, request: Request, report_id: FromPath[str]) -> ReportOut:
-        return report_out(await service.start_review(require_principal(request), report_id))
+        return (await reports_out([await service.start_review(require_principal(request), report_id)]))[0]
 
     @post(
         "/{report_id:str}/return",
@@ -172,13 +220,14 @@ class MonitoringReportsController(Controller):
         guards=[requires(Role.VERIFIER)],
     )
     async def return_(self, request: Request, report_id: FromPath[str], data: JSONBody[ReturnIn]) -> ReportOut:
-        return report_out(await service.return_report(require_principal(request), report_id, data.reasons, data.note))
+        returned = await service.return_report(require_principal(request), report_id, data.reasons, data.note)
+        return (await reports_out([returned]))[0]
 
     @post("/{report_id:str}/approve", summary="Approve a report and issue its units", guards=[requires(Role.VERIFIER)])
     async def approve(self, request: Request, report_id: FromPath[str]) -> IssuanceOut:
         issuance = await service.approve(require_principal(request), report_id)
         found, supply, blocks = await lookup.issuance_view(issuance.public_id)
-        return issuance_out(found, supply, blocks)
+        return issuance_out(found, supply, blocks, await lookup.chain_of(found.id))
 
 
 class LossEventsController(Controller):
@@ -212,7 +261,7 @@ class CreditsPublicController(Controller):
     @get("/issuances/{issuance_id:str}", summary="An issuance, its supply and its blocks (no sign-in)")
     async def issuance(self, issuance_id: FromPath[str]) -> IssuanceOut:
         found, supply, blocks = await lookup.issuance_view(issuance_id)
-        return issuance_out(found, supply, blocks)
+        return issuance_out(found, supply, blocks, await lookup.chain_of(found.id))
 
 
 class CreditsPages(Controller):
@@ -241,4 +290,5 @@ class CreditsPages(Controller):
     @get("/credits/issuances/{issuance_id:str}")
     async def issuance_page(self, request: Request, issuance_id: FromPath[str]) -> Template:
         found, supply, blocks = await lookup.issuance_view(issuance_id)
-        return page(request, "credits/issuance.html", issuance=issuance_out(found, supply, blocks))
+        chain = await lookup.chain_of(found.id)
+        return page(request, "credits/issuance.html", issuance=issuance_out(found, supply, blocks, chain))

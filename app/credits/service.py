@@ -9,15 +9,20 @@ serialises every issuance of the project, so the overlap check and the serial ra
 under it), then the issuance (its origin key is UNIQUE: one monitoring period is never issued twice),
 its supply row, the owner's block, the buffer pool's block and the audit records.
 
-The estimate arrives as plain data (`EstimateRecord`), as the methodology calculators will hand it
-over: methodology id and version, the parameter file's SHA-256, kg for the owner, kg for the buffer.
+The quantity is never typed by anyone: at submission the registry records the report's measurements
+and recomputes each covered parcel (app.registry.service.report_estimates); the report's kg is the sum
+over those parcels of kg/yr × the period as an exact fraction of a year (actual/actual: each day counts
+1/365 or 1/366 of its own calendar year, both ends of the period included), floored once; the buffer
+likewise. The estimates used are linked (credits_report_estimate). The verifier approves those numbers
+or returns the report; approval checks that every estimate used is still the parcel's current one.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -25,15 +30,27 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from app.accounts import service as accounts
+from app.accounts.privacy import register_eraser
 from app.core.audit import actor_of, record
-from app.core.auth import Principal, Role
+from app.core.auth import Principal
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import BEIJING
 from app.credits import messages  # noqa: F401  (registers the domain's messages)
 from app.credits.blocks import display, now
+from app.registry import service as registry
+from app.registry.schemas import MeasurementIn
 from models.accounts import Organisation, User
-from models.credits import BUFFER_POOL, CreditSupply, Issuance, MonitoringReport, SerialBlock, SerialCounter
-from models.registry import Parcel, Project
+from models.credits import (
+    BUFFER_POOL,
+    CreditSupply,
+    Issuance,
+    MonitoringReport,
+    ReportEstimate,
+    Retirement,
+    SerialBlock,
+    SerialCounter,
+)
+from models.registry import Project
 
 # Credit class per methodology: the first part of every serial. One class per methodology id, so a
 # serial says which calculator its kg came from before anyone opens the issuance.
@@ -53,29 +70,14 @@ RETURN_REASONS = (
     "parcels_wrong",
     "other",
 )
-MAX_KG = 10**9  # one report of a micro-sink can never honestly reach a million tonnes
 MAX_PERIOD_DAYS = 5 * 366
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_VERSION = re.compile(r"^\d{1,4}\.\d{1,4}\.\d{1,4}$")
-
-
-@dataclass(frozen=True)
-class EstimateRecord:
-    """What a methodology calculator hands over for a monitoring period (plain data, no calculator here)."""
-
-    methodology_id: str
-    methodology_version: str
-    parameter_sha256: str
-    kg_issued: int
-    buffer_kg: int
-    record: dict[str, Any] = field(default_factory=dict)  # the whole estimate, kept for reproduction
+DAY_COUNT = "actual/actual"
+ERASED_BENEFICIARY = "—"  # what an erased person's beneficiary name becomes
 
 
 def owns(principal: Principal, project: Project) -> bool:
     """The registry's ownership: the household user, or a smallholder of the owning organisation."""
-    if project.owner_user_id is not None:  # type: ignore[attr-defined]
-        return project.owner_user_id == principal.user.id  # type: ignore[attr-defined]
-    return project.owner_organisation_id in principal.orgs_with(Role.SMALLHOLDER)  # type: ignore[attr-defined]
+    return registry.owns(principal, project)
 
 
 async def owner_holder(project: Project) -> str:
@@ -88,27 +90,6 @@ async def owner_holder(project: Project) -> str:
 
 def _bad(key: str, field_name: str, **params: Any) -> AppError:
     return AppError(key, detail=[{"field": field_name}], **params)
-
-
-def _check_estimate(estimate: EstimateRecord, project: Project) -> None:
-    if estimate.methodology_id not in CLASS_CODES:
-        raise _bad("credits.unknown_methodology", "methodology_id", methodology=estimate.methodology_id)
-    if estimate.methodology_id != project.methodology_id:
-        raise _bad(
-            "credits.methodology_mismatch",
-            "methodology_id",
-            given=estimate.methodology_id,
-            project=project.methodology_id,
-        )
-    if not _VERSION.match(estimate.methodology_version):
-        raise _bad("credits.bad_version", "methodology_version")
-    if not _SHA256.match(estimate.parameter_sha256):
-        raise _bad("credits.bad_sha256", "parameter_sha256")
-    for name in ("kg_issued", "buffer_kg"):
-        value = getattr(estimate, name)
-        low = 1 if name == "kg_issued" else 0
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_KG:
-            raise _bad("credits.bad_kg", name, field=name, low=low, high=MAX_KG)
 
 
 def _check_period(start: date, end: date) -> None:
@@ -143,25 +124,61 @@ def _overlap_error(other: MonitoringReport) -> Conflict:
 
 
 async def _project(public_id: str) -> Project:
-    project = await Project.get_or_none(public_id=public_id)
-    if project is None:
-        raise NotFound("credits.project_not_found")
-    return project
+    try:
+        return await registry.project_by_public_id(public_id)
+    except NotFound:
+        raise NotFound("credits.project_not_found") from None
 
 
 async def _covered_parcels(project: Project, parcel_public_ids: list[str]) -> list[str]:
     """The approved parcels of the project the report covers (all of them when none are named)."""
-    approved: list[str] = await Parcel.filter(project_id=project.id, status="approved").values_list(  # type: ignore[assignment]
-        "public_id", flat=True
-    )
+    approved = await registry.approved_parcel_ids(project)
     if not parcel_public_ids:
         if not approved:
             raise _bad("credits.no_approved_parcels", "parcels")
-        return sorted(approved)
+        return approved
     unknown = sorted(set(parcel_public_ids) - set(approved))
     if unknown:
         raise _bad("credits.parcel_not_in_project", "parcels", parcel=unknown[0])
     return sorted(set(parcel_public_ids))
+
+
+def year_fraction(start: date, end: date) -> Fraction:
+    """The period [start, end] (both days included) as an exact fraction of a year, actual/actual: each
+    calendar year contributes its days in the period over its own length (365 or 366), so a whole
+    calendar year is exactly 1, leap or not."""
+    total = Fraction(0)
+    for year in range(start.year, end.year + 1):
+        first = max(start, date(year, 1, 1))
+        last = min(end, date(year, 12, 31))
+        length = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        total += Fraction((last - first).days + 1, length)
+    return total
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A report's computed quantity: kg for the owner and the buffer, and how they were reached."""
+
+    kg: int
+    buffer_kg: int
+    fraction: Fraction
+    kg_per_year: int
+    buffer_kg_per_year: int
+
+
+def quantity(kg_per_year: Iterable[int], buffer_kg_per_year: Iterable[int], start: date, end: date) -> Quantity:
+    """Σ kg/yr × year fraction, floored once (never per parcel: flooring each parcel would lose up to
+    1 kg a parcel); the buffer likewise."""
+    fraction = year_fraction(start, end)
+    kg_year, buffer_year = sum(kg_per_year), sum(buffer_kg_per_year)
+    return Quantity(
+        kg=(kg_year * fraction).__floor__(),
+        buffer_kg=(buffer_year * fraction).__floor__(),
+        fraction=fraction,
+        kg_per_year=kg_year,
+        buffer_kg_per_year=buffer_year,
+    )
 
 
 async def submit_report(
@@ -169,24 +186,32 @@ async def submit_report(
     project_public_id: str,
     period_start: date,
     period_end: date,
-    estimate: EstimateRecord,
     *,
     parcel_public_ids: list[str] | None = None,
     evidence: list[dict[str, Any]] | None = None,
-    measured_values: dict[str, Any] | None = None,
+    measurements: dict[str, list[MeasurementIn]] | None = None,
 ) -> MonitoringReport:
-    """A smallholder reports a monitoring period of an approved project they own."""
+    """A smallholder reports a monitoring period of an approved project they own; the server computes
+    its quantity from the covered parcels' estimates (any refusal names the parcel; nothing is written)."""
     project = await _project(project_public_id)
     if not owns(principal, project):
         raise Forbidden("credits.not_your_project")
     if project.status != "approved":
         raise Conflict("credits.project_not_approved", status=project.status)
     _check_period(period_start, period_end)
-    _check_estimate(estimate, project)
     parcels = await _covered_parcels(project, parcel_public_ids or [])
     if other := await _overlapping(project.id, period_start, period_end):
         raise _overlap_error(other)
-    async with in_transaction():
+    measurements = measurements or {}
+    async with in_transaction() as conn:
+        used = await registry.report_estimates(principal, project, parcels, measurements, conn)
+        rows = [u.estimate for u in used]
+        if len({(r.methodology_id, r.methodology_version, r.parameter_set_sha256) for r in rows}) != 1:
+            raise Conflict("credits.mixed_releases")
+        q = quantity([r.kg_per_year for r in rows], [r.buffer_kg_per_year for r in rows], period_start, period_end)
+        if q.kg < 1:
+            raise _bad("credits.nothing_to_issue", "period_end", days=(period_end - period_start).days + 1)
+        first = rows[0]
         report = await MonitoringReport.create(
             public_id=accounts.new_public_id(),
             project=project,
@@ -194,21 +219,48 @@ async def submit_report(
             period_start=period_start,
             period_end=period_end,
             evidence=evidence or [],
-            measured_values=measured_values or {},
-            methodology_id=estimate.methodology_id,
-            methodology_version=estimate.methodology_version,
-            parameter_sha256=estimate.parameter_sha256,
-            kg_issued=estimate.kg_issued,
-            buffer_kg=estimate.buffer_kg,
-            estimate=estimate.record,
+            measured_values={
+                pid: [
+                    {"measured_on": m.measured_on.isoformat(), "stand_volume_m3_per_ha": str(m.stand_volume_m3_per_ha)}
+                    for m in items
+                ]
+                for pid, items in measurements.items()
+            },
+            methodology_id=first.methodology_id,
+            methodology_version=first.methodology_version,
+            parameter_sha256=first.parameter_set_sha256,
+            kg_issued=q.kg,
+            buffer_kg=q.buffer_kg,
+            estimate={
+                "day_count": DAY_COUNT,
+                "year_fraction": str(q.fraction),
+                "kg_per_year": q.kg_per_year,
+                "buffer_kg_per_year": q.buffer_kg_per_year,
+                "estimates": [r.id for r in rows],
+            },
             submitted_by=principal.user,
         )
+        for u in used:
+            r = u.estimate
+            await ReportEstimate.create(
+                report=report,
+                parcel_id=u.parcel_id,
+                parcel_public_id=u.parcel_public_id,
+                estimate=r,
+                methodology_id=r.methodology_id,
+                methodology_version=r.methodology_version,
+                parameter_set_sha256=r.parameter_set_sha256,
+                inputs_sha256=r.inputs_sha256,
+                basis=r.basis,
+                kg_per_year=r.kg_per_year,
+                buffer_kg_per_year=r.buffer_kg_per_year,
+            )
         await record(
             actor=actor_of(principal.user),
             action="credits.report.submitted",
             entity_type="monitoring_report",
             entity_id=report.public_id,
-            after=_report_state(report, project),
+            after={**_report_state(report, project), "estimates": [r.id for r in rows]},
         )
     return report
 
@@ -235,11 +287,16 @@ async def report_by_public_id(public_id: str) -> MonitoringReport:
 
 
 async def my_reports(principal: Principal) -> list[MonitoringReport]:
-    orgs = principal.orgs_with(Role.SMALLHOLDER)
-    projects = await Project.filter(owner_user_id=principal.user.id).values_list("id", flat=True)
-    if orgs:
-        projects += await Project.filter(owner_organisation_id__in=orgs).values_list("id", flat=True)
+    projects = [p.id for p in await registry.my_projects(principal)]
     return await MonitoringReport.filter(project_id__in=projects).select_related("project").order_by("-submitted_at")
+
+
+async def estimates_of(report_ids: list[int]) -> dict[int, list[ReportEstimate]]:
+    """The parcel estimates each report was computed from, by report id, in parcel order."""
+    out: dict[int, list[ReportEstimate]] = {}
+    for row in await ReportEstimate.filter(report_id__in=report_ids).order_by("report_id", "parcel_public_id"):
+        out.setdefault(row.report_id, []).append(row)  # type: ignore[attr-defined]
+    return out
 
 
 async def queue(status: str = "submitted", limit: int = 100) -> list[MonitoringReport]:
@@ -334,7 +391,7 @@ async def approve(principal: Principal, public_id: str) -> Issuance:
     holder = await owner_holder(project)
     quantity = report.kg_issued + report.buffer_kg
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             at = now()
             if not await MonitoringReport.filter(id=report.id, status="under_review").update(
                 status="approved", verifier_id=principal.user.id, decided_at=at
@@ -346,6 +403,7 @@ async def approve(principal: Principal, public_id: str) -> Issuance:
             counter = await SerialCounter.get(project_id=project.id)
             if other := await _overlapping(project.id, report.period_start, report.period_end, exclude_id=report.id):
                 raise _overlap_error(other)
+            await _approve_estimates(principal, report, conn)
             issuance = await _issue(principal.user, report, project, holder, counter.next_serial - quantity, at)
             await record(
                 actor=actor_of(principal.user),
@@ -361,6 +419,21 @@ async def approve(principal: Principal, public_id: str) -> Issuance:
         if await Issuance.exists(origin_key=origin_key(project, report.period_start, report.period_end)):
             raise Conflict("credits.already_issued") from clash
         raise
+
+
+async def _approve_estimates(principal: Principal, report: MonitoringReport, conn: Any) -> None:
+    """Every estimate the report used must still be its parcel's current one (else 409: resubmit); the
+    verifier's approval makes measured ones ex-post with the same kg, and the links record the rows
+    the issuance rests on."""
+    links = await ReportEstimate.filter(report_id=report.id).using_db(conn).order_by("id")
+    final = await registry.verify_report_estimates(
+        actor_of(principal.user),
+        [(link.parcel_id, link.estimate_id) for link in links],  # type: ignore[attr-defined]
+        conn,
+    )
+    for link in links:
+        row = final[link.estimate_id]  # type: ignore[attr-defined]
+        await ReportEstimate.filter(id=link.id).using_db(conn).update(approved_estimate_id=row.id, basis=row.basis)
 
 
 async def _issue(
@@ -425,3 +498,51 @@ async def _issue(
         },
     )
     return issuance
+
+
+# --- what other domains ask ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectCredits:
+    """A project's units in kg: issued, and where they are now."""
+
+    issued_kg: int = 0
+    reserved_kg: int = 0
+    sold_kg: int = 0  # retired: a buyer's units, used up
+    available_kg: int = 0  # tradable minus the buffer pool's share
+    buffer_kg: int = 0
+    cancelled_kg: int = 0
+
+
+async def project_credits(project_ids: list[int]) -> dict[int, ProjectCredits]:
+    """Per project id with at least one issuance: the supply rows summed over its issuances."""
+    totals: dict[int, dict[str, int]] = {}
+    for supply in await CreditSupply.filter(issuance__project_id__in=project_ids).select_related("issuance"):
+        t = totals.setdefault(supply.issuance.project_id, dict.fromkeys(ProjectCredits.__dataclass_fields__, 0))  # type: ignore[attr-defined]
+        t["issued_kg"] += supply.issued
+        t["reserved_kg"] += supply.reserved
+        t["sold_kg"] += supply.retired
+        t["available_kg"] += supply.tradable - supply.buffer
+        t["buffer_kg"] += supply.buffer
+        t["cancelled_kg"] += supply.cancelled
+    return {pid: ProjectCredits(**t) for pid, t in totals.items()}
+
+
+async def _erase(user: User) -> None:
+    """A deleted account's retirements: the beneficiary name they gave goes, the units stay retired.
+
+    Retirements whose block this user holds (they bought and retired them) may carry their own name.
+    The serials, quantities, purpose and certificate code stay: they are the public record that these
+    units were used once and can never be sold again (invariant 3); only the name identified a person.
+    """
+    holder = f"user:{user.public_id}"
+    blocks = await SerialBlock.filter(holder=holder, status="retired").values_list("id", flat=True)
+    if blocks:
+        theirs = Retirement.filter(block_id__in=list(blocks))
+        await theirs.update(beneficiary=ERASED_BENEFICIARY, beneficiary_shown="hidden")
+        # A trip or event reference can point at the person; a court's 案号 is a public judicial record.
+        await theirs.exclude(purpose="court_case").update(purpose_reference="")
+
+
+register_eraser("credits_retirements", _erase)

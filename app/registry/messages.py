@@ -75,6 +75,22 @@ register_messages(
         "registry.project_not_found": {"zh": "找不到该项目", "en": "No such project"},
         "registry.parcel_not_found": {"zh": "找不到该地块", "en": "No such parcel"},
         "registry.estimate_not_found": {"zh": "该地块还没有估算", "en": "This parcel has no estimate yet"},
+        "registry.measurement_parcel_not_covered": {
+            "zh": "测量值所属地块 {parcel} 不在本次监测报告覆盖的地块中",
+            "en": "The measurement's parcel {parcel} is not one of the parcels this monitoring report covers",
+        },
+        "registry.measurement_not_used": {
+            "zh": "方法学 {methodology_id} 不使用蓄积量测量值",
+            "en": "Methodology {methodology_id} does not use stand-volume measurements",
+        },
+        "registry.estimate_held": {
+            "zh": "地块 {parcel} 的实测增量超过合理性阈值，估算待复核，暂不能据此签发",
+            "en": "Parcel {parcel}: the measured increment is above the plausibility trigger; its estimate is held for review and cannot be issued on",
+        },
+        "registry.estimate_stale": {
+            "zh": "地块 {parcel} 的估算已更新（报告使用 {used}，现为 {current}），请重新提交监测报告",
+            "en": "Parcel {parcel} has a newer estimate (the report used {used}, now {current}): the monitoring report must be resubmitted",
+        },
         "registry.not_your_project": {"zh": "这不是您（或您所在集体）的项目", "en": "This is not your project"},
         "registry.not_individual_smallholder": {
             "zh": "您没有以个人（农户）身份登记的林农/牧民角色；请选择您所在的集体或合作社",

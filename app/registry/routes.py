@@ -12,10 +12,12 @@ from app.core.auth import Role, require_principal, requires
 from app.core.errors import NotFound
 from app.core.i18n import request_language, t
 from app.core.pages import fmt_kg, page
+from app.credits import service as credits
 from app.regions import service as regions
 from app.registry import estimates, opendata, service, statistics
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
 from app.registry.schemas import (
+    CreditsOut,
     EstimateProblemOut,
     EstimateSummaryOut,
     MeasurementIn,
@@ -368,6 +370,7 @@ class RegistryPublicController(Controller):
         projects = await service.my_projects(require_principal(request))
         parcels = await Parcel.filter(project_id__in=[p.id for p in projects]).order_by("id")
         current = await estimates.current_of([p.id for p in parcels])
+        units = await credits.project_credits([p.id for p in projects])
         out = []
         for project in projects:
             mine = [p for p in parcels if p.project_id == project.id]  # type: ignore[attr-defined]
@@ -400,13 +403,26 @@ class RegistryPublicController(Controller):
                     area_ha=area_ha(area),
                     kg_per_year=sum(r.estimate.kg_per_year or 0 for r in rows if r.estimate),
                     parcels=rows,
+                    credits=_credits_out([units[project.id]]) if project.id in units else None,
                 )
             )
         return MineOut(
             projects=out,
             area_m2=sum(p.area_m2 for p in out),
             kg_per_year=sum(p.kg_per_year for p in out),
+            credits=_credits_out(list(units.values())) if units else None,
         )
+
+
+def _credits_out(totals: list[credits.ProjectCredits]) -> CreditsOut:
+    return CreditsOut(
+        issued_kg=sum(t.issued_kg for t in totals),
+        reserved_kg=sum(t.reserved_kg for t in totals),
+        sold_kg=sum(t.sold_kg for t in totals),
+        available_kg=sum(t.available_kg for t in totals),
+        buffer_kg=sum(t.buffer_kg for t in totals),
+        cancelled_kg=sum(t.cancelled_kg for t in totals),
+    )
 
 
 class OpenDataController(Controller):

@@ -215,13 +215,15 @@ class StatisticsOut(msgspec.Struct):
 
 
 class CreditsOut(msgspec.Struct):
-    """Issued, reserved, sold and available kg and income: filled once issuance and sales exist."""
+    """A project's units in kg CO2e from its issuances (app.credits); income waits for the market."""
 
     issued_kg: int
     reserved_kg: int
-    sold_kg: int
-    available_kg: int
-    income_fen: int
+    sold_kg: Annotated[int, msgspec.Meta(description="retired: bought and used, never sold again")]
+    available_kg: Annotated[int, msgspec.Meta(description="tradable minus the buffer pool's units")]
+    buffer_kg: Annotated[int, msgspec.Meta(description="held by the buffer pool, never sold")]
+    cancelled_kg: Annotated[int, msgspec.Meta(description="cancelled by a reversal (fire, pests …)")]
+    income_fen: Annotated[int | None, msgspec.Meta(description="null: sales are not built yet")] = None
 
 
 class MyParcelOut(msgspec.Struct):
@@ -235,9 +237,9 @@ class MyParcelOut(msgspec.Struct):
     area_ha: Decimal
     estimate: EstimateSummaryOut | None
     estimate_problem: EstimateProblemOut | None
-    credits: Annotated[
-        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
-    ] = None
+    credits: Annotated[CreditsOut | None, msgspec.Meta(description="null: issuance is per project, not per parcel")] = (
+        None
+    )
 
 
 class MyProjectOut(msgspec.Struct):
@@ -252,9 +254,7 @@ class MyProjectOut(msgspec.Struct):
     area_ha: Decimal
     kg_per_year: Annotated[int, msgspec.Meta(description="sum of the parcels' current estimates shown")]
     parcels: list[MyParcelOut]
-    credits: Annotated[
-        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
-    ] = None
+    credits: Annotated[CreditsOut | None, msgspec.Meta(description="null: nothing issued for the project yet")] = None
 
 
 class MineOut(msgspec.Struct):
@@ -263,6 +263,4 @@ class MineOut(msgspec.Struct):
     projects: list[MyProjectOut]
     area_m2: int
     kg_per_year: int
-    credits: Annotated[
-        CreditsOut | None, msgspec.Meta(description="null: issuance is not built yet, nothing has been issued")
-    ] = None
+    credits: Annotated[CreditsOut | None, msgspec.Meta(description="null: nothing issued for any project yet")] = None

@@ -29,6 +29,7 @@ from app.core import audit, crypto
 from app.core.auth import Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import BEIJING
+from app.methodology import service as methodology
 from app.regions import service as regions
 from app.registry import estimates
 from app.registry import messages as _messages  # noqa: F401  (registers the texts)
@@ -42,7 +43,7 @@ from app.registry.geometry import (
 from app.registry.overlap import Overlap, find_overlaps, lock_regions, overlap_between
 from app.registry.schemas import MeasurementIn, ParcelIn
 from app.settings import Settings
-from models.registry import ExternalParcel, Parcel, Project, StandMeasurement
+from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 
 EDITABLE = ("draft", "returned")
 ACTIVE_STATES = ("submitted", "under_review", "approved")
@@ -71,6 +72,11 @@ def _actor(principal: Principal) -> str:
 
 
 # --- who may do what ------------------------------------------------------------------------------
+
+
+def owns(principal: Principal, project: Project) -> bool:
+    """The household user owns it, or the caller is a smallholder of the owning organisation."""
+    return _owns(principal, project)
 
 
 def _owns(principal: Principal, project: Project) -> bool:
@@ -368,14 +374,18 @@ async def edit_parcel(settings: Settings, principal: Principal, parcel_public_id
     return parcel
 
 
-async def add_measurement(principal: Principal, parcel_public_id: str, data: MeasurementIn) -> StandMeasurement:
-    """Record a dated stand-volume measurement; one per parcel and day."""
-    parcel = await _owned_parcel(principal, parcel_public_id)
+def _check_measurement(data: MeasurementIn) -> None:
     volume = data.stand_volume_m3_per_ha
     if not volume.is_finite() or not (0 <= volume <= 3000) or volume != round(volume, 2):
         raise AppError("registry.stand_volume_range", value=str(volume), detail=[{"field": "stand_volume_m3_per_ha"}])
     if data.measured_on > datetime.now(UTC).date():
         raise AppError("registry.measurement_in_future", detail=[{"field": "measured_on"}])
+
+
+async def add_measurement(principal: Principal, parcel_public_id: str, data: MeasurementIn) -> StandMeasurement:
+    """Record a dated stand-volume measurement; one per parcel and day."""
+    parcel = await _owned_parcel(principal, parcel_public_id)
+    _check_measurement(data)
     if await StandMeasurement.exists(parcel_id=parcel.id, measured_on=data.measured_on):
         raise Conflict("registry.measurement_duplicate", date=data.measured_on.isoformat())
     async with in_transaction() as conn:
@@ -692,3 +702,172 @@ async def import_external(
                 after={"area_m2": shape.area_m2, "created": existing is None},
             )
     return report
+
+
+# --- what the credits domain asks of the registry -------------------------------------------------
+
+
+async def project_by_public_id(public_id: str) -> Project:
+    """Any project by its public id (404 registry.project_not_found)."""
+    return await _project(public_id)
+
+
+async def approved_parcel_ids(project: Project) -> list[str]:
+    """Public ids of the project's approved parcels, sorted."""
+    ids: list[str] = await Parcel.filter(project_id=project.id, status="approved").values_list(  # type: ignore[assignment]
+        "public_id", flat=True
+    )
+    return sorted(ids)
+
+
+@dataclass(frozen=True)
+class UsedEstimate:
+    """A parcel's current estimate as a monitoring report uses it."""
+
+    parcel_id: int
+    parcel_public_id: str
+    estimate: ParcelEstimate
+
+
+async def report_estimates(
+    principal: Principal,
+    project: Project,
+    parcel_public_ids: list[str],
+    measurements: dict[str, list[MeasurementIn]],
+    conn: Any,
+) -> list[UsedEstimate]:
+    """Inside the caller's transaction: record the report's measurements, recompute every covered parcel
+    with the newest methodology release and return the current estimates; any refusal is raised naming
+    the parcel (the caller's transaction then rolls everything back).
+
+    Measurements taken after approval wait for a monitoring report (see docs/registry.md): this is
+    where they enter the estimate. The owner's measurements are not verified yet, so a new
+    stock-difference estimate is ex-ante here; the report's verifier makes it ex-post
+    (`verify_report_estimates`). An ex-post row whose inputs, release and accounting year are unchanged
+    stays current: the measurements behind it were already verified.
+    """
+    parcels = await Parcel.filter(project_id=project.id, public_id__in=parcel_public_ids).using_db(conn).order_by("id")
+    by_public = {p.public_id: p for p in parcels}
+    for public_id, items in measurements.items():
+        parcel = by_public.get(public_id)
+        if parcel is None:
+            raise AppError("registry.measurement_parcel_not_covered", parcel=public_id, detail=[{"parcel": public_id}])
+        if items and project.methodology_id not in estimates.TREE_METHODOLOGIES:
+            raise AppError(
+                "registry.measurement_not_used",
+                methodology_id=project.methodology_id,
+                detail=[{"parcel": public_id, "field": "measurements"}],
+            )
+        for data in items:
+            _check_measurement(data)
+            same_day = await StandMeasurement.filter(parcel_id=parcel.id, measured_on=data.measured_on).using_db(conn)
+            if same_day:
+                if same_day[0].stand_volume_m3_per_ha != data.stand_volume_m3_per_ha:
+                    raise Conflict("registry.measurement_duplicate", date=data.measured_on.isoformat())
+                continue  # the same measurement sent again (a resubmitted report): already on record
+            await StandMeasurement.create(
+                parcel=parcel,
+                measured_on=data.measured_on,
+                stand_volume_m3_per_ha=data.stand_volume_m3_per_ha,
+                method=data.method.strip(),
+                recorded_by=principal.user,
+                using_db=conn,
+            )
+            await audit.record(
+                actor=_actor(principal),
+                action="registry.measurement.added",
+                entity_type="parcel",
+                entity_id=parcel.public_id,
+                after={
+                    "measured_on": data.measured_on.isoformat(),
+                    "stand_volume_m3_per_ha": str(data.stand_volume_m3_per_ha),
+                },
+            )
+    measured: dict[int, list[StandMeasurement]] = {}
+    for m in (
+        await StandMeasurement.filter(parcel_id__in=[p.id for p in parcels]).using_db(conn).order_by("measured_on")
+    ):
+        measured.setdefault(m.parcel_id, []).append(m)  # type: ignore[attr-defined]
+    used = []
+    for parcel in parcels:
+        outcome = estimates.evaluate(project.methodology_id, estimates.facts_of(parcel, measured.get(parcel.id, [])))
+        if outcome.problem is not None:
+            raise estimates.refusal(outcome.problem, parcel.public_id)
+        current = await ParcelEstimate.filter(parcel_id=parcel.id, current=True).using_db(conn).first()
+        if current is not None and current.basis == "ex_post" and _same_numbers(current, outcome):
+            row = current
+        else:
+            row = await estimates.record(parcel, outcome, "submitted", _actor(principal), conn)  # type: ignore[assignment]
+        assert row is not None
+        if row.held_for_review:
+            raise Conflict("registry.estimate_held", parcel=parcel.public_id, detail=[{"parcel": parcel.public_id}])
+        used.append(UsedEstimate(parcel.id, parcel.public_id, row))
+    return used
+
+
+def _same_numbers(row: ParcelEstimate, outcome: estimates.Outcome) -> bool:
+    """The same estimate apart from its basis label: same inputs, release, parameters and year."""
+    e = outcome.estimate
+    return (
+        e is not None
+        and row.inputs_sha256 == outcome.inputs_sha256
+        and row.methodology_version == e.methodology_version
+        and row.parameter_set_sha256 == e.parameter_set_sha256
+        and row.accounting_year == outcome.accounting_year
+        and row.kg_per_year == e.kg_per_year
+        and row.buffer_kg_per_year == e.buffer_kg_per_year
+    )
+
+
+def same_estimate(a: ParcelEstimate, b: ParcelEstimate) -> bool:
+    """Two rows that say the same kg from the same inputs, release and year (an ex-post twin included)."""
+    return (
+        a.inputs_sha256 == b.inputs_sha256
+        and a.methodology_version == b.methodology_version
+        and a.parameter_set_sha256 == b.parameter_set_sha256
+        and a.accounting_year == b.accounting_year
+        and a.kg_per_year == b.kg_per_year
+        and a.buffer_kg_per_year == b.buffer_kg_per_year
+    )
+
+
+async def verify_report_estimates(actor: str, used: list[tuple[int, int]], conn: Any) -> dict[int, ParcelEstimate]:
+    """Inside the caller's transaction, for (parcel id, estimate id) pairs a report used: each must still
+    be the parcel's current estimate (or its ex-post twin), else 409 registry.estimate_stale naming the
+    parcel. The verifier approving the report approves the measurements shown with it, so an ex-ante
+    stock-difference estimate is recorded again as ex-post (same kg, checked). Returns estimate id →
+    the row the issuance rests on."""
+    out: dict[int, ParcelEstimate] = {}
+    for parcel_id, estimate_id in used:
+        parcel = await Parcel.get(id=parcel_id, using_db=conn)
+        row = await ParcelEstimate.get(id=estimate_id, using_db=conn)
+        current = await ParcelEstimate.filter(parcel_id=parcel_id, current=True).using_db(conn).first()
+        if current is None or (current.id != row.id and not same_estimate(current, row)):
+            raise Conflict(
+                "registry.estimate_stale",
+                parcel=parcel.public_id,
+                used=row.id,
+                current=current.id if current else "—",
+                detail=[{"parcel": parcel.public_id}],
+            )
+        if current.basis == "ex_ante":
+            again = methodology.estimate(
+                current.methodology_id,
+                current.estimate["inputs"],
+                current.methodology_version,
+                verified_measurements=True,
+            )
+            if again.basis == "ex_post":
+                if again.kg_per_year != current.kg_per_year or again.buffer_kg_per_year != current.buffer_kg_per_year:
+                    raise Conflict(
+                        "registry.estimate_stale",
+                        parcel=parcel.public_id,
+                        used=row.id,
+                        current=current.id,
+                        detail=[{"parcel": parcel.public_id}],
+                    )
+                outcome = estimates.Outcome(current.accounting_year, again, current.inputs_sha256)
+                current = await estimates.record(parcel, outcome, "approved", actor, conn)  # type: ignore[assignment]
+                assert current is not None
+        out[estimate_id] = current
+    return out

@@ -15,7 +15,7 @@ from app.core.auth import Role
 from app.core.db import tortoise_config
 from app.credits import inventory
 from app.settings import Settings
-from tests.credits.helpers import approved_project, issue, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ async def _seed(settings: Settings) -> dict[str, str]:
     try:
         owner, _ = await principal_of(settings, Role.SMALLHOLDER)
         verifier, _ = await principal_of(settings, Role.VERIFIER)
-        issuance = await issue(owner, verifier, await approved_project(owner), kg=12_000, buffer=3_000)
+        issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=12_000, buffer=3_000)
         await inventory.reserve(
             "order:b1", 250, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id
         )

@@ -1,4 +1,5 @@
-"""Shortcuts for credits tests: an approved project with parcels, a verifier, and an issuance."""
+"""Shortcuts for credits tests: an approved registry project with real parcel estimates, a verifier, and
+issuances — through a computed monitoring report, or (for inventory mechanics) of a chosen size."""
 
 from __future__ import annotations
 
@@ -6,17 +7,29 @@ import itertools
 import secrets
 from datetime import date, timedelta
 
+import msgspec
+from tortoise.transactions import in_transaction
+
 from app.core.auth import Principal, Role, load_principal
 from app.credits import service
+from app.registry import estimates
+from app.registry import service as registry
+from app.registry.schemas import ParcelIn
 from app.settings import Settings
 from models.accounts import AuthSession
-from models.credits import Issuance
-from models.registry import Parcel, Project
+from models.credits import Issuance, MonitoringReport, SerialCounter
+from models.registry import Project
 from tests.helpers import signed_in
+from tests.registry.shapes import parcel_body, square
 
-SHA = "5b35e9e76e43995a0454f6557d76648757f94c71692b4e8bb0d58581743500d2"
 _periods = itertools.count(0)
-SQUARE = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30.001], [104, 30]]]}
+_places = itertools.count(0)
+# 杉木 planted three years ago at 600 m: an afforestation parcel the calculator always estimates.
+FIR = {
+    "species": [{"species": "杉木", "percent": 100}],
+    "planting_year": estimates.this_year() - 3,
+    "elevation_m": 600,
+}
 
 
 async def principal_of(settings: Settings, *roles: Role) -> tuple[Principal, dict[str, str]]:
@@ -28,45 +41,23 @@ async def principal_of(settings: Settings, *roles: Role) -> tuple[Principal, dic
     return principal, headers
 
 
-async def approved_project(owner: Principal, *, parcels: int = 2, methodology: str = "SC-LCP-AFF") -> Project:
-    """A project owned by `owner` (a household), approved, with approved parcels."""
-    project = await Project.create(
-        public_id=secrets.token_hex(13),
-        name="后山造林",
-        owner_user=owner.user,
-        created_by=owner.user,
-        county_code="510112",
-        methodology_id=methodology,
-        status="approved",
-    )
-    for n in range(parcels):
-        await Parcel.create(
-            public_id=secrets.token_hex(13),
-            project=project,
-            name=f"地块{n}",
-            geometry=SQUARE,
-            input_crs="wgs84",
-            area_m2=5000,
-            min_lon=104,
-            min_lat=30,
-            max_lon=104.001,
-            max_lat=30.001,
-            size_class=0,
-            county_code="510112",
-            tenure_kind="forest_right_certificate",
-            tenure_number_enc=b"x",
-            tenure_number_index=secrets.token_hex(8),
-            holder_kind="individual",
-            holder_name_enc=b"x",
-            sink_type="afforestation",
-            status="approved",
-            active=True,
-        )
-    return project
+def next_place() -> dict:  # type: ignore[type-arg]
+    """A fresh 100 m square nobody else holds (parcels may never overlap)."""
+    n = next(_places)
+    return square(104.0 + 0.002 * (n % 400), 30.2 + 0.002 * (n // 400))
 
 
-def estimate(kg: int = 800, buffer: int = 200, methodology: str = "SC-LCP-AFF") -> service.EstimateRecord:
-    return service.EstimateRecord(methodology, "0.1.0", SHA, kg, buffer, {"kg_per_year": kg})
+async def approved_project(owner: Principal, settings: Settings, *, parcels: int = 2, **parcel: object) -> Project:
+    """A household project of `owner` registered, submitted, reviewed and approved through the registry
+    service, so each parcel has its real current estimate."""
+    project = await registry.create_project(owner, "后山造林", "510112", "SC-LCP-AFF", None)
+    for _ in range(parcels):
+        data = msgspec.convert(parcel_body(next_place(), **{**FIR, **parcel}), ParcelIn)
+        await registry.add_parcel(settings, owner, project.public_id, data)
+    await registry.submit(settings, owner, project.public_id)
+    verifier, _ = await principal_of(settings, Role.VERIFIER)
+    await registry.start_review(verifier, project.public_id)
+    return await registry.approve(verifier, project.public_id)
 
 
 def next_period() -> tuple[date, date]:
@@ -76,10 +67,40 @@ def next_period() -> tuple[date, date]:
     return start, start + timedelta(days=30)
 
 
-async def issue(owner: Principal, verifier: Principal, project: Project, kg: int = 800, buffer: int = 200) -> Issuance:
+async def issue(owner: Principal, verifier: Principal, project: Project, **submitted: object) -> Issuance:
+    """Submit a report for a fresh period (the server computes its kg), review it and approve it."""
     start, end = next_period()
-    report = await service.submit_report(
-        owner, project.public_id, start, end, estimate(kg, buffer, project.methodology_id)
-    )
+    report = await service.submit_report(owner, project.public_id, start, end, **submitted)  # type: ignore[arg-type]
     await service.start_review(verifier, report.public_id)
     return await service.approve(verifier, report.public_id)
+
+
+async def issue_units(owner: Principal, verifier: Principal, project: Project, kg: int, buffer: int) -> Issuance:
+    """Inventory fixture: an issuance of exactly `kg` + `buffer` units for a fresh period, written through
+    the issuance step alone (the report row is made here, not computed). Only for tests of what happens
+    to units after issuance (reserve, retire, reversal, verify), whose assertions are exact counts;
+    every rule about how many units a report may have is tested through `issue`."""
+    start, end = next_period()
+    report = await MonitoringReport.create(
+        public_id=secrets.token_hex(13),
+        project=project,
+        parcel_public_ids=await registry.approved_parcel_ids(project),
+        period_start=start,
+        period_end=end,
+        methodology_id=project.methodology_id,
+        methodology_version="0.1.0",
+        parameter_sha256="0" * 64,
+        kg_issued=kg,
+        buffer_kg=buffer,
+        estimate={"fixture": "inventory test units"},
+        status="approved",
+        submitted_by=owner.user,
+        verifier=verifier.user,
+    )
+    await SerialCounter.get_or_create(project_id=project.id)
+    async with in_transaction():
+        counter = await SerialCounter.get(project_id=project.id)
+        first = counter.next_serial
+        await SerialCounter.filter(id=counter.id).update(next_serial=first + kg + buffer)
+        holder = await service.owner_holder(project)
+        return await service._issue(verifier.user, report, project, holder, first, service.now())

@@ -8,7 +8,8 @@ import pytest
 
 from app.core.auth import Role
 from app.credits import inventory
-from tests.credits.helpers import SHA, approved_project, next_period, principal_of
+from models.registry import ParcelEstimate
+from tests.credits.helpers import approved_project, next_period, principal_of
 
 
 def body(project, **change):  # type: ignore[no-untyped-def]
@@ -17,15 +18,7 @@ def body(project, **change):  # type: ignore[no-untyped-def]
         "project": project.public_id,
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
-        "estimate": {
-            "methodology_id": "SC-LCP-AFF",
-            "methodology_version": "0.1.0",
-            "parameter_sha256": SHA,
-            "kg_issued": 800,
-            "buffer_kg": 200,
-        },
         "evidence": [{"kind": "photo", "ref": "sha256:abc", "note": "东坡"}],
-        "measured_values": {"stand_age": 6},
     }
     data.update(change)
     return data
@@ -35,7 +28,7 @@ def body(project, **change):  # type: ignore[no-untyped-def]
 async def people(client, settings):  # type: ignore[no-untyped-def]
     owner, owner_h = await principal_of(settings, Role.SMALLHOLDER)
     _, verifier_h = await principal_of(settings, Role.VERIFIER)
-    project = await approved_project(owner)
+    project = await approved_project(owner, settings)
     return project, owner_h, verifier_h
 
 
@@ -56,17 +49,19 @@ class TestMonitoringReportsApi:
     async def test_submit_review_approve_gives_an_issuance_with_supply_and_blocks(self, client, people) -> None:
         project, owner_h, verifier_h = people
         issuance = await issue_over_http(client, project, owner_h, verifier_h)
+        chain = issuance["report"]
+        kg, buffer = chain["kg_issued"], chain["buffer_kg"]
         assert issuance["supply"] == {
-            "issued": 1000,
-            "tradable": 1000,
+            "issued": kg + buffer,
+            "tradable": kg + buffer,
             "reserved": 0,
             "retired": 0,
             "cancelled": 0,
-            "buffer": 200,
+            "buffer": buffer,
         }
         assert [(b["start"], b["end"], b["holder"]) for b in issuance["blocks"]] == [
-            (1, 800, "owner"),
-            (801, 1000, "buffer_pool"),
+            (1, kg, "owner"),
+            (kg + 1, kg + buffer, "buffer_pool"),
         ]
         mine = await client.get("/api/v1/credits/monitoring-reports/mine", headers=owner_h)
         assert [r["status"] for r in mine.json()] == ["approved"]
@@ -83,14 +78,43 @@ class TestMonitoringReportsApi:
 
     async def test_bad_input_names_the_field(self, client, people) -> None:
         project, owner_h, _ = people
-        bad = body(project)
-        bad["estimate"]["kg_issued"] = 0
-        r = await client.post("/api/v1/credits/monitoring-reports", json=bad, headers=owner_h)
-        assert r.status_code == 400 and "kg_issued" in r.text
         r = await client.post(
             "/api/v1/credits/monitoring-reports", json=body(project, period_start="2024-13-01"), headers=owner_h
         )
         assert r.status_code == 400 and "period_start" in r.text
+
+    async def test_a_quantity_or_estimate_sent_by_the_client_is_refused(self, client, people) -> None:
+        project, owner_h, _ = people
+        for field, value in (("kg_issued", 10**6), ("estimate", {"kg_issued": 10**6}), ("buffer_kg", 0)):
+            r = await client.post(
+                "/api/v1/credits/monitoring-reports", json=body(project, **{field: value}), headers=owner_h
+            )
+            assert r.status_code == 400 and field in r.text, r.text
+
+    async def test_the_report_shows_its_computed_kg_and_the_estimates_behind_it(self, client, people) -> None:
+        project, owner_h, _ = people
+        data = body(project, period_start="2023-01-01", period_end="2023-12-31")
+        r = await client.post("/api/v1/credits/monitoring-reports", json=data, headers=owner_h)
+        assert r.status_code == 201, r.text
+        report = r.json()
+        rows = await ParcelEstimate.filter(parcel__project_id=project.id, current=True).order_by("id")
+        # A whole calendar year is exactly one year: kg = Σ kg/yr.
+        assert (report["day_count"], report["year_fraction"]) == ("actual/actual", "1")
+        assert report["kg_issued"] == sum(r.kg_per_year for r in rows)
+        assert report["buffer_kg"] == sum(r.buffer_kg_per_year for r in rows)
+        assert sorted(e["estimate_id"] for e in report["estimates"]) == [r.id for r in rows]
+        assert all(e["approved_estimate_id"] is None for e in report["estimates"])
+
+    async def test_a_refused_parcel_is_a_4xx_naming_it_in_the_requests_language(self, client, people) -> None:
+        project, owner_h, _ = people
+        r = await client.post(
+            "/api/v1/credits/monitoring-reports?lang=en", json=body(project, parcels=["nope"]), headers=owner_h
+        )
+        assert (
+            r.status_code == 400
+            and r.json()["code"] == "credits.parcel_not_in_project"
+            and "nope" in r.json()["message"]
+        )
 
     async def test_a_citizen_cannot_submit_and_a_smallholder_cannot_approve(self, client, people, settings) -> None:
         project, owner_h, _ = people
@@ -120,14 +144,21 @@ class TestSerialLookupApi:
         issuance = await issue_over_http(client, project, owner_h, verifier_h)
         display = issuance["blocks"][0]["serial"]
         by_display = (await client.get(f"/api/v1/credits/serials/{display}")).json()
-        by_unit = (await client.get(f"/api/v1/credits/serials/{issuance['id']}:417")).json()
+        unit = issuance["blocks"][0]["end"] // 2 + 1
+        by_unit = (await client.get(f"/api/v1/credits/serials/{issuance['id']}:{unit}")).json()
         for found in (by_display, by_unit):
             assert found["block"]["serial"] == display
             assert found["issuance"]["id"] == issuance["id"]
             assert found["parcels"] == issuance["parcels"] and len(found["parcels"]) == 2
-            assert found["methodology"] == {"id": "SC-LCP-AFF", "version": "0.1.0", "parameter_sha256": SHA}
+            chain = found["issuance"]["report"]
+            assert found["methodology"]["parameter_sha256"] == chain["estimates"][0]["parameter_set_sha256"]
+            assert found["methodology"]["version"] == chain["estimates"][0]["methodology_version"]
+            assert sorted(e["parcel"] for e in chain["estimates"]) == sorted(found["parcels"])
+            for used in chain["estimates"]:
+                row = await ParcelEstimate.get(id=used["approved_estimate_id"])
+                assert (row.kg_per_year, row.inputs_sha256) == (used["kg_per_year"], used["inputs_sha256"])
             assert found["status"] == "tradable" and found["retirement"] is None
-        assert by_unit["unit"] == 417
+        assert by_unit["unit"] == unit
 
     async def test_a_retired_unit_shows_the_beneficiary_as_chosen(self, client, people) -> None:
         project, owner_h, verifier_h = people
@@ -140,7 +171,8 @@ class TestSerialLookupApi:
         assert found["retirement"]["beneficiary"] == "张**"
         assert found["retirement"]["purpose_reference"] is None  # only shown with the name in full
         split = (await client.get(f"/api/v1/credits/serials/{issuance['blocks'][0]['serial']}")).json()
-        assert split["status"] == "superseded" and [c["quantity"] for c in split["children"]] == [5, 795]
+        owner_kg = issuance["blocks"][0]["quantity"]
+        assert split["status"] == "superseded" and [c["quantity"] for c in split["children"]] == [5, owner_kg - 5]
 
     @pytest.mark.parametrize("serial", ["nothing", "abc:1", "AFF-510112-000001-2025-1-2", "x:notanumber", "a" * 200])
     async def test_an_unknown_serial_is_a_clear_404(self, client, serial) -> None:
@@ -159,5 +191,6 @@ class TestSerialLookupApi:
         page = await client.get(f"/credits/issuances/{issuance['id']}")
         assert page.status_code == 200 and display in page.text and "缓冲池" in page.text
         assert "四川省成都市龙泉驿区" in page.text
+        assert "签发量来源" in page.text and issuance["parcels"][0] in page.text
         missing = await client.get("/credits/serials?serial=nope")
         assert missing.status_code == 404 and "找不到该序列号" in missing.text

@@ -14,7 +14,7 @@ from app.credits.verify import verify
 from models.audit import AuditEvent
 from models.credits import BUFFER_POOL, CreditSupply, Reservation, Retirement, SerialBlock
 from tests.conftest import postgres_only
-from tests.credits.helpers import approved_project, issue, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 
 def later(minutes: int = 15) -> datetime:
@@ -31,8 +31,8 @@ async def issued(db, settings):  # type: ignore[no-untyped-def]
     """An issuance of 100 kg to the owner and 25 kg to the buffer pool."""
     owner, _ = await principal_of(settings, Role.SMALLHOLDER)
     verifier, _ = await principal_of(settings, Role.VERIFIER)
-    project = await approved_project(owner)
-    return await issue(owner, verifier, project, kg=100, buffer=25)
+    project = await approved_project(owner, settings)
+    return await issue_units(owner, verifier, project, kg=100, buffer=25)
 
 
 async def lapse(reference: str) -> None:
@@ -70,7 +70,7 @@ class TestReserve:
     async def test_best_available_draws_across_issuances_oldest_first(self, issued, settings) -> None:
         owner, _ = await principal_of(settings, Role.SMALLHOLDER)
         verifier, _ = await principal_of(settings, Role.VERIFIER)
-        newer = await issue(owner, verifier, await approved_project(owner), kg=50, buffer=10)
+        newer = await issue_units(owner, verifier, await approved_project(owner, settings), kg=50, buffer=10)
         await inventory.reserve("order:4", 120, later())
         assert await counters(issued) == (25, 100, 0, 0, 25)
         assert await counters(newer) == (40, 20, 0, 0, 10)
@@ -122,7 +122,7 @@ class TestRetire:
     async def test_retires_the_reserved_blocks_with_one_certificate_code(self, issued, settings) -> None:
         owner, _ = await principal_of(settings, Role.SMALLHOLDER)
         verifier, _ = await principal_of(settings, Role.VERIFIER)
-        await issue(owner, verifier, await approved_project(owner), kg=50, buffer=0)
+        await issue_units(owner, verifier, await approved_project(owner, settings), kg=50, buffer=0)
         await inventory.reserve("order:10", 120, later())  # two issuances: two blocks
         retirements = await inventory.retire(
             "order:10", "成都马拉松组委会", "event", purpose_reference="2026 成都马拉松", holder="org:abc"

@@ -13,7 +13,7 @@ from app.core.errors import AppError
 from app.credits import inventory, reversal
 from app.credits.verify import verify
 from models.credits import CreditSupply, Reservation, SerialBlock
-from tests.credits.helpers import approved_project, issue, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 step = st.one_of(
     st.tuples(st.just("reserve"), st.integers(0, 2), st.integers(1, 60)),  # issuance (2 = best available), kg
@@ -31,8 +31,8 @@ step = st.one_of(
 async def test_any_sequence_keeps_the_inventory_verifiable(db, settings, steps) -> None:  # type: ignore[no-untyped-def]
     owner, _ = await principal_of(settings, Role.SMALLHOLDER)  # examples share the database: fresh people
     verifier, _ = await principal_of(settings, Role.VERIFIER)
-    project = await approved_project(owner)
-    issuances = [await issue(owner, verifier, project, kg=100, buffer=30) for _ in range(2)]
+    project = await approved_project(owner, settings)
+    issuances = [await issue_units(owner, verifier, project, kg=100, buffer=30) for _ in range(2)]
     run = uuid4().hex[:8]
     made: list[tuple[str, int, datetime, str | None]] = []
     for op in steps:

@@ -13,7 +13,7 @@ from app.credits.lookup import lookup
 from app.credits.verify import verify
 from models.audit import AuditEvent
 from models.credits import CreditSupply, LossEvent, Retirement, SerialBlock
-from tests.credits.helpers import approved_project, issue, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 LATER = datetime.now(UTC) + timedelta(days=1)
 
@@ -27,8 +27,8 @@ async def counters(issuance) -> tuple[int, int, int, int, int]:  # type: ignore[
 async def setting(db, settings):  # type: ignore[no-untyped-def]
     owner, _ = await principal_of(settings, Role.SMALLHOLDER)
     verifier, _ = await principal_of(settings, Role.VERIFIER)
-    project = await approved_project(owner)
-    issuance = await issue(owner, verifier, project, kg=100, buffer=25)
+    project = await approved_project(owner, settings)
+    issuance = await issue_units(owner, verifier, project, kg=100, buffer=25)
     return verifier, project, issuance
 
 
@@ -57,7 +57,9 @@ class TestRecordLoss:
     async def test_the_pool_beyond_the_project_covers_what_its_own_buffer_cannot(self, setting, settings) -> None:
         verifier, project, issuance = setting
         other_owner, _ = await principal_of(settings, Role.SMALLHOLDER)
-        other = await issue(other_owner, verifier, await approved_project(other_owner), kg=100, buffer=40)
+        other = await issue_units(
+            other_owner, verifier, await approved_project(other_owner, settings), kg=100, buffer=40
+        )
         await inventory.reserve("order:2", 100, LATER, issuance_public_id=issuance.public_id)
         await inventory.retire("order:2", "李四", "offset")
         await reversal.record_loss(verifier, project.public_id, "land_conversion", date(2026, 3, 1), 45)

@@ -12,14 +12,14 @@ from app.credits import inventory
 from app.credits.verify import verify
 from models.credits import SerialBlock
 from tests.accounts.test_cli import cli
-from tests.credits.helpers import approved_project, issue, principal_of
+from tests.credits.helpers import approved_project, issue_units, principal_of
 
 
 @pytest.fixture
 async def issued(db, settings):  # type: ignore[no-untyped-def]
     owner, _ = await principal_of(settings, Role.SMALLHOLDER)
     verifier, _ = await principal_of(settings, Role.VERIFIER)
-    issuance = await issue(owner, verifier, await approved_project(owner), kg=100, buffer=25)
+    issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=100, buffer=25)
     await inventory.reserve(
         "order:v", 30, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id
     )
