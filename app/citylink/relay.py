@@ -1,6 +1,6 @@
 """The push relay: delivers the rows `publish_verified_record` wrote, at least once, as signed webhooks.
 
-The same shape as the notifications relay (app/notifications/outbox.py), whose policy it reuses:
+The claim / lease / fence loop of app/core/relay.py, shared with the notifications outbox:
 a short claiming transaction takes due rows (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, the
 same conditional update on SQLite), moves them to `sending` with a lease and `attempts + 1`; the
 push happens outside any transaction; the outcome is a conditional update fenced by the attempt
@@ -29,13 +29,12 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from litestar import Litestar
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from app.citylink.provider import CityAccountError, CityAccountProvider, canonical_body, city_account_provider_for
 from app.citylink.service import end_link, seal, unseal
+from app.core import relay
 from app.core.audit import iso_utc
-from app.notifications.outbox import RelayPolicy
+from app.core.relay import RelayPolicy
 from app.settings import Settings
 from models.citylink import CityDelivery, CityLink
 
@@ -68,37 +67,12 @@ class LinkEnded(Exception):
     """The link ended between the claim and the push: nothing is sent."""
 
 
-def _due(now: datetime) -> Q:
-    return Q(status="pending", next_attempt_at__lte=now) | Q(status="sending", lease_until__lte=now)
-
-
 async def claim_due(now: datetime, policy: RelayPolicy = POLICY) -> list[Claim]:
     """Take up to `batch_size` due rows (pending and due, or sending with an expired lease)."""
-    claims: list[Claim] = []
-    lease_until = now + timedelta(seconds=policy.lease_s)
-    async with in_transaction() as conn:
-        rows = (
-            await CityDelivery.filter(_due(now), attempts__lt=policy.max_attempts)
-            .order_by("next_attempt_at", "id")
-            .limit(policy.batch_size)
-            .select_for_update(skip_locked=True)
-            .using_db(conn)
-        )
-        for row in rows:
-            taken = await (
-                CityDelivery.filter(_due(now), id=row.id, attempts=row.attempts)
-                .using_db(conn)
-                .update(status="sending", lease_until=lease_until, attempts=row.attempts + 1)
-            )
-            if taken:
-                claims.append(Claim(row.id, row.attempts + 1, row.link_id))  # type: ignore[attr-defined]
-    return claims
-
-
-async def _expire_exhausted(now: datetime, policy: RelayPolicy) -> int:
-    return await CityDelivery.filter(status="sending", lease_until__lte=now, attempts__gte=policy.max_attempts).update(
-        status="failed", lease_until=None, last_error="lease expired during the last allowed attempt; delivery unknown"
-    )
+    return [
+        Claim(row.id, attempts, row.link_id)  # type: ignore[attr-defined]
+        for row, attempts in await relay.claim_due(CityDelivery, now, policy)
+    ]
 
 
 async def _fresh_access_token(settings: Settings, provider: CityAccountProvider, link: CityLink, force: bool) -> str:
@@ -172,7 +146,7 @@ async def _deliver(
     policy: RelayPolicy,
     report: RelayReport,
 ) -> None:
-    fence = CityDelivery.filter(id=claim.id, status="sending", attempts=claim.attempts)
+    fence = relay.fence(CityDelivery, claim.id, claim.attempts)
     try:
         status = await asyncio.wait_for(_push(claim, settings, provider), policy.send_timeout_s)
     except asyncio.CancelledError:
@@ -183,31 +157,19 @@ async def _deliver(
         log.info("citylink_push_cancelled", delivery_id=claim.id)
         return
     except Exception as exc:  # every failure is recorded on the row, never lost
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        http_status = getattr(exc, "status", None)
-        if isinstance(exc, TimeoutError):
-            error = f"push timed out after {policy.send_timeout_s} s"
-        permanent = getattr(exc, "retryable", True) is False
-        if permanent or claim.attempts >= policy.max_attempts:
-            done = await fence.update(status="failed", lease_until=None, last_error=error, last_status=http_status)
-            report.failed += done
-        else:
-            done = await fence.update(
-                status="pending",
-                lease_until=None,
-                last_error=error,
-                last_status=http_status,
-                next_attempt_at=now + policy.backoff(claim.attempts),
-            )
-            report.retried += done
-        report.errors.append(error)
+        failure = await relay.record_failure(
+            fence, exc, claim.attempts, now, policy, last_status=getattr(exc, "status", None)
+        )
+        report.failed += failure.recorded and failure.outcome == "failed"
+        report.retried += failure.recorded and failure.outcome == "retried"
+        report.errors.append(failure.error)
         log.warning(
             "citylink_push_failed",
             delivery_id=claim.id,
             attempts=claim.attempts,
-            permanent=permanent,
-            error=error,
-            recorded=bool(done),
+            permanent=failure.permanent,
+            error=failure.error,
+            recorded=failure.recorded,
         )
         return
     done = await fence.update(
@@ -228,7 +190,7 @@ async def run_once(
 ) -> RelayReport:
     """One pass: claim a batch of due rows and push them concurrently. `now` lets tests step the clock."""
     now = now or datetime.now(UTC)
-    report = RelayReport(expired=await _expire_exhausted(now, policy))
+    report = RelayReport(expired=await relay.expire_exhausted(CityDelivery, now, policy))
     if provider is None:
         return report
     claims = await claim_due(now, policy)
@@ -238,17 +200,10 @@ async def run_once(
 
 
 async def relay_forever(settings: Settings, provider: CityAccountProvider, policy: RelayPolicy = POLICY) -> None:
-    while True:
-        try:
-            report = await run_once(settings, provider, policy=policy)
-            busy = report.claimed >= policy.batch_size
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a database hiccup must not end the relay
-            log.exception("citylink_pass_failed")
-            busy = False
-        if not busy:
-            await asyncio.sleep(settings.outbox_poll_interval_s)
+    async def one_pass() -> int:
+        return (await run_once(settings, provider, policy=policy)).claimed
+
+    await relay.run_forever(one_pass, policy.batch_size, settings.outbox_poll_interval_s, "citylink_pass_failed")
 
 
 @asynccontextmanager

@@ -1,12 +1,7 @@
 """The outbox relay: delivers the outbox rows `notify()` wrote, at least once, with retries.
 
 One pass (`run_once`) claims due rows, sends each through its channel's provider and records the
-outcome. Claiming happens in a short transaction that takes the rows with
-`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (so two workers never claim the same row) and moves
-them to `sending` with a lease (`lease_until`) and `attempts + 1`; on SQLite (one process) the same
-conditional update does it. Sending happens outside any transaction. The outcome is written with a
-conditional update fenced by the attempt number, so a worker whose lease ran out cannot overwrite
-the result of the worker that took the row over.
+outcome, with the claim / lease / fence loop of app/core/relay.py (shared with the city pushes).
 
 Outcomes: `sent` with the provider's message id; a transient failure goes back to `pending` with
 `next_attempt_at = now + base · 2^(attempts-1)` (capped) and `last_error`; a permanent failure (the
@@ -31,16 +26,16 @@ import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from litestar import Litestar
 from litestar.stores.base import Store
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from app.accounts.service import reveal_phone
+from app.core import relay
+from app.core.relay import RelayPolicy
 from app.notifications import tencent_sms as _tencent  # noqa: F401  (registers SMS_PROVIDER=tencent)
 from app.notifications.sms import SmsProvider, sms_provider_for
 from app.notifications.wechat_message import WechatMessenger, wechat_messenger_for
@@ -49,19 +44,6 @@ from models.accounts import User
 from models.notifications import Notification, OutboxMessage
 
 log = structlog.get_logger("microsink.outbox")
-
-
-@dataclass(frozen=True)
-class RelayPolicy:
-    batch_size: int = 20
-    lease_s: float = 300.0
-    send_timeout_s: float = 30.0
-    max_attempts: int = 8
-    backoff_base_s: float = 30.0
-    backoff_cap_s: float = 6 * 3600.0
-
-    def backoff(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.backoff_base_s * 2 ** max(attempts - 1, 0), self.backoff_cap_s))
 
 
 @dataclass
@@ -105,39 +87,12 @@ class Claim:
     notification_id: int
 
 
-def _due(now: datetime) -> Q:
-    return Q(status="pending", next_attempt_at__lte=now) | Q(status="sending", lease_until__lte=now)
-
-
 async def claim_due(now: datetime, policy: RelayPolicy = RelayPolicy()) -> list[Claim]:
     """Take up to `batch_size` due rows (pending and due, or sending with an expired lease)."""
-    claims: list[Claim] = []
-    lease_until = now + timedelta(seconds=policy.lease_s)
-    async with in_transaction() as conn:
-        rows = (
-            await OutboxMessage.filter(_due(now), attempts__lt=policy.max_attempts)
-            .order_by("next_attempt_at", "id")
-            .limit(policy.batch_size)
-            .select_for_update(skip_locked=True)
-            .using_db(conn)
-        )
-        for row in rows:
-            # Conditional on what we read: redundant under the PostgreSQL row lock, the guard elsewhere.
-            taken = await (
-                OutboxMessage.filter(_due(now), id=row.id, attempts=row.attempts)
-                .using_db(conn)
-                .update(status="sending", lease_until=lease_until, attempts=row.attempts + 1)
-            )
-            if taken:
-                claims.append(Claim(row.id, row.attempts + 1, row.channel, row.payload, row.notification_id))  # type: ignore[attr-defined]
-    return claims
-
-
-async def _expire_exhausted(now: datetime, policy: RelayPolicy) -> int:
-    """A row whose last allowed attempt crashed mid-send is failed, not sent an extra time."""
-    return await OutboxMessage.filter(status="sending", lease_until__lte=now, attempts__gte=policy.max_attempts).update(
-        status="failed", lease_until=None, last_error="lease expired during the last allowed attempt; delivery unknown"
-    )
+    return [
+        Claim(row.id, attempts, row.channel, row.payload, row.notification_id)  # type: ignore[attr-defined]
+        for row, attempts in await relay.claim_due(OutboxMessage, now, policy)
+    ]
 
 
 def _accepts_reference(fn: Any) -> bool:
@@ -177,34 +132,24 @@ async def _send(claim: Claim, settings: Settings, providers: Providers) -> str |
 async def _deliver(
     claim: Claim, now: datetime, settings: Settings, providers: Providers, policy: RelayPolicy, report: RelayReport
 ) -> None:
-    fence = OutboxMessage.filter(id=claim.id, status="sending", attempts=claim.attempts)
+    fence = relay.fence(OutboxMessage, claim.id, claim.attempts)
     try:
         message_id = await asyncio.wait_for(_send(claim, settings, providers), policy.send_timeout_s)
     except asyncio.CancelledError:
         raise  # shutting down: the lease expires and another pass retries
     except Exception as exc:  # every provider failure is recorded on the row, never lost
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        permanent = getattr(exc, "retryable", True) is False
-        if permanent or claim.attempts >= policy.max_attempts:
-            done = await fence.update(status="failed", lease_until=None, last_error=error)
-            report.failed += done
-        else:
-            done = await fence.update(
-                status="pending",
-                lease_until=None,
-                last_error=error,
-                next_attempt_at=now + policy.backoff(claim.attempts),
-            )
-            report.retried += done
-        report.errors.append(error)
+        failure = await relay.record_failure(fence, exc, claim.attempts, now, policy)
+        report.failed += failure.recorded and failure.outcome == "failed"
+        report.retried += failure.recorded and failure.outcome == "retried"
+        report.errors.append(failure.error)
         log.warning(
             "outbox_send_failed",
             outbox_id=claim.id,
             channel=claim.channel,
             attempts=claim.attempts,
-            permanent=permanent,
-            error=error,
-            recorded=bool(done),
+            permanent=failure.permanent,
+            error=failure.error,
+            recorded=failure.recorded,
         )
         return
     done = await fence.update(
@@ -233,7 +178,7 @@ async def run_once(
     now = now or datetime.now(UTC)
     if providers is None:
         providers = providers_for(settings)
-    report = RelayReport(expired=await _expire_exhausted(now, policy))
+    report = RelayReport(expired=await relay.expire_exhausted(OutboxMessage, now, policy))
     claims = await claim_due(now, policy)
     report.claimed = len(claims)
     await asyncio.gather(*(_deliver(c, now, settings, providers, policy, report) for c in claims))
@@ -242,17 +187,11 @@ async def run_once(
 
 async def relay_forever(settings: Settings, providers: Providers, policy: RelayPolicy = RelayPolicy()) -> None:
     """Run passes until cancelled; a full batch goes again at once, otherwise wait a poll interval."""
-    while True:
-        try:
-            report = await run_once(settings, providers, policy=policy)
-            busy = report.claimed >= policy.batch_size
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a database hiccup must not end the relay
-            log.exception("outbox_pass_failed")
-            busy = False
-        if not busy:
-            await asyncio.sleep(settings.outbox_poll_interval_s)
+
+    async def one_pass() -> int:
+        return (await run_once(settings, providers, policy=policy)).claimed
+
+    await relay.run_forever(one_pass, policy.batch_size, settings.outbox_poll_interval_s, "outbox_pass_failed")
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.citylink import relay, service
 from app.citylink.service import unseal
-from app.notifications.outbox import RelayPolicy
+from app.core.relay import RelayPolicy
 from models.citylink import CityDelivery, CityLink, SandboxReceipt, SandboxToken
 from tests.citylink.fake_platform import fake_platform, linked_to_fake
 from tests.citylink.flow import link
