@@ -165,12 +165,15 @@ def _cell(column: str, value: Any) -> str:
     return "'" + text if column in _TEXT_COLUMNS and text.startswith(_FORMULA_START) else text
 
 
-async def csv_chunks(settings: Settings) -> AsyncIterator[bytes]:
-    """RFC 4180 CSV, UTF-8, a header row then one row per approved parcel in id order."""
+async def csv_chunks(settings: Settings, *, bom: bool = False) -> AsyncIterator[bytes]:
+    """RFC 4180 CSV, UTF-8, a header row then one row per approved parcel in id order.
+
+    `bom` puts a byte-order mark first: Excel on Chinese Windows reads UTF-8 as GBK without one.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    yield buffer.getvalue().encode()
+    yield ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
     async for page in _pages(settings):
         buffer.seek(0)
         buffer.truncate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Stream, Template
 
 from app.core.auth import Role, require_principal, requires
@@ -440,9 +440,13 @@ class OpenDataController(Controller):
         }
 
     @get("/parcels.csv", summary="Approved parcels as CSV (UTF-8, RFC 4180)", media_type="text/csv; charset=utf-8")
-    async def parcels_csv(self, request: Request) -> Stream:
+    async def parcels_csv(
+        self,
+        request: Request,
+        bom: bool = Parameter(default=False, description="start with a UTF-8 byte-order mark, for Excel"),
+    ) -> Stream:
         return Stream(
-            opendata.csv_chunks(_settings(request)),
+            opendata.csv_chunks(_settings(request), bom=bom),
             media_type="text/csv; charset=utf-8",
             headers=self._headers(f"microsink-parcels-{opendata.SCHEMA_VERSION}.csv"),
         )

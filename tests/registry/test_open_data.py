@@ -94,6 +94,13 @@ class TestCsv:
         (row,) = await rows(client)
         assert row["parcel_name"] == "'=HYPERLINK(1)"
 
+    async def test_a_byte_order_mark_comes_only_when_asked_for_excel(self, client, settings) -> None:
+        await approved(client, settings, square(104.30, 30.55), **FIR)
+        plain = (await client.get("/open-data/parcels.csv")).content
+        for_excel = (await client.get("/open-data/parcels.csv?bom=true")).content
+        assert plain.startswith(b"parcel_id,") and for_excel == b"\xef\xbb\xbf" + plain
+        assert "四川省成都市龙泉驿区" in for_excel.decode("utf-8-sig")
+
     async def test_every_parcel_comes_once_across_pages(self, client, settings, monkeypatch) -> None:
         for k in range(3):
             await approved(client, settings, square(104.30 + k * 0.01, 30.55), square(104.30 + k * 0.01, 30.56), **FIR)
