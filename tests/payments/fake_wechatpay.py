@@ -42,10 +42,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
+from app.payments.protocol import PaymentRequest
 from app.payments.wechatpay import WeChatPayProvider, load_platform_key
 
 BEIJING = timezone(timedelta(hours=8))
 MCHID = "1900000109"
+NOTIFY = "https://microsink.example/api/v1/payments/notify/wechatpay"
 APPID = "wx8888888888888888"
 
 
@@ -582,3 +584,16 @@ def wechat_world() -> Iterator[World]:
     fake = FakeWeChatPay(keys)
     with serving(fake) as url:
         yield World(keys, fake, url, adapter(keys, url))
+
+
+def payment_request(out_trade_no: str = "MS20261206ORDER0001", amount_fen: int = 1000, **kw: object) -> PaymentRequest:
+    """A payment attempt as the payments service would make it (values overridable)."""
+    values: dict[str, object] = {
+        "out_trade_no": out_trade_no,
+        "amount_fen": amount_fen,
+        "description": "微碳汇-顺昌毛竹林 100 kg",
+        "expires_at": datetime.now(UTC) + timedelta(minutes=15),
+        "notify_url": NOTIFY,
+        "payer_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+    }
+    return PaymentRequest(**(values | kw))  # type: ignore[arg-type]

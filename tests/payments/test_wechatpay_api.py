@@ -12,29 +12,25 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from app.payments.protocol import PaymentRequest, ProviderRefused, ProviderUnavailable, RefundRequest
+from app.payments.protocol import ProviderRefused, ProviderUnavailable, RefundRequest
 from app.payments.wechatpay import UntrustedResponse, WeChatPayProvider
-from tests.payments.fake_wechatpay import FakeWeChatPay, Keys, World, adapter, serving, session_keys, wechat_world
-
-NOTIFY = "https://microsink.example/api/v1/payments/notify/wechatpay"
+from tests.payments.fake_wechatpay import (
+    NOTIFY,
+    FakeWeChatPay,
+    Keys,
+    World,
+    adapter,
+    serving,
+    session_keys,
+    wechat_world,
+)
+from tests.payments.fake_wechatpay import payment_request as request
 
 
 @pytest.fixture
 def w() -> Iterator[World]:
     with wechat_world() as world:
         yield world
-
-
-def request(out_trade_no: str = "MS20261206ORDER0001", amount_fen: int = 1000, **kw: object) -> PaymentRequest:
-    values: dict[str, object] = {
-        "out_trade_no": out_trade_no,
-        "amount_fen": amount_fen,
-        "description": "微碳汇-顺昌毛竹林 100 kg",
-        "expires_at": datetime.now(UTC) + timedelta(minutes=15),
-        "notify_url": NOTIFY,
-        "payer_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-    }
-    return PaymentRequest(**(values | kw))  # type: ignore[arg-type]
 
 
 def verifies(public_key: rsa.RSAPublicKey, signature: str, message: str) -> bool:
