@@ -100,6 +100,7 @@ class UntrustedResponse(ProviderUnavailable):
 def load_platform_key(pem: bytes, serial: str) -> rsa.RSAPublicKey:
     """A platform verification key from PEM: a WeChat Pay public key (`PUB_KEY_ID_…`) or a platform
     certificate, whose own serial must then be `serial` (hex, as `Wechatpay-Serial` sends it)."""
+    key: object
     if b"BEGIN CERTIFICATE" in pem:
         cert = x509.load_pem_x509_certificate(pem)
         if f"{cert.serial_number:X}" != serial.upper().lstrip("0"):

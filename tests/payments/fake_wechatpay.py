@@ -262,7 +262,26 @@ class FakeWeChatPay:
             if found is None:
                 return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
             return self._signed(200, self.refund_answer(found), requested)
+        if path == "/v3/certificates" and method == "GET":
+            return self._signed(200, {"data": [self._certificate_entry(k) for k in self.platform if k.certificate]}, "")
         return self._error(404, "NOT_FOUND", f"{method} {path}")
+
+    def _certificate_entry(self, platform: PlatformKey) -> dict[str, Any]:
+        """A platform certificate as /v3/certificates lists it: PEM sealed with the APIv3 key."""
+        assert platform.certificate is not None
+        nonce = _nonce(12)
+        sealed = AESGCM(self.keys.apiv3_key.encode()).encrypt(nonce.encode(), platform.pem, b"certificate")
+        return {
+            "serial_no": platform.serial,
+            "effective_time": _beijing(platform.certificate.not_valid_before_utc),
+            "expire_time": _beijing(platform.certificate.not_valid_after_utc),
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "certificate",
+                "ciphertext": base64.b64encode(sealed).decode(),
+            },
+        }
 
     def _jsapi(self, data: dict[str, Any], requested: str) -> Any:
         amount, payer = data.get("amount") or {}, data.get("payer") or {}
