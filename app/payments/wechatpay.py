@@ -42,6 +42,7 @@ from app.payments.protocol import (
     NoticeKind,
     NotificationRejected,
     PaymentNotice,
+    PaymentProvider,
     PaymentRequest,
     PaymentStart,
     PaymentState,
@@ -471,3 +472,7 @@ def _error(response: httpx.Response) -> tuple[str, str]:
         return str(data.get("code") or f"HTTP_{response.status_code}"), str(data.get("message") or "")
     except (ValueError, AttributeError):
         return f"HTTP_{response.status_code}", ""
+
+
+def _conforms(provider: WeChatPayProvider) -> PaymentProvider:
+    return provider  # mypy checks here that the adapter keeps to the PaymentProvider protocol

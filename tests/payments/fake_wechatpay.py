@@ -173,6 +173,7 @@ class FakeWeChatPay:
     script: list[tuple[int, str]] = field(default_factory=list)  # (status, code) to answer first
     tamper_next: bool = False  # change one byte of the next answer after signing it
     signing_serial: str | None = None  # force this platform key for answers
+    clock_skew_s: int = 0  # the fake's clock runs this far ahead (negative: behind) of ours
     seen: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
 
     def __post_init__(self) -> None:
@@ -209,7 +210,7 @@ class FakeWeChatPay:
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         by_serial = {k.serial: k for k in self.platform}
         key = by_serial.get(self.signing_serial or "") or by_serial.get(requested_serial) or self.platform[-1]
-        timestamp, nonce = str(int(time.time())), _nonce()
+        timestamp, nonce = str(int(time.time()) + self.clock_skew_s), _nonce()
         signature = _b64sign(key.key, f"{timestamp}\n{nonce}\n".encode() + body + b"\n")
         if self.tamper_next:
             self.tamper_next = False

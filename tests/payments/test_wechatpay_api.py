@@ -94,6 +94,12 @@ class TestResponseSignatures:
         with pytest.raises(UntrustedResponse, match="bad_signature"):
             await w.provider.create(request())
 
+    @pytest.mark.parametrize("skew", [-400, 400])
+    async def test_an_answer_signed_more_than_five_minutes_off_is_not_trusted(self, w: World, skew: int) -> None:
+        w.fake.clock_skew_s = skew  # e.g. an old answer replayed by a man in the middle
+        with pytest.raises(UntrustedResponse, match="stale_timestamp"):
+            await w.provider.create(request())
+
     async def test_an_answer_signed_with_an_unconfigured_key_is_not_trusted(self, w: World) -> None:
         w.fake.platform.append(w.keys.stranger)
         w.fake.signing_serial = w.keys.stranger.serial
