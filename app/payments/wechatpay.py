@@ -161,6 +161,7 @@ class WeChatPayProvider:
         # needs this request header; with certificates WeChat picks its current one anyway).
         self.preferred_serial = next(iter(platform_keys))
         self._transport = transport
+        self._http: httpx.AsyncClient | None = None  # one pool: keeps TLS connections to WeChat alive
 
     def __repr__(self) -> str:  # never the keys
         return f"WeChatPayProvider(mchid={self.mchid!r}, appid={self.appid!r}, base_url={self.base_url!r})"
@@ -170,7 +171,10 @@ class WeChatPayProvider:
         missing = settings.wechatpay_missing()
         if missing:
             raise SettingsError(f"PAYMENT_PROVIDER=wechatpay needs {', '.join(missing)}")
-        key = serialization.load_pem_private_key(Path(settings.wechatpay_private_key_file).read_bytes(), None)
+        try:
+            key = serialization.load_pem_private_key(Path(settings.wechatpay_private_key_file).read_bytes(), None)
+        except (OSError, ValueError, TypeError) as exc:
+            raise SettingsError(f"WECHATPAY_PRIVATE_KEY_FILE: {type(exc).__name__}") from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise SettingsError("WECHATPAY_PRIVATE_KEY_FILE must hold an RSA private key")
         platform: dict[str, rsa.RSAPublicKey] = {}
@@ -189,6 +193,11 @@ class WeChatPayProvider:
             base_url=settings.wechatpay_base_url,
             transport=transport,
         )
+
+    async def aclose(self) -> None:
+        """Close the connection pool (at shutdown)."""
+        if self._http is not None:
+            await self._http.aclose()
 
     # --- signatures -----------------------------------------------------------------------------
 
@@ -336,9 +345,10 @@ class WeChatPayProvider:
         }
         if payload is not None:
             headers["Content-Type"] = "application/json"
+        if self._http is None or self._http.is_closed:
+            self._http = httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport)
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport) as http:
-                response = await http.request(method, self.base_url + path, content=body, headers=headers)
+            response = await self._http.request(method, self.base_url + path, content=body, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("wechatpay_unreachable", path=path.split("?")[0], error=type(exc).__name__)
             raise ProviderUnavailable(f"WeChat Pay did not answer: {type(exc).__name__}") from None

@@ -28,8 +28,8 @@ import string
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -595,15 +595,28 @@ class World:
     fake: FakeWeChatPay
     url: str
     provider: WeChatPayProvider
+    opened: list[WeChatPayProvider] = field(default_factory=list)
+
+    def adapter(self, *platform: PlatformKey, **kw: Any) -> WeChatPayProvider:
+        """Another merchant configuration against the same fake, closed with the world."""
+        made = adapter(self.keys, self.url, *platform, **kw)
+        self.opened.append(made)
+        return made
 
 
-@contextmanager
-def wechat_world() -> Iterator[World]:
+@asynccontextmanager
+async def wechat_world() -> AsyncIterator[World]:
     """A fresh fake WeChat Pay on loopback and our adapter pointed at it (public key mode)."""
     keys = session_keys()
     fake = FakeWeChatPay(keys)
     with serving(fake) as url:
-        yield World(keys, fake, url, adapter(keys, url))
+        world = World(keys, fake, url, adapter(keys, url))
+        world.opened.append(world.provider)
+        try:
+            yield world
+        finally:
+            for provider in world.opened:
+                await provider.aclose()
 
 
 def payment_request(out_trade_no: str = "MS20261206ORDER0001", amount_fen: int = 1000, **kw: object) -> PaymentRequest:

@@ -4,7 +4,7 @@ signed requests, verified answers, and errors mapped to ProviderUnavailable / Pr
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,8 +28,8 @@ from tests.payments.fake_wechatpay import payment_request as request
 
 
 @pytest.fixture
-def w() -> Iterator[World]:
-    with wechat_world() as world:
+async def w() -> AsyncIterator[World]:
+    async with wechat_world() as world:
         yield world
 
 
@@ -114,7 +114,7 @@ class TestResponseSignatures:
             await w.provider.query("MS20261206ORDER0001")
 
     async def test_answers_signed_by_either_key_are_trusted_during_a_switch(self, w: World) -> None:
-        both = adapter(w.keys, w.url, w.keys.public_key, w.keys.certificate)
+        both = w.adapter(w.keys.public_key, w.keys.certificate)
         w.fake.platform = [w.keys.certificate, w.keys.public_key]
         for serial in (w.keys.certificate.serial, w.keys.public_key.serial):
             w.fake.signing_serial = serial
@@ -136,6 +136,7 @@ class TestRequestSignatures:
         )
         with pytest.raises(ProviderRefused) as refused:
             await impostor.create(request())
+        await impostor.aclose()
         assert refused.value.code == "SIGN_ERROR"
         assert w.fake.orders == {}
 
@@ -203,8 +204,10 @@ class TestUnavailable:
         keys = session_keys()
         with serving(FakeWeChatPay(keys)) as url:
             pass  # the port is free again: nobody listens there now
+        nobody = adapter(keys, url, timeout_s=2)
         with pytest.raises(ProviderUnavailable):
-            await adapter(keys, url, timeout_s=2).create(request())
+            await nobody.create(request())
+        await nobody.aclose()
 
     @pytest.mark.parametrize("status,code", [(500, "SYSTEM_ERROR"), (502, "HTTP_502"), (429, "FREQUENCY_LIMITED")])
     async def test_server_errors_and_rate_limits_are_unavailable(self, w: World, status: int, code: str) -> None:

@@ -9,7 +9,7 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from tests.payments.fake_wechatpay import (
     Keys,
     PlatformKey,
     World,
-    adapter,
     payment_request,
     private_pem,
     public_pem,
@@ -36,8 +35,8 @@ ORDER = "MS20261206XCHECK01"
 
 
 @pytest.fixture
-def w() -> Iterator[World]:
-    with wechat_world() as world:
+async def w() -> AsyncIterator[World]:
+    async with wechat_world() as world:
         yield world
 
 
@@ -70,7 +69,7 @@ def _make(w: World, merchant_pem: bytes | None, platform: dict[str, Any]) -> WeC
 
 
 class TestTheFakeSpeaksTheProtocol:
-    def test_the_sdks_signed_requests_are_accepted_and_it_trusts_the_fakes_answers(self, w: World) -> None:
+    async def test_the_sdks_signed_requests_are_accepted_and_it_trusts_the_fakes_answers(self, w: World) -> None:
         wx = sdk(w)
         code, message = wx.pay(
             description="顺昌毛竹林 10 kg",
@@ -84,17 +83,17 @@ class TestTheFakeSpeaksTheProtocol:
         assert wx.close(out_trade_no=ORDER)[0] == 204
         assert [status for _, _, status in w.fake.seen] == [200, 200, 204]
 
-    def test_a_request_signed_with_another_key_gets_sign_error(self, w: World) -> None:
+    async def test_a_request_signed_with_another_key_gets_sign_error(self, w: World) -> None:
         wx = sdk(w, merchant_pem=private_pem(Keys.generate().merchant))
         code, message = wx.query(out_trade_no=ORDER)
         assert code == 401 and json.loads(message)["code"] == "SIGN_ERROR"
 
-    def test_the_sdk_refuses_a_tampered_answer_from_the_fake(self, w: World) -> None:
+    async def test_the_sdk_refuses_a_tampered_answer_from_the_fake(self, w: World) -> None:
         w.fake.tamper_next = True
         with pytest.raises(Exception, match="failed to verify the signature"):
             sdk(w).pay(description="d", out_trade_no=ORDER, amount={"total": 1}, payer={"openid": "o"})
 
-    def test_the_sdk_in_certificate_mode_downloads_and_decrypts_the_platform_certificate(
+    async def test_the_sdk_in_certificate_mode_downloads_and_decrypts_the_platform_certificate(
         self, w: World, tmp_path: Path
     ) -> None:
         w.fake.platform = [w.keys.certificate]
@@ -149,9 +148,9 @@ class TestNotificationsAgree:
             with pytest.raises(NotificationRejected):
                 w.provider.parse_notification({k.lower(): v for k, v in h.items()}, b, _now())
 
-    def test_both_read_a_certificate_signed_notification_during_a_switch(self, w: World, tmp_path: Path) -> None:
+    async def test_both_read_a_certificate_signed_notification_during_a_switch(self, w: World, tmp_path: Path) -> None:
         theirs_sdk = sdk(w, cert_dir=tmp_path)
-        ours = adapter(w.keys, w.url, w.keys.public_key, w.keys.certificate)
+        ours = w.adapter(w.keys.public_key, w.keys.certificate)
         w.fake.orders.clear()
         resource = {
             "appid": w.keys.appid,
@@ -209,7 +208,7 @@ class TestNotificationsBuiltWithTheSdk:
         }
         return headers, body.encode()
 
-    def test_our_adapter_accepts_them(self, w: World) -> None:
+    async def test_our_adapter_accepts_them(self, w: World) -> None:
         resource = {
             "appid": w.keys.appid,
             "mchid": w.keys.mchid,

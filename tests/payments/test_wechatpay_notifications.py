@@ -6,21 +6,21 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.payments.protocol import NotificationRejected, PaymentNotice, RefundRequest
 from app.payments.wechatpay import WeChatPayProvider
-from tests.payments.fake_wechatpay import World, adapter, payment_request, wechat_world
+from tests.payments.fake_wechatpay import World, payment_request, wechat_world
 
 ORDER = "MS20261206ORDER0002"
 
 
 @pytest.fixture
-def w() -> Iterator[World]:
-    with wechat_world() as world:
+async def w() -> AsyncIterator[World]:
+    async with wechat_world() as world:
         world.fake.orders.clear()
         yield world
 
@@ -165,7 +165,7 @@ class TestRejections:
 
 class TestKeySwitch:
     async def test_both_keys_verify_while_wechat_switches_from_certificate_to_public_key(self, w: World) -> None:
-        switching = adapter(w.keys, w.url, w.keys.public_key, w.keys.certificate)
+        switching = w.adapter(w.keys.public_key, w.keys.certificate)
         await paid_order(w)
         old = w.fake.payment_notification(ORDER, platform=w.keys.certificate)
         new = w.fake.payment_notification(ORDER, platform=w.keys.public_key)
@@ -174,7 +174,7 @@ class TestKeySwitch:
         assert rejected(w.provider, *old) == "unknown_serial"
 
     async def test_a_certificate_serial_matches_whatever_its_case(self, w: World) -> None:
-        by_cert = adapter(w.keys, w.url, w.keys.certificate)
+        by_cert = w.adapter(w.keys.certificate)
         await paid_order(w)
         headers, body = w.fake.payment_notification(ORDER, platform=w.keys.certificate)
         headers["Wechatpay-Serial"] = headers["Wechatpay-Serial"].lower()

@@ -52,6 +52,7 @@ class TestFromSettings:
             settings = Settings.from_env(files | {"WECHATPAY_BASE_URL": url})
             provider = WeChatPayProvider.from_settings(settings)
             start = await provider.create(payment_request())
+            await provider.aclose()
         assert start.provider_reference == fake.orders[payment_request().out_trade_no].prepay_id
         assert provider.preferred_serial == session_keys().public_key.serial  # the first listed
 
@@ -71,6 +72,11 @@ class TestFromSettings:
         pem = tmp_path / "platform_cert.pem"
         settings = Settings.from_env(files | {"WECHATPAY_PLATFORM_KEYS": f"ABCDEF0123={pem}"})
         with pytest.raises(SettingsError, match="serial"):
+            WeChatPayProvider.from_settings(settings)
+
+    def test_a_private_key_file_that_is_not_a_key_is_refused(self, files: dict[str, str], tmp_path: Path) -> None:
+        settings = Settings.from_env(files | {"WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "pub_key.pem")})
+        with pytest.raises(SettingsError, match="WECHATPAY_PRIVATE_KEY_FILE"):
             WeChatPayProvider.from_settings(settings)
 
 
