@@ -268,12 +268,12 @@ class WeChatPayProvider:
             log.warning("wechatpay_notification_rejected", reason=exc.reason, detail=exc.detail)
             raise
         try:
-            return self._decode(body, signature, now)
+            return self._decode(body, signature)
         except NotificationRejected as exc:
             log.warning("wechatpay_notification_rejected", reason=exc.reason, detail=exc.detail)
             raise
 
-    def _decode(self, body: bytes, signature: str, now: datetime) -> PaymentNotice:
+    def _decode(self, body: bytes, signature: str) -> PaymentNotice:
         try:
             envelope = json.loads(body)
             event_type = envelope["event_type"]
