@@ -80,6 +80,18 @@ class Settings:
     city_account_client_id: str = ""
     city_account_client_secret: str = ""
     city_account_webhook_secret: str = ""  # HMAC-SHA256 key shared with the city platform for pushes
+    # Payments: "sandbox" (the embedded confirm page) or "wechatpay" (WeChat Pay API v3, below).
+    payment_provider: str = "sandbox"
+    # WeChat Pay API v3, direct merchant, mini-program JSAPI (docs/payments.md). The appid is
+    # WECHAT_APPID: the payer's openid comes from signing in to that very mini-program.
+    wechatpay_base_url: str = "https://api.mch.weixin.qq.com"
+    wechatpay_mchid: str = ""
+    wechatpay_private_key_file: str = ""  # PEM, the merchant API certificate's private key
+    wechatpay_cert_serial: str = ""  # the merchant API certificate's serial number
+    wechatpay_apiv3_key: str = field(default="", repr=False)  # 32 characters, decrypts notifications
+    # (serial, PEM file) pairs: WeChat Pay public keys (PUB_KEY_ID_…) and/or platform certificates;
+    # the first is the one we ask WeChat to sign with. Two during a switch (about 7 days).
+    wechatpay_platform_keys: tuple[tuple[str, str], ...] = ()
     sms_code_ttl_s: int = 5 * 60
     sms_code_max_attempts: int = 5
     sms_per_phone_per_minute: int = 1
@@ -136,6 +148,28 @@ class Settings:
             return seed
         return _derive_key(self.secret_key, "portable-records")
 
+    def wechatpay_missing(self) -> list[str]:
+        """The WeChat Pay settings that are unset or unusable (empty when the adapter can start)."""
+        missing = [
+            var
+            for var, value in (
+                ("WECHATPAY_MCHID", self.wechatpay_mchid),
+                ("WECHATPAY_PRIVATE_KEY_FILE", self.wechatpay_private_key_file),
+                ("WECHATPAY_CERT_SERIAL", self.wechatpay_cert_serial),
+                ("WECHATPAY_APIV3_KEY", self.wechatpay_apiv3_key),
+                ("WECHATPAY_PLATFORM_KEYS", self.wechatpay_platform_keys),
+            )
+            if not value
+        ]
+        if self.wechatpay_apiv3_key and len(self.wechatpay_apiv3_key.encode()) != 32:
+            missing.append("WECHATPAY_APIV3_KEY (32 characters)")
+        files = [("WECHATPAY_PRIVATE_KEY_FILE", self.wechatpay_private_key_file)]
+        files += [(f"WECHATPAY_PLATFORM_KEYS ({serial})", path) for serial, path in self.wechatpay_platform_keys]
+        missing += [f"{var}: no file {path}" for var, path in files if path and not Path(path).is_file()]
+        if self.wechat_appid == Settings.wechat_appid:
+            missing.append("WECHAT_APPID (the mini-program's own)")
+        return missing
+
     def provider_template_id(self, channel: str, name: str) -> str:
         """The provider's id for one of our template names; the name itself where none is configured
         (the sandboxes accept any name)."""
@@ -175,6 +209,12 @@ class Settings:
             "CITY_ACCOUNT_CLIENT_SECRET": "city_account_client_secret",
             "CITY_ACCOUNT_WEBHOOK_SECRET": "city_account_webhook_secret",
             "PORTABLE_TRUSTED_ISSUERS": "portable_trusted_issuers_file",
+            "PAYMENT_PROVIDER": "payment_provider",
+            "WECHATPAY_BASE_URL": "wechatpay_base_url",
+            "WECHATPAY_MCHID": "wechatpay_mchid",
+            "WECHATPAY_PRIVATE_KEY_FILE": "wechatpay_private_key_file",
+            "WECHATPAY_CERT_SERIAL": "wechatpay_cert_serial",
+            "WECHATPAY_APIV3_KEY": "wechatpay_apiv3_key",
         }
         for var, attr in strings.items():
             if e.get(var):
@@ -201,6 +241,11 @@ class Settings:
                 raise SettingsError(f"NOTIFICATION_TEMPLATE_IDS is not JSON: {exc}") from None
         if e.get("TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(p.strip() for p in e["TRUSTED_PROXIES"].split(",") if p.strip())
+        if e.get("WECHATPAY_PLATFORM_KEYS"):
+            pairs = [p.strip().split("=", 1) for p in e["WECHATPAY_PLATFORM_KEYS"].split(",") if p.strip()]
+            if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+                raise SettingsError("WECHATPAY_PLATFORM_KEYS must be serial=file pairs separated by commas")
+            values["wechatpay_platform_keys"] = tuple((p[0].strip(), p[1].strip()) for p in pairs)
         if e.get("REGISTRY_BOUNDS"):
             try:
                 west, south, east, north = (float(v) for v in e["REGISTRY_BOUNDS"].split(","))
@@ -229,6 +274,12 @@ class Settings:
                 raise SettingsError(
                     "production cannot use the sandbox city account provider (set CITY_ACCOUNT_PROVIDER)"
                 )
+        if self.payment_provider == "wechatpay":
+            missing = self.wechatpay_missing()
+            if missing:
+                raise SettingsError(f"PAYMENT_PROVIDER=wechatpay needs {', '.join(missing)}")
+            if self.is_production and not self.wechatpay_base_url.startswith("https://"):
+                raise SettingsError("production talks to WeChat Pay over HTTPS only (WECHATPAY_BASE_URL)")
         if self.city_account_provider == "oauth2":
             missing = [
                 var
