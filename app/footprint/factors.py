@@ -143,7 +143,9 @@ def load_factor_set(path: Path) -> FactorSet:
     factors = {f"factor.{k}": _factor(f"factor.{k}", row, where) for k, row in data.get("factor", {}).items()}
     factors.update({f"design.{k}": _factor(f"design.{k}", row, where) for k, row in data.get("design", {}).items()})
     places = {
-        k: Place(k, str(r["name_zh"]), str(r["name_en"]), str(r["gb2260"]), Decimal(r["lon"]), Decimal(r["lat"]), r["role"])
+        k: Place(
+            k, str(r["name_zh"]), str(r["name_en"]), str(r["gb2260"]), Decimal(r["lon"]), Decimal(r["lat"]), r["role"]
+        )
         for k, r in data.get("place", {}).items()
     }
     routes: dict[tuple[str, str], int] = {}

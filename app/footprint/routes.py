@@ -32,19 +32,38 @@ class FootprintController(Controller):
     tags = ["footprint"]
     opt = {"public": True}
 
-    @get("/factors", summary="Every emission factor with its source, the limits and the preset places (public)", raises=_RAISES)
+    @get(
+        "/factors",
+        summary="Every emission factor with its source, the limits and the preset places (public)",
+        raises=_RAISES,
+    )
     async def factors(self, request: Request, version: Version = None) -> FactorSetOut:
         return service.factors_out(version, request_language(request))
 
-    @post("/trip", status_code=200, summary="Footprint of a trip: kg, each line with its factor, ceil(kg) to offset", raises=_RAISES)
+    @post(
+        "/trip",
+        status_code=200,
+        summary="Footprint of a trip: kg, each line with its factor, ceil(kg) to offset",
+        raises=_RAISES,
+    )
     async def trip(self, request: Request, data: JSONBody[TripIn], version: Version = None) -> Footprint:
         return service.trip(data, request_language(request), version)
 
-    @post("/day", status_code=200, summary="Footprint of everyday electricity and commuting over some days", raises=_RAISES)
+    @post(
+        "/day",
+        status_code=200,
+        summary="Footprint of everyday electricity and commuting over some days",
+        raises=_RAISES,
+    )
     async def day(self, request: Request, data: JSONBody[DayIn], version: Version = None) -> Footprint:
         return service.day(data, request_language(request), version)
 
-    @post("/event", status_code=200, summary="Footprint of an event: venue electricity, hotel, attendees' travel", raises=_RAISES)
+    @post(
+        "/event",
+        status_code=200,
+        summary="Footprint of an event: venue electricity, hotel, attendees' travel",
+        raises=_RAISES,
+    )
     async def event(self, request: Request, data: JSONBody[EventIn], version: Version = None) -> Footprint:
         return service.event(data, request_language(request), version)
 
@@ -128,7 +147,9 @@ class FootprintPages(Controller):
     @get("/footprint/factors")
     async def factor_list(self, request: Request) -> Template:
         lang = request_language(request)
-        return page(request, "footprint/factors.html", fs=service.factors_out(None, lang))
+        return page(
+            request, "footprint/factors.html", fs=service.factors_out(None, lang), punctuation=_punctuation(lang)
+        )
 
     @get("/footprint/{kind:str}")
     async def form(self, request: Request, kind: FromPath[str]) -> Template:
@@ -156,6 +177,7 @@ class FootprintPages(Controller):
             kind=kind,
             back=back,
             switch_url=_switch(request),
+            punctuation=_punctuation(lang),
         )
 
     def _form(self, request: Request, kind: str, values: dict[str, str], error: AppError | None = None) -> Template:
@@ -179,6 +201,10 @@ class FootprintPages(Controller):
         if error is not None:
             response.status_code = error.status_code
         return response
+
+
+def _punctuation(lang: str) -> dict[str, str]:
+    return {"colon": "：", "comma": "，"} if lang == "zh" else {"colon": ": ", "comma": ", "}
 
 
 def _switch(request: Request) -> str:

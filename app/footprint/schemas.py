@@ -32,11 +32,15 @@ class TripIn(msgspec.Struct, forbid_unknown_fields=True):
     """
 
     mode: Mode
-    distance_km: Annotated[Km | None, msgspec.Meta(description="one-way distance; omit to use origin/destination")] = None
+    distance_km: Annotated[Km | None, msgspec.Meta(description="one-way distance; omit to use origin/destination")] = (
+        None
+    )
     origin: PlaceKey | None = None
     destination: PlaceKey | None = None
     people: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="travellers (passenger modes)")] = 1
-    vehicles: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="cars (car modes; people in them do not count)")] = 1
+    vehicles: Annotated[
+        int, msgspec.Meta(ge=1, le=10_000, description="cars (car modes; people in them do not count)")
+    ] = 1
     return_trip: Annotated[bool, msgspec.Meta(description="true: there and back (distance counted twice)")] = True
     hotel_nights: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
     hotel_rooms: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="rooms per night")] = 1
@@ -47,9 +51,11 @@ class DayIn(msgspec.Struct, forbid_unknown_fields=True):
     """A person's everyday electricity and commuting, per day, over a number of days (365 for a year)."""
 
     days: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
-    electricity_kwh_per_day: Annotated[Decimal, msgspec.Meta(description="household electricity, kWh per day")] = Decimal(0)
+    electricity_kwh_per_day: Annotated[Decimal, msgspec.Meta(description="household electricity, kWh per day")] = (
+        Decimal(0)
+    )
     commute_km_per_day: Annotated[
-        dict[str, Km], msgspec.Meta(description="km per day by ground mode, e.g. {\"metro\": 12, \"car_petrol\": 8}")
+        dict[str, Km], msgspec.Meta(description='km per day by ground mode, e.g. {"metro": 12, "car_petrol": 8}')
     ] = {}
 
 

@@ -90,7 +90,10 @@ def factors_out(version: str | None, lang: str) -> FactorSetOut:
         released=fs.released,
         factors=[factor_used(f, lang) for f in fs.factors.values()],
         limits=dict(fs.limits),
-        places=[PlaceOut(p.key, p.name(lang), p.gb2260, format(p.lon, "f"), format(p.lat, "f"), p.role) for p in fs.places.values()],
+        places=[
+            PlaceOut(p.key, p.name(lang), p.gb2260, format(p.lon, "f"), format(p.lat, "f"), p.role)
+            for p in fs.places.values()
+        ],
         routes=[RouteOut(a, b, km) for (a, b), km in fs.routes.items()],
         places_source=str(fs.places_meta.get("coordinates_source", "")),
     )
@@ -100,7 +103,9 @@ def factors_out(version: str | None, lang: str) -> FactorSetOut:
 
 
 def _refuse(limit_key: str, field: str, limit: object, given: object) -> AppError:
-    return AppError(f"footprint.limit.{limit_key}", detail={"field": field, "limit": str(limit)}, limit=limit, given=given)
+    return AppError(
+        f"footprint.limit.{limit_key}", detail={"field": field, "limit": str(limit)}, limit=limit, given=given
+    )
 
 
 def _at_most(fs: FactorSet, limit_key: str, field: str, given: int | Decimal) -> None:
@@ -228,7 +233,10 @@ def day(data: DayIn, lang: str = "zh", version: str | None = None) -> Footprint:
     for mode, km in data.commute_km_per_day.items():
         if mode not in GROUND_MODES:
             raise AppError(
-                "footprint.unknown_commute_mode", detail={"field": "commute_km_per_day"}, mode=mode, options=", ".join(GROUND_MODES)
+                "footprint.unknown_commute_mode",
+                detail={"field": "commute_km_per_day"},
+                mode=mode,
+                options=", ".join(GROUND_MODES),
             )
         per_day = _decimal("commute_km_per_day", km)
         _at_most(fs, "commute_km_per_day_max", "commute_km_per_day", km)
@@ -266,4 +274,3 @@ def event(data: EventIn, lang: str = "zh", version: str | None = None) -> Footpr
         # Every attendee travels there and back once.
         b.add(item, one_way * 2 * g.count, unit, _mode_factor(g.mode, one_way, data.radiative_forcing, fs))
     return b.result("event")
-

@@ -64,7 +64,7 @@ class TestSources:
         stripped = "\n".join(line for line in block.splitlines() if not line.startswith("publisher ="))
         factors.write_text(text[:start] + stripped + "\n" + text[end:], encoding="utf-8")
         _repin(cat, factors)
-        with pytest.raises(FactorFileError, match="factor.coach lacks publisher"):
+        with pytest.raises(FactorFileError, match=r"factor\.coach lacks publisher"):
             load_catalogue(cat)
 
 
@@ -77,7 +77,9 @@ class TestPin:
     def test_a_factor_edited_in_place_is_refused(self, tmp_path: Path) -> None:
         cat, factors = _copy_release(tmp_path)
         assert load_catalogue(cat).current.factor("factor.rail").value == __import__("decimal").Decimal("0.03546")
-        factors.write_text(factors.read_text(encoding="utf-8").replace("value = 0.03546", "value = 0.03"), encoding="utf-8")
+        factors.write_text(
+            factors.read_text(encoding="utf-8").replace("value = 0.03546", "value = 0.03"), encoding="utf-8"
+        )
         with pytest.raises(FactorFileError, match="never an edit in place"):
             load_catalogue(cat)
 
@@ -100,6 +102,8 @@ class TestPresetDistances:
             assert km == round(2 * radius * math.asin(math.sqrt(h))), f"{a} → {b}"
 
     def test_every_place_is_a_sichuan_region_code_we_know(self) -> None:
-        codes = {line.split(",")[0] for line in (Path("app/regions/gbt2260.csv").read_text(encoding="utf-8").splitlines())}
+        codes = {
+            line.split(",")[0] for line in (Path("app/regions/gbt2260.csv").read_text(encoding="utf-8").splitlines())
+        }
         for p in catalogue().current.places.values():
             assert p.gb2260 in codes and p.gb2260.startswith("51"), p.key

@@ -145,12 +145,19 @@ class TestLimits:
         [
             (lambda: service.trip(TripIn(mode="rail", distance_km=Decimal(20001))), "distance_km_max", 20000, "20001"),
             (lambda: service.trip(TripIn(mode="rail", distance_km=Decimal(10), people=101)), "people_max", 100, "101"),
-            (lambda: service.trip(TripIn(mode="rail", distance_km=Decimal(10), hotel_nights=61)), "hotel_nights_max", 60, "61"),
+            (
+                lambda: service.trip(TripIn(mode="rail", distance_km=Decimal(10), hotel_nights=61)),
+                "hotel_nights_max",
+                60,
+                "61",
+            ),
             (lambda: service.day(DayIn(days=367, electricity_kwh_per_day=Decimal(1))), "days_max", 366, "367"),
             (lambda: service.event(EventIn(attendees=100001)), "attendees_max", 100000, "100001"),
         ],
     )
-    def test_each_limit_is_refused_with_a_message_naming_it(self, call: object, key: str, limit: int, given: str) -> None:
+    def test_each_limit_is_refused_with_a_message_naming_it(
+        self, call: object, key: str, limit: int, given: str
+    ) -> None:
         with pytest.raises(AppError) as e:
             call()  # type: ignore[operator]
         assert e.value.key == f"footprint.limit.{key}"
