@@ -29,6 +29,10 @@ register_messages(
             "zh": "{field} 须为不小于 0 的数字，输入为 {given}",
             "en": "{field} must be a number of at least 0: {given} given",
         },
+        "footprint.too_many_decimals": {
+            "zh": "{field} 最多保留 {places} 位小数",
+            "en": "{field} may have at most {places} decimal places",
+        },
         "footprint.unknown_commute_mode": {
             "zh": "不认识的通勤方式 {mode}；可选：{options}",
             "en": "Unknown commuting mode {mode}; choose one of: {options}",

@@ -114,10 +114,27 @@ def _at_most(fs: FactorSet, limit_key: str, field: str, given: int | Decimal) ->
         raise _refuse(limit_key, field, limit, given)
 
 
-def _decimal(field: str, value: Decimal, *, positive: bool = False) -> Fraction:
+MAX_DECIMAL_PLACES = 6  # a typed km or kWh finer than a millimetre or a milliwatt-hour is a typo, not a measurement
+
+
+def _decimal(fs: FactorSet, field: str, value: Decimal, limit_key: str | None, *, positive: bool = False) -> Fraction:
+    """A typed decimal as an exact fraction, after the cheap checks on the Decimal itself.
+
+    The limit and the number of decimal places are checked before converting: `Fraction(Decimal("1E+999999999"))`
+    would build a billion-digit integer.
+    """
     if not value.is_finite() or value < 0 or (positive and value == 0):
         key = "footprint.positive_number" if positive else "footprint.non_negative_number"
         raise AppError(key, detail={"field": field}, field=field, given=value)
+    if limit_key is not None:
+        _at_most(fs, limit_key, field, value)
+    exponent = value.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_DECIMAL_PLACES
+        and value != value.quantize(Decimal(1).scaleb(-MAX_DECIMAL_PLACES))
+    ):
+        raise AppError("footprint.too_many_decimals", detail={"field": field}, field=field, places=MAX_DECIMAL_PLACES)
     return Fraction(value)
 
 
@@ -200,8 +217,7 @@ def trip(data: TripIn, lang: str = "zh", version: str | None = None) -> Footprin
     fs = factor_set(version)
     b = _Builder(fs, lang, [], set())
     if data.distance_km is not None:
-        one_way = _decimal("distance_km", data.distance_km, positive=True)
-        _at_most(fs, "distance_km_max", "distance_km", data.distance_km)
+        one_way = _decimal(fs, "distance_km", data.distance_km, "distance_km_max", positive=True)
     elif data.origin and data.destination:
         one_way = preset_distance(fs, data.origin, data.destination, data.mode)
         b.notes.add("footprint.note.preset_distance")
@@ -226,8 +242,7 @@ def day(data: DayIn, lang: str = "zh", version: str | None = None) -> Footprint:
     fs = factor_set(version)
     b = _Builder(fs, lang, [], set())
     _at_most(fs, "days_max", "days", data.days)
-    kwh = _decimal("electricity_kwh_per_day", data.electricity_kwh_per_day)
-    _at_most(fs, "electricity_kwh_per_day_max", "electricity_kwh_per_day", data.electricity_kwh_per_day)
+    kwh = _decimal(fs, "electricity_kwh_per_day", data.electricity_kwh_per_day, "electricity_kwh_per_day_max")
     if kwh:
         b.add("electricity", kwh * data.days, "kwh", "factor.grid_cn_national")
     for mode, km in data.commute_km_per_day.items():
@@ -238,8 +253,7 @@ def day(data: DayIn, lang: str = "zh", version: str | None = None) -> Footprint:
                 mode=mode,
                 options=", ".join(GROUND_MODES),
             )
-        per_day = _decimal("commute_km_per_day", km)
-        _at_most(fs, "commute_km_per_day_max", "commute_km_per_day", km)
+        per_day = _decimal(fs, "commute_km_per_day", km, "commute_km_per_day_max")
         if per_day:
             item, unit = _travel_item(mode)
             b.add(item, per_day * data.days, unit, f"factor.{mode}")
@@ -253,8 +267,7 @@ def event(data: EventIn, lang: str = "zh", version: str | None = None) -> Footpr
     _at_most(fs, "event_days_max", "days", data.days)
     _at_most(fs, "event_room_nights_max", "hotel_room_nights", data.hotel_room_nights)
     _at_most(fs, "travel_groups_max", "travel", len(data.travel))
-    kwh = _decimal("venue_kwh_per_day", data.venue_kwh_per_day)
-    _at_most(fs, "venue_kwh_per_day_max", "venue_kwh_per_day", data.venue_kwh_per_day)
+    kwh = _decimal(fs, "venue_kwh_per_day", data.venue_kwh_per_day, "venue_kwh_per_day_max")
     travellers = sum(g.count for g in data.travel if g.mode not in CAR_MODES)
     if travellers > data.attendees:
         raise AppError(
@@ -268,8 +281,7 @@ def event(data: EventIn, lang: str = "zh", version: str | None = None) -> Footpr
     if data.hotel_room_nights:
         b.add("hotel", Fraction(data.hotel_room_nights), "room_night", "factor.hotel_cn")
     for g in data.travel:
-        one_way = _decimal("distance_km", g.distance_km, positive=True)
-        _at_most(fs, "distance_km_max", "distance_km", g.distance_km)
+        one_way = _decimal(fs, "distance_km", g.distance_km, "distance_km_max", positive=True)
         item, unit = _travel_item(g.mode)
         # Every attendee travels there and back once.
         b.add(item, one_way * 2 * g.count, unit, _mode_factor(g.mode, one_way, data.radiative_forcing, fs))

@@ -180,3 +180,15 @@ class TestLimits:
             with pytest.raises(AppError) as e:
                 service.trip(TripIn(mode="rail", distance_km=Decimal(km)))
             assert e.value.key == "footprint.positive_number"
+
+    def test_absurd_exponents_are_refused_before_any_arithmetic(self) -> None:
+        """`Fraction(Decimal("1E+999999999"))` would build a billion-digit number; the limits come first."""
+        with pytest.raises(AppError) as e:
+            service.trip(TripIn(mode="rail", distance_km=Decimal("1E+999999999")))
+        assert e.value.key == "footprint.limit.distance_km_max"
+        with pytest.raises(AppError) as e:
+            service.trip(TripIn(mode="rail", distance_km=Decimal("1E-999999999")))
+        assert e.value.key == "footprint.too_many_decimals"
+        assert (
+            service.trip(TripIn(mode="rail", distance_km=Decimal("10.5000000000"), return_trip=False)).kg == "0.37233"
+        )
