@@ -56,6 +56,28 @@ class TestFootprintPages:
         await _fits_the_screen(phone)
         await phone.screenshot(path=str(screenshots / "footprint-result-en-390x844.png"), full_page=True)
 
+    async def test_the_factor_list_and_a_year_of_everyday_life_fit_the_phone(
+        self, live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        await phone.goto(live_server + "/footprint/factors")
+        await expect(phone.locator(".factors li")).to_have_count(15)
+        await expect(phone.locator(".factors")).to_contain_text("生态环境部")
+        await _fits_the_screen(phone)
+        await phone.screenshot(path=str(screenshots / "footprint-factors-full.png"), full_page=True)
+
+        await phone.goto(live_server + "/footprint/day")
+        await phone.fill('input[name="days"]', "365")
+        await phone.fill('input[name="electricity_kwh_per_day"]', "5")
+        await phone.fill('input[name="km_metro"]', "12")
+        await _fits_the_screen(phone)
+        await phone.screenshot(path=str(screenshots / "footprint-day-form-full.png"), full_page=True)
+        await phone.locator('button[type="submit"]').click()
+        await expect(phone.locator(".kg")).to_have_text("1093.613")  # worked example D1
+        await expect(phone.locator("a.buy")).to_have_attribute("href", "/market?kg=1094&purpose=personal&lang=zh")
+        await _fits_the_screen(phone)
+
     async def test_the_event_form_works_without_javascript_and_names_a_refused_limit(
         self, live_server: str, browser: Any, screenshots: Path
     ) -> None:
