@@ -71,8 +71,8 @@ class FootprintController(Controller):
 # ---- pages: GET forms whose fields are the query string, so a QR code can pre-fill them ------------------
 
 _TICKED = {"on", "1", "true", "yes"}
-# Short names a scenic-spot QR code may use (issue 8): /footprint/trip?to=jiuzhaigou&people=2
-_ALIASES = {"to": "destination", "from": "origin"}
+# Short names a scenic-spot QR code may use (issue 8): /footprint/trip?to=jiuzhaigou&people=2&nights=1
+_ALIASES = {"to": "destination", "from": "origin", "nights": "hotel_nights"}
 
 
 def _query(request: Request) -> dict[str, str]:

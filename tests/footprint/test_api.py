@@ -103,11 +103,12 @@ class TestApi:
 
 class TestPages:
     async def test_a_scenic_spot_qr_link_prefills_the_trip_form(self, client: httpx.AsyncClient) -> None:
-        r = await client.get("/footprint/trip", params={"to": "jiuzhaigou", "people": "2"})
+        r = await client.get("/footprint/trip", params={"to": "jiuzhaigou", "people": "2", "nights": "1"})
         assert r.status_code == 200
         html = r.text
         assert '<option value="jiuzhaigou" selected>九寨沟县</option>' in html
         assert re.search(r'name="people"[^>]*value="2"', html)
+        assert re.search(r'name="hotel_nights"[^>]*value="1"', html)
         assert re.search(r'name="return_trip" value="1" checked', html), "a QR link keeps the return-trip default"
         assert "lang=en" in html and "to=jiuzhaigou" in html, "the language switch keeps the prefill"
 
