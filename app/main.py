@@ -44,6 +44,7 @@ from app.credits.routes import (
     LossEventsController,
     MonitoringReportsController,
 )
+from app.footprint.routes import FootprintController, FootprintPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LossEventsController,
             CreditsPublicController,
             CreditsPages,
+            FootprintController,
+            FootprintPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.
