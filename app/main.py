@@ -44,6 +44,8 @@ from app.credits.routes import (
     LossEventsController,
     MonitoringReportsController,
 )
+from app.evidence import service as evidence
+from app.evidence.routes import EvidenceFilesController
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
@@ -53,8 +55,6 @@ from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
 from app.public.routes import HomeController
-from app.evidence import service as evidence
-from app.evidence.routes import EvidenceFilesController
 from app.registry.routes import (
     OpenDataController,
     RegistryPages,

@@ -40,8 +40,8 @@ class Photo(models.Model):
     thumb_key = fields.CharField(max_length=64, db_index=True, description="storage key of the thumbnail JPEG")
     width = fields.IntField(description="served image width, px")
     height = fields.IntField(description="served image height, px")
-    gps_lat = fields.FloatField(null=True, description="EXIF GPS latitude, decimal degrees WGS84; never served")
-    gps_lon = fields.FloatField(null=True, description="EXIF GPS longitude, decimal degrees WGS84; never served")
+    gps_lat = fields.FloatField(null=True, description="EXIF GPS latitude, decimal degrees WGS84, never served")
+    gps_lon = fields.FloatField(null=True, description="EXIF GPS longitude, decimal degrees WGS84, never served")
     taken_at: datetime | None = fields.DatetimeField(
         null=True, description="EXIF DateTimeOriginal (its offset, else Beijing time), UTC"
     )

@@ -62,7 +62,9 @@ def check_size(n: int, limits: Limits) -> None:
 
 
 def too_large(limit: int, size: int | None = None) -> PhotoTooLarge:
-    return PhotoTooLarge("evidence.too_large", limit=_mb(limit), detail=[{"field": "photo", "limit_bytes": limit, "bytes": size}])
+    return PhotoTooLarge(
+        "evidence.too_large", limit=_mb(limit), detail=[{"field": "photo", "limit_bytes": limit, "bytes": size}]
+    )
 
 
 def _open(data: bytes, limits: Limits) -> tuple[Image.Image, str]:
@@ -84,7 +86,10 @@ def _open(data: bytes, limits: Limits) -> tuple[Image.Image, str]:
 
 
 def _too_many_pixels(width: int | None, height: int | None, limits: Limits) -> PhotoTooLarge:
-    shown = f"{width * height / 1e6:.1f}" if width and height else f"> {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f}"
+    if width is not None and height is not None:
+        shown = f"{width * height / 1e6:.1f}"
+    else:  # Pillow refused the header itself: more than twice its MAX_IMAGE_PIXELS
+        shown = f"> {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f}"
     return PhotoTooLarge(
         "evidence.too_many_pixels",
         megapixels=shown,
@@ -152,7 +157,7 @@ def dhash(img: Image.Image) -> int:
     rather than taken from `imagehash`, which needs numpy, scipy and PyWavelets for this one function.
     """
     small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    px = list(small.getdata())
+    px = small.tobytes()  # one byte per pixel in mode L, row by row
     bits = 0
     for row in range(8):
         for col in range(8):

@@ -17,9 +17,9 @@ from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_
 from app.core.i18n import request_language, t
 from app.core.pages import fmt_datetime, fmt_kg, page
 from app.credits import service as credits
-from app.regions import service as regions
 from app.evidence.images import too_large
 from app.evidence.schemas import PhotoOut, photo_out
+from app.regions import service as regions
 from app.registry import estimates, opendata, photos, service, statistics
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
 from app.registry.schemas import (
@@ -123,7 +123,13 @@ async def _parcel_out(settings: Settings, parcel: Parcel, project_public_id: str
     current = await estimates.current_of([parcel.id])
     attached = await photos.photos_of([parcel])
     return parcel_out(
-        settings, parcel, project_public_id, measured.get(parcel.id, []), lang, current.get(parcel.id), attached[parcel.id]
+        settings,
+        parcel,
+        project_public_id,
+        measured.get(parcel.id, []),
+        lang,
+        current.get(parcel.id),
+        attached[parcel.id],
     )
 
 
@@ -277,9 +283,7 @@ class RegistryPhotosController(Controller):
         settings = _settings(request)
         content = await data.photo.read()
         await data.photo.close()
-        photo = await photos.add_photo(
-            settings, storage_for(settings), require_principal(request), parcel_id, content
-        )
+        photo = await photos.add_photo(settings, storage_for(settings), require_principal(request), parcel_id, content)
         return photo_out(photo, request_language(request))
 
     @delete(

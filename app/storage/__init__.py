@@ -93,9 +93,7 @@ class LocalStorage:
         if not self.root.is_dir():
             return []
         cutoff = time.time() - seconds
-        return sorted(
-            p.name for p in self.root.glob("??/??/*") if KEY.fullmatch(p.name) and p.stat().st_mtime < cutoff
-        )
+        return sorted(p.name for p in self.root.glob("??/??/*") if KEY.fullmatch(p.name) and p.stat().st_mtime < cutoff)
 
     async def put(self, data: bytes) -> str:
         return await asyncio.to_thread(self._put, data)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from app.storage import InvalidKey, LocalStorage, storage_for
 from app.settings import Settings
+from app.storage import InvalidKey, LocalStorage, storage_for
 
 
 class TestLocalStorage:
