@@ -12,8 +12,10 @@ from models.accounts import User
 
 
 class Photo(models.Model):
-    """One photo attached to one subject. Within a scope the same bytes appear once (exact duplicates
-    are refused by a unique index); near-duplicates by perceptual hash are stored and flagged."""
+    """One photo attached to one subject (exact duplicates refused per scope, near-duplicates flagged)."""
+
+    # Within a scope the same upload bytes appear once (the unique index below); near-duplicates by
+    # perceptual hash are stored and listed in `flags` for the reviewer.
 
     id = fields.BigIntField(primary_key=True)
     public_id = fields.CharField(max_length=26, unique=True, description="random id shown in URLs")
