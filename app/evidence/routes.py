@@ -21,19 +21,20 @@ class EvidenceFilesController(Controller):
 
     @get("/{key:str}", opt={"public": True})
     async def file(self, request: Request, key: FromPath[str]) -> Response[bytes]:
-        data = await service.served_file(storage_for(request.app.state.settings), key)
+        if not await service.is_served(key):
+            raise NotFound("evidence.photo_not_found")
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            # Content-addressed: the bytes at this URL never change; a day bounds how long a deleted
+            # photo may linger in caches that already fetched it.
+            "Cache-Control": "public, max-age=86400",
+            "ETag": f'"{key}"',
+            "Content-Security-Policy": "default-src 'none'",
+            "Content-Disposition": "inline",
+        }
+        if request.headers.get("if-none-match") == headers["ETag"]:  # a phone revisiting the page
+            return Response(b"", status_code=304, headers=headers)
+        data = await storage_for(request.app.state.settings).read(key)
         if data is None:
             raise NotFound("evidence.photo_not_found")
-        return Response(
-            data,
-            media_type=SERVED_MEDIA_TYPE,
-            headers={
-                "X-Content-Type-Options": "nosniff",
-                # Content-addressed: the bytes at this URL never change; a day bounds how long a deleted
-                # photo may linger in caches that already fetched it.
-                "Cache-Control": "public, max-age=86400",
-                "ETag": f'"{key}"',
-                "Content-Security-Policy": "default-src 'none'",
-                "Content-Disposition": "inline",
-            },
-        )
+        return Response(data, media_type=SERVED_MEDIA_TYPE, headers=headers)

@@ -196,15 +196,13 @@ async def sweep_unreferenced(storage: Storage, grace_s: float = ORPHAN_GRACE_S) 
     return removed
 
 
-async def served_file(storage: Storage, key: str) -> bytes | None:
-    """The bytes of a served image or thumbnail, only while a photo row refers to the key."""
+async def is_served(key: str) -> bool:
+    """A served image or thumbnail is fetched only while a photo row refers to its key."""
     try:
         check_key(key)
     except InvalidKey:
-        return None
-    if not await referenced([key]):
-        return None
-    return await storage.read(key)
+        return False
+    return bool(await referenced([key]))
 
 
 def file_url(key: str) -> str:

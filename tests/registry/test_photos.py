@@ -3,6 +3,7 @@ distance from the outline, what is served, what the audit says, and that nothing
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -82,6 +83,8 @@ class TestAttach:
         assert metadata_free(served.content) and b"30.5509" not in served.content
         thumb = await client.get(body["thumbnail_url"])
         assert thumb.status_code == 200 and metadata_free(thumb.content)
+        again = await client.get(body["url"], headers={"If-None-Match": served.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
 
     async def test_it_is_audited_on_the_parcel_without_the_position(self, client, settings) -> None:
         headers, _, (parcel,) = await draft(client, settings)
@@ -149,6 +152,17 @@ class TestRefusals:
             r = await upload(c, parcel, phone_jpeg(3), headers)
             assert r.status_code == 409 and r.json()["code"] == "registry.photo_cap" and "2" in r.json()["message"]
             assert await Photo.all().count() == 2
+
+    async def test_racing_uploads_never_pass_the_cap_and_leave_no_stray_files(self, settings) -> None:
+        async with client_with(settings, registry_photos_per_parcel=3) as c:
+            _, headers = await smallholder(settings)
+            _, (parcel,) = await project_with(c, headers, PARCEL)
+            answers = await asyncio.gather(*(upload(c, parcel, phone_jpeg(seed), headers) for seed in range(1, 9)))
+            codes = sorted(r.status_code for r in answers)
+            assert codes == [201] * 3 + [409] * 5, [r.text for r in answers if r.status_code not in (201, 409)]
+            assert {r.json()["code"] for r in answers if r.status_code == 409} == {"registry.photo_cap"}
+            assert await Photo.filter(subject=f"parcel:{parcel}").count() == 3
+            assert stored_files(settings) == await referenced_files()
 
     async def test_nothing_is_attached_or_removed_once_submitted(self, client, settings) -> None:
         headers, project, (parcel,) = await draft(client, settings)
