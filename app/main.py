@@ -44,6 +44,8 @@ from app.credits.routes import (
     LossEventsController,
     MonitoringReportsController,
 )
+from app.evidence import service as evidence
+from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.methodology.routes import CalculatorPages, MethodologyController
@@ -58,11 +60,13 @@ from app.registry.routes import (
     OpenDataController,
     RegistryPages,
     RegistryParcelsController,
+    RegistryPhotosController,
     RegistryProjectsController,
     RegistryPublicController,
     RegistryReviewController,
 )
 from app.settings import ROOT, Settings
+from app.storage import storage_for
 
 
 class MetricsController(PrometheusController):
@@ -131,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CouponRedeemController,
             RegistryProjectsController,
             RegistryParcelsController,
+            RegistryPhotosController,
+            EvidenceFilesController,
             RegistryReviewController,
             RegistryPages,
             RegistryPublicController,
@@ -184,6 +190,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.leaderboard = Leaderboard(redis, settings.redis_prefix)
     if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then
         housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
+    # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
+    housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

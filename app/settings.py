@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Development-only secrets: fixed so a restart keeps sessions and decryptable data, refused in production.
 _DEV_SECRET = "microsink-development-secret-do-not-use-in-production"
+# The request-body ceiling of the photo upload routes (fixed when routes are declared); PHOTO_MAX_BYTES,
+# the rule a person is told about, must stay under it by the multipart framing's margin.
+PHOTO_BODY_CEILING_BYTES = 32 * 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -114,6 +117,16 @@ class Settings:
     registry_max_vertices: int = 2000
     registry_min_area_m2: int = 10
     registry_max_area_m2: int = 100_000_000
+    # Evidence photos (app/evidence, docs/evidence.md): where the stored files live (created on demand),
+    # the limits an upload must meet, the dHash Hamming distance at or below which two photos count as
+    # near-duplicates, and, for parcels, how many photos each may hold and how far from its outline a
+    # photo's GPS position may be before the verifier is told.
+    upload_dir: str = str(ROOT / "data" / "uploads")
+    photo_max_bytes: int = 10 * 1024 * 1024
+    photo_max_pixels: int = 50_000_000
+    photo_near_duplicate_bits: int = 10
+    registry_photos_per_parcel: int = 12
+    registry_photo_max_distance_m: int = 500
 
     @property
     def is_production(self) -> bool:
@@ -215,6 +228,7 @@ class Settings:
             "WECHATPAY_PRIVATE_KEY_FILE": "wechatpay_private_key_file",
             "WECHATPAY_CERT_SERIAL": "wechatpay_cert_serial",
             "WECHATPAY_APIV3_KEY": "wechatpay_apiv3_key",
+            "UPLOAD_DIR": "upload_dir",
         }
         for var, attr in strings.items():
             if e.get(var):
@@ -227,6 +241,11 @@ class Settings:
             "REFRESH_TOKEN_TTL_S": "refresh_token_ttl_s",
             "REGISTRY_SLIVER_TOLERANCE_M2": "registry_sliver_tolerance_m2",
             "REGISTRY_MAX_VERTICES": "registry_max_vertices",
+            "PHOTO_MAX_BYTES": "photo_max_bytes",
+            "PHOTO_MAX_PIXELS": "photo_max_pixels",
+            "PHOTO_NEAR_DUPLICATE_BITS": "photo_near_duplicate_bits",
+            "REGISTRY_PHOTOS_PER_PARCEL": "registry_photos_per_parcel",
+            "REGISTRY_PHOTO_MAX_DISTANCE_M": "registry_photo_max_distance_m",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -261,6 +280,10 @@ class Settings:
         if self.environment not in {"development", "test", "production"}:
             raise SettingsError(f"ENVIRONMENT must be development, test or production, not {self.environment!r}")
         _ = self.data_key
+        if not 0 < self.photo_max_bytes <= PHOTO_BODY_CEILING_BYTES - 64 * 1024:
+            raise SettingsError(f"PHOTO_MAX_BYTES must be between 1 and {PHOTO_BODY_CEILING_BYTES - 64 * 1024}")
+        if self.photo_max_pixels <= 0 or not 0 <= self.photo_near_duplicate_bits <= 64:
+            raise SettingsError("PHOTO_MAX_PIXELS must be positive and PHOTO_NEAR_DUPLICATE_BITS within 0..64")
         if self.is_production:
             if self.secret_key == _DEV_SECRET:
                 raise SettingsError("production needs its own SECRET_KEY")

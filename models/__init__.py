@@ -16,6 +16,7 @@ from models.credits import (
     SerialBlock,
     SerialCounter,
 )
+from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.points import AwardCounter
@@ -47,6 +48,7 @@ __all__ = [
     "OutboxMessage",
     "Parcel",
     "ParcelEstimate",
+    "Photo",
     "PortableClaim",
     "PortableImport",
     "PortableMoveOut",

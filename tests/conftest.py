@@ -122,7 +122,7 @@ async def settings(migrated_database: str, tmp_path: Path) -> AsyncIterator[Sett
         url = f"sqlite://{copy}"
     if REDIS_URL:
         await _drop_redis_keys()
-    yield base_settings(url)
+    yield base_settings(url).with_(upload_dir=str(tmp_path / "uploads"))  # photo files, never the repository's
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from typing import Any
 import shapely
 from babel.numbers import format_decimal
 from pyproj import Geod
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
 from shapely.validation import explain_validity
 
 from app.core.errors import AppError
@@ -283,6 +284,22 @@ def shape_of(geometry: dict[str, Any]) -> BaseGeometry:
     geom = shape(geometry)
     shapely.prepare(geom)
     return geom
+
+
+def distance_to_m(geometry: dict[str, Any], lon: float, lat: float) -> int:
+    """Metres from a point to a parcel (0 on or inside it), rounded up to the whole metre.
+
+    The nearest point of the outline is found in a plane where longitude is scaled by cos(latitude) —
+    locally true to shape, so the right vertex or edge is picked — and the distance to it is geodesic.
+    """
+    geom = shape(geometry)
+    if geom.covers(Point(lon, lat)):
+        return 0
+    k = math.cos(math.radians(lat))
+    scaled = shapely.transform(geom, lambda xy: xy * [k, 1.0])
+    _, nearest = nearest_points(Point(lon * k, lat), scaled)
+    _, _, metres = GEOD.inv(lon, lat, nearest.x / k, nearest.y)
+    return math.ceil(metres)
 
 
 def as_geojson(geom: BaseGeometry) -> dict[str, Any]:

@@ -234,5 +234,20 @@ register_messages(
         "registry.tenure.other": {"zh": "其他", "en": "Other"},
         "registry.holder.individual": {"zh": "个人（农户）", "en": "Individual household"},
         "registry.holder.collective": {"zh": "集体 / 合作社", "en": "Collective / cooperative"},
+        # photos
+        "registry.photo_cap": {
+            "zh": "每个地块最多 {limit} 张照片，请先删除不需要的照片",
+            "en": "A parcel holds at most {limit} photos; delete one first",
+        },
+        "registry.page.photos": {"zh": "现场照片", "en": "Photos"},
+        "registry.page.photo_alt": {"zh": "地块现场照片 {n}", "en": "Photo {n} of the parcel"},
+        "registry.page.photos_note": {
+            "zh": "照片已去除位置等全部元数据；只显示拍摄点与地块的距离。",
+            "en": "Photos are served without location or any other metadata; only their distance from the parcel is shown.",
+        },
+        "registry.photo.place_inside": {"zh": "拍摄于地块内", "en": "Taken inside the parcel"},
+        "registry.photo.place_within": {"zh": "拍摄于地块 {m} 米范围内", "en": "Taken within {m} m of the parcel"},
+        "registry.photo.place_far": {"zh": "拍摄位置距地块超过 {m} 米", "en": "Taken more than {m} m from the parcel"},
+        "registry.photo.place_unknown": {"zh": "照片无位置信息", "en": "No location in the photo"},
     }
 )

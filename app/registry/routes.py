@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.response import Stream, Template
 
 from app.core.auth import Role, require_principal, requires
-from app.core.errors import NotFound
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
 from app.core.i18n import request_language, t
-from app.core.pages import fmt_kg, page
+from app.core.pages import fmt_datetime, fmt_kg, page
 from app.credits import service as credits
+from app.evidence.images import too_large
+from app.evidence.schemas import PhotoOut, photo_out
 from app.regions import service as regions
-from app.registry import estimates, opendata, service, statistics
+from app.registry import estimates, opendata, photos, service, statistics
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
 from app.registry.schemas import (
     CreditsOut,
@@ -34,8 +40,10 @@ from app.registry.schemas import (
     ReturnIn,
     StatisticsOut,
 )
-from app.settings import Settings
+from app.settings import PHOTO_BODY_CEILING_BYTES, Settings
+from app.storage import storage_for
 from models.accounts import Organisation
+from models.evidence import Photo
 from models.registry import Parcel, ParcelEstimate, Project
 
 
@@ -77,6 +85,7 @@ def parcel_out(
     measurements: list,  # type: ignore[type-arg]
     lang: str,
     estimate: ParcelEstimate | None = None,
+    parcel_photos: list[Photo] | None = None,
 ) -> ParcelOut:
     return ParcelOut(
         id=parcel.public_id,
@@ -105,19 +114,30 @@ def parcel_out(
         methodology_facts=dict(parcel.methodology_facts or {}),
         estimate=estimate_summary(estimate, parcel.public_id, lang) if estimate else None,
         estimate_problem=problem_out(parcel, lang),
+        photos=[photo_out(p, lang) for p in parcel_photos or []],
     )
 
 
 async def _parcel_out(settings: Settings, parcel: Parcel, project_public_id: str, lang: str) -> ParcelOut:
     measured = await service.measurements_of([parcel.id])
     current = await estimates.current_of([parcel.id])
-    return parcel_out(settings, parcel, project_public_id, measured.get(parcel.id, []), lang, current.get(parcel.id))
+    attached = await photos.photos_of([parcel])
+    return parcel_out(
+        settings,
+        parcel,
+        project_public_id,
+        measured.get(parcel.id, []),
+        lang,
+        current.get(parcel.id),
+        attached[parcel.id],
+    )
 
 
 async def project_out(settings: Settings, project: Project, lang: str) -> ProjectOut:
     parcels = await service.parcels_of(project)
     measured = await service.measurements_of(p.id for p in parcels)
     current = await estimates.current_of([p.id for p in parcels])
+    attached = await photos.photos_of(parcels)
     organisation = None
     if project.owner_organisation_id is not None:  # type: ignore[attr-defined]
         owner = await Organisation.get(id=project.owner_organisation_id)  # type: ignore[attr-defined]
@@ -136,7 +156,8 @@ async def project_out(settings: Settings, project: Project, lang: str) -> Projec
         decided_at=project.decided_at,
         area_m2=sum(p.area_m2 for p in parcels),
         parcels=[
-            parcel_out(settings, p, project.public_id, measured.get(p.id, []), lang, current.get(p.id)) for p in parcels
+            parcel_out(settings, p, project.public_id, measured.get(p.id, []), lang, current.get(p.id), attached[p.id])
+            for p in parcels
         ],
     )
 
@@ -229,6 +250,52 @@ class RegistryParcelsController(Controller):
         return MeasurementOut(m.measured_on, m.stand_volume_m3_per_ha, m.method)
 
 
+@dataclass
+class PhotoUpload:
+    """multipart/form-data with one file field, `photo`: a JPEG, PNG or WebP (judged by its bytes)."""
+
+    photo: UploadFile
+
+
+def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
+    """A body over the route's ceiling gets the same answer as a file over PHOTO_MAX_BYTES."""
+    return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
+
+
+class RegistryPhotosController(Controller):
+    path = "/api/v1/registry/parcels"
+    tags = ["registry"]
+    guards = [requires(Role.SMALLHOLDER)]
+
+    @post(
+        "/{parcel_id:str}/photos",
+        summary="Attach a photo to your parcel (draft or returned project); multipart field `photo`",
+        request_max_body_size=PHOTO_BODY_CEILING_BYTES,
+        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        raises=[AppError, Conflict, Forbidden, NotFound, RequestEntityTooLarge],
+    )
+    async def add_photo(
+        self,
+        request: Request,
+        parcel_id: FromPath[str],
+        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART, multipart_form_part_limit=4)],
+    ) -> PhotoOut:
+        settings = _settings(request)
+        content = await data.photo.read()
+        await data.photo.close()
+        photo = await photos.add_photo(settings, storage_for(settings), require_principal(request), parcel_id, content)
+        return photo_out(photo, request_language(request))
+
+    @delete(
+        "/{parcel_id:str}/photos/{photo_id:str}",
+        summary="Remove a photo from your parcel (draft or returned project)",
+        raises=[Conflict, Forbidden, NotFound],
+    )
+    async def delete_photo(self, request: Request, parcel_id: FromPath[str], photo_id: FromPath[str]) -> None:
+        settings = _settings(request)
+        await photos.delete_photo(storage_for(settings), require_principal(request), parcel_id, photo_id)
+
+
 class RegistryReviewController(Controller):
     path = "/api/v1/registry/review"
     tags = ["registry"]
@@ -266,8 +333,28 @@ def _estimate_view(row: ParcelEstimate | None, lang: str) -> dict[str, Any] | No
     }
 
 
-def _parcel_view(settings: Settings, parcel: Parcel, lang: str, estimate: ParcelEstimate | None) -> dict[str, Any]:
+def _photo_views(settings: Settings, attached: list[Photo], lang: str) -> list[dict[str, Any]]:
+    views = []
+    for photo in attached:
+        key, params = photos.public_place(photo, settings)
+        views.append(
+            {
+                "url": f"/evidence/files/{photo.content_key}",
+                "thumb": f"/evidence/files/{photo.thumb_key}",
+                "width": photo.width,
+                "height": photo.height,
+                "place": t(key, lang, **params),
+                "taken": fmt_datetime(photo.taken_at, lang) if photo.taken_at else None,
+            }
+        )
+    return views
+
+
+def _parcel_view(
+    settings: Settings, parcel: Parcel, lang: str, estimate: ParcelEstimate | None, attached: list[Photo] | None = None
+) -> dict[str, Any]:
     return {
+        "photos": _photo_views(settings, attached or [], lang),
         "parcel": parcel,
         "svg": outline_svg(parcel.geometry),
         "area": format_area(parcel.area_m2, lang),
@@ -310,6 +397,7 @@ class RegistryPages(Controller):
         project, parcels = await service.public_project(project_id)
         current = await estimates.current_of([p.id for p in parcels])
         shown = [k for p in parcels if (row := current.get(p.id)) and (k := estimates.shown_kg(row)) is not None]
+        attached = await photos.photos_of(parcels)
         return page(
             request,
             "registry/project.html",
@@ -317,7 +405,7 @@ class RegistryPages(Controller):
             county=regions.full_name(project.county_code),
             total_area=format_area(sum(p.area_m2 for p in parcels), lang),
             total_kg=fmt_kg(sum(shown), lang) if shown else None,
-            parcels=[_parcel_view(settings, p, lang, current.get(p.id)) for p in parcels],
+            parcels=[_parcel_view(settings, p, lang, current.get(p.id), attached[p.id]) for p in parcels],
         )
 
     @get("/registry/parcels/{parcel_id:str}", opt={"public": True})
@@ -325,11 +413,12 @@ class RegistryPages(Controller):
         settings, lang = _settings(request), request_language(request)
         parcel = await service.public_parcel(parcel_id)
         current = await estimates.current_of([parcel.id])
+        attached = await photos.photos_of([parcel])
         return page(
             request,
             "registry/parcel.html",
             project=parcel.project,
-            v=_parcel_view(settings, parcel, lang, current.get(parcel.id)),
+            v=_parcel_view(settings, parcel, lang, current.get(parcel.id), attached[parcel.id]),
         )
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from app.evidence.schemas import PhotoOut
+
 CountyCode = Annotated[str, msgspec.Meta(pattern=r"^[1-8][0-9]{5}$", description="GB/T 2260 county code")]
 Crs = Literal["wgs84", "cgcs2000", "gcj02"]
 TenureKind = Literal[
@@ -147,6 +149,7 @@ class ParcelOut(msgspec.Struct):
     methodology_facts: dict[str, Any]
     estimate: EstimateSummaryOut | None
     estimate_problem: EstimateProblemOut | None
+    photos: list[PhotoOut] = []  # with GPS, distance and duplicate flags: the owner and the verifier see this
 
 
 class ProjectOut(msgspec.Struct):

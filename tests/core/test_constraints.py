@@ -133,6 +133,7 @@ async def _valid_rows() -> dict[str, object]:
         next_attempt_at=later,
     )
 
+    from models.evidence import Photo
     from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 
     square = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30]]]}
@@ -282,6 +283,23 @@ async def _valid_rows() -> dict[str, object]:
             occasion="added",
             estimate={},
         ),
+        "photo": await Photo.create(
+            public_id="ph1",
+            scope="project:p",
+            subject="parcel:p",
+            uploaded_by=user,
+            sha256="c" * 64,
+            dhash=-1,
+            format="jpeg",
+            original_bytes=1000,
+            content_key="d" * 64,
+            thumb_key="e" * 64,
+            width=4,
+            height=3,
+            gps_lat=30.5,
+            gps_lon=104.1,
+            distance_m=0,
+        ),
         "external_parcel": await ExternalParcel.create(
             scheme="CCER", external_id="X-1", geometry=square, area_m2=5000, **bbox
         ),
@@ -354,6 +372,10 @@ VIOLATIONS = {
     "registry_parcel_bbox_ordered": ("parcel", {"min_lon": 105}),
     "registry_stand_volume_nonnegative": ("measurement", {"stand_volume_m3_per_ha": -1}),
     "registry_estimate_basis_known": ("parcel_estimate", {"basis": "guess"}),
+    "evidence_photo_format_known": ("photo", {"format": "gif"}),
+    "evidence_photo_sizes_positive": ("photo", {"width": 0}),
+    "evidence_photo_gps_whole": ("photo", {"gps_lon": None}),
+    "evidence_photo_distance_nonnegative": ("photo", {"distance_m": -1}),
     "registry_estimate_kg_nonnegative": ("parcel_estimate", {"buffer_kg_per_year": -1}),
     "registry_estimate_occasion_known": ("parcel_estimate", {"occasion": "whim"}),
     "registry_external_parcel_scheme_known": ("external_parcel", {"scheme": "XYZ"}),
