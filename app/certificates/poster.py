@@ -1,0 +1,231 @@
+"""The shareable certificate poster: 1080×1440 PNG (or the same page as a PDF) drawn with Pillow and
+Debian's Noto Sans CJK SC (STACK.md §8: in the .ttc, index 2 is Simplified Chinese).
+
+Pure drawing, no database: `render` takes the words (`PosterText`) and the QR modules and returns
+bytes; it is CPU work and runs in a thread (app.certificates.service.poster). The PDF is Pillow's
+PDF writer around the same image: ReportLab cannot load Noto CJK (STACK.md trap 8), and a raster page
+shows exactly the glyphs the PNG shows, with no second font path to get wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+LAYOUT_VERSION = 1  # bump when the drawing changes, so cached posters are drawn again
+WIDTH, HEIGHT = 1080, 1440
+MARGIN = 64
+SC_INDEX = 2  # Noto Sans CJK .ttc: 0 JP, 1 KR, 2 SC, 3 TC
+DEBIAN_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+)
+GREEN, GREEN_LIGHT, INK, MUTED, LINE, RED = "#1f6f43", "#e8f3ec", "#1d2320", "#5b6660", "#d9e2dc", "#a3271b"
+
+
+@dataclass(frozen=True)
+class PosterText:
+    """Every word on the poster: the only certificate data that reaches the drawing."""
+
+    brand: str
+    title: str
+    beneficiary_label: str
+    beneficiary: str
+    retired_label: str
+    quantity: str
+    unit: str
+    purpose: str
+    from_label: str
+    projects: list[str]
+    places: list[str]
+    date_label: str
+    date: str
+    code_label: str
+    code: str
+    scan: str
+    url: str
+    reversal: str
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str
+    bold: str
+
+
+@lru_cache(maxsize=1)
+def _fc_match() -> str | None:
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # fc-match always answers with some font; only a Noto CJK collection has the SC face at index 2.
+    return found if "NotoSansCJK" in os.path.basename(found) and found.endswith(".ttc") else None
+
+
+def find_font() -> Fonts | None:
+    """Debian's fonts-noto-cjk (regular and bold), or None when it is not installed (`make deps`)."""
+    regular, bold = DEBIAN_FONTS
+    if os.path.exists(regular):
+        return Fonts(regular, bold if os.path.exists(bold) else regular)
+    found = _fc_match()
+    if found is None:
+        return None
+    bold_guess = found.replace("Regular", "Bold")
+    return Fonts(found, bold_guess if os.path.exists(bold_guess) else found)
+
+
+def font_identity() -> str:
+    """Which font files draw the text (part of a poster's cache key)."""
+    fonts = find_font()
+    if fonts is None:
+        return ""
+    return "|".join(f"{p}:{os.path.getsize(p)}" for p in (fonts.regular, fonts.bold))
+
+
+@lru_cache(maxsize=32)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=SC_INDEX)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
+    """Greedy wrap that breaks anywhere in CJK and at spaces in Latin text; the last line gets … if cut."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if font.getlength(current + ch) <= width:
+            current += ch
+            continue
+        cut = current.rfind(" ")
+        if ch != " " and cut > len(current) // 2:  # a Latin word: carry it to the next line whole
+            lines.append(current[:cut])
+            current = current[cut + 1 :] + ch
+        else:
+            lines.append(current)
+            current = ch.lstrip()
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and font.getlength(last + "…") > width:
+            last = last[:-1]
+        lines[-1] = last + "…"
+    return lines
+
+
+def qr_image(matrix: Sequence[Sequence[bool]], module_px: int) -> Image.Image:
+    """The QR modules drawn square and crisp (no resampling), margin included in the matrix."""
+    size = len(matrix)
+    image = Image.new("1", (size, size), 1)
+    pixels = image.load()
+    assert pixels is not None
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                pixels[x, y] = 0
+    return image.resize((size * module_px, size * module_px), Image.Resampling.NEAREST).convert("L")
+
+
+def draw(text: PosterText, matrix: Sequence[Sequence[bool]], fonts: Fonts) -> Image.Image:
+    image = Image.new("RGB", (WIDTH, HEIGHT), "#fafcfb")
+    d = ImageDraw.Draw(image)
+    regular = lambda size: _font(fonts.regular, size)  # noqa: E731
+    bold = lambda size: _font(fonts.bold, size)  # noqa: E731
+    inner = WIDTH - 2 * MARGIN
+
+    # Header band: who issues it and what it is.
+    d.rectangle((0, 0, WIDTH, 250), fill=GREEN)
+    d.text((MARGIN, 56), text.brand, font=regular(34), fill=GREEN_LIGHT)
+    d.text((MARGIN, 112), text.title, font=bold(76), fill="#ffffff")
+
+    y = 300
+    d.text((MARGIN, y), text.beneficiary_label, font=regular(32), fill=MUTED)
+    y += 48
+    for line in _wrap(text.beneficiary, bold(60), inner, 2):
+        d.text((MARGIN, y), line, font=bold(60), fill=INK)
+        y += 80
+
+    y += 20
+    d.text((MARGIN, y), text.retired_label, font=regular(32), fill=MUTED)
+    y += 40
+    big = bold(132)
+    d.text((MARGIN, y), text.quantity, font=big, fill=GREEN)
+    number_right = MARGIN + big.getlength(text.quantity)
+    d.text((number_right + 20, y + 78), text.unit, font=regular(44), fill=GREEN)
+    y += 180
+    for line in _wrap(text.purpose, regular(38), inner, 2):
+        d.text((MARGIN, y), line, font=regular(38), fill=INK)
+        y += 54
+
+    y += 24
+    d.line((MARGIN, y, WIDTH - MARGIN, y), fill=LINE, width=2)
+    y += 28
+    d.text((MARGIN, y), text.from_label, font=regular(32), fill=MUTED)
+    y += 48
+    for line in _wrap("、".join(text.projects), bold(44), inner, 2):
+        d.text((MARGIN, y), line, font=bold(44), fill=INK)
+        y += 62
+    for line in _wrap("、".join(text.places), regular(34), inner, 2):
+        d.text((MARGIN, y), line, font=regular(34), fill=MUTED)
+        y += 50
+
+    if text.reversal:
+        y += 12
+        for line in _wrap(text.reversal, regular(30), inner, 2):
+            d.text((MARGIN, y), line, font=regular(30), fill=RED)
+            y += 44
+
+    # Bottom: date and code on the left, the QR code on the right (always at the same place).
+    qr_px = 330
+    modules = len(matrix)
+    qr = qr_image(matrix, max(qr_px // modules, 1))
+    qr_top = HEIGHT - qr.height - 110
+    qr_left = WIDTH - MARGIN - qr.width
+    d.rounded_rectangle(
+        (qr_left - 12, qr_top - 12, qr_left + qr.width + 12, qr_top + qr.height + 12), radius=16, fill="#ffffff",
+        outline=LINE, width=2,
+    )  # fmt: skip
+    image.paste(qr, (qr_left, qr_top))
+    scan_font = regular(30)
+    d.text(
+        (qr_left + (qr.width - scan_font.getlength(text.scan)) / 2, qr_top + qr.height + 22),
+        text.scan,
+        font=scan_font,
+        fill=MUTED,
+    )
+    left_width = qr_left - MARGIN - 40
+    by = qr_top
+    d.text((MARGIN, by), text.date_label, font=regular(30), fill=MUTED)
+    d.text((MARGIN, by + 42), text.date, font=bold(42), fill=INK)
+    by += 130
+    d.text((MARGIN, by), text.code_label, font=regular(30), fill=MUTED)
+    code_font = bold(40)
+    for i, line in enumerate(_wrap(text.code, code_font, left_width, 2)):
+        d.text((MARGIN, by + 42 + 54 * i), line, font=code_font, fill=INK)
+    url_font = regular(24)
+    for i, line in enumerate(_wrap(text.url, url_font, inner, 2)):
+        d.text((MARGIN, HEIGHT - 64 + 30 * i - (30 if len(text.url) > 70 else 0)), line, font=url_font, fill=MUTED)
+    return image
+
+
+def render(text: PosterText, matrix: Sequence[Sequence[bool]], fmt: str, fonts: Fonts) -> bytes:
+    """PNG (the share poster) or PDF (the same page, printable)."""
+    image = draw(text, matrix, fonts)
+    out = io.BytesIO()
+    if fmt == "pdf":
+        image.save(out, format="PDF", resolution=144.0, title=f"{text.title} {text.code}", author="MicroSink 微碳汇")
+    else:
+        image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
