@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-LAYOUT_VERSION = 1  # bump when the drawing changes, so cached posters are drawn again
+LAYOUT_VERSION = 2  # bump when the drawing changes, so cached posters are drawn again
 WIDTH, HEIGHT = 1080, 1440
 MARGIN = 64
 SC_INDEX = 2  # Noto Sans CJK .ttc: 0 JP, 1 KR, 2 SC, 3 TC
@@ -138,60 +138,58 @@ def qr_image(matrix: Sequence[Sequence[bool]], module_px: int) -> Image.Image:
     return image.resize((size * module_px, size * module_px), Image.Resampling.NEAREST).convert("L")
 
 
+def _with_subscripts(d: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: ImageFont.FreeTypeFont,
+                     small: ImageFont.FreeTypeFont, fill: str) -> None:  # fmt: skip
+    """Noto Sans CJK has no subscript digits (₂ draws as a box): draw them as small, lowered digits."""
+    x, y = xy
+    for ch in text:
+        if "₀" <= ch <= "₉":
+            digit = str(ord(ch) - ord("₀"))
+            d.text((x, y + font.size * 0.45), digit, font=small, fill=fill)
+            x += small.getlength(digit)
+        else:
+            d.text((x, y), ch, font=font, fill=fill)
+            x += font.getlength(ch)
+
+
 def draw(text: PosterText, matrix: Sequence[Sequence[bool]], fonts: Fonts) -> Image.Image:
+    """The layout: header band, the person and the quantity, where it comes from, then date, code and QR.
+
+    Every free-text line is cut to one line with … so nothing can run into the QR block below.
+    """
     image = Image.new("RGB", (WIDTH, HEIGHT), "#fafcfb")
     d = ImageDraw.Draw(image)
     regular = lambda size: _font(fonts.regular, size)  # noqa: E731
     bold = lambda size: _font(fonts.bold, size)  # noqa: E731
     inner = WIDTH - 2 * MARGIN
 
-    # Header band: who issues it and what it is.
-    d.rectangle((0, 0, WIDTH, 250), fill=GREEN)
-    d.text((MARGIN, 56), text.brand, font=regular(34), fill=GREEN_LIGHT)
-    d.text((MARGIN, 112), text.title, font=bold(76), fill="#ffffff")
+    def line(y: int, words: str, font: ImageFont.FreeTypeFont, fill: str) -> None:
+        d.text((MARGIN, y), _wrap(words, font, inner, 1)[0] if words else "", font=font, fill=fill)
 
-    y = 300
-    d.text((MARGIN, y), text.beneficiary_label, font=regular(32), fill=MUTED)
-    y += 48
-    for line in _wrap(text.beneficiary, bold(60), inner, 2):
-        d.text((MARGIN, y), line, font=bold(60), fill=INK)
-        y += 80
+    d.rectangle((0, 0, WIDTH, 230), fill=GREEN)
+    d.text((MARGIN, 50), text.brand, font=regular(34), fill=GREEN_LIGHT)
+    d.text((MARGIN, 100), text.title, font=bold(76), fill="#ffffff")
 
-    y += 20
-    d.text((MARGIN, y), text.retired_label, font=regular(32), fill=MUTED)
-    y += 40
-    big = bold(132)
-    d.text((MARGIN, y), text.quantity, font=big, fill=GREEN)
-    number_right = MARGIN + big.getlength(text.quantity)
-    d.text((number_right + 20, y + 78), text.unit, font=regular(44), fill=GREEN)
-    y += 180
-    for line in _wrap(text.purpose, regular(38), inner, 2):
-        d.text((MARGIN, y), line, font=regular(38), fill=INK)
-        y += 54
-
-    y += 24
-    d.line((MARGIN, y, WIDTH - MARGIN, y), fill=LINE, width=2)
-    y += 28
-    d.text((MARGIN, y), text.from_label, font=regular(32), fill=MUTED)
-    y += 48
-    for line in _wrap("、".join(text.projects), bold(44), inner, 2):
-        d.text((MARGIN, y), line, font=bold(44), fill=INK)
-        y += 62
-    for line in _wrap("、".join(text.places), regular(34), inner, 2):
-        d.text((MARGIN, y), line, font=regular(34), fill=MUTED)
-        y += 50
-
+    line(270, text.beneficiary_label, regular(32), MUTED)
+    line(316, text.beneficiary, bold(60), INK)
+    line(406, text.retired_label, regular(32), MUTED)
+    unit_width = regular(44).getlength(text.unit) + 20
+    size = next((s for s in (132, 112, 96, 80) if bold(s).getlength(text.quantity) + unit_width <= inner), 72)
+    big = bold(size)
+    d.text((MARGIN, 440 + (132 - size) // 2), text.quantity, font=big, fill=GREEN)
+    _with_subscripts(d, (MARGIN + big.getlength(text.quantity) + 20, 520), text.unit, regular(44), regular(30), GREEN)
+    line(618, text.purpose, regular(38), INK)
+    d.line((MARGIN, 690, WIDTH - MARGIN, 690), fill=LINE, width=2)
+    line(712, text.from_label, regular(32), MUTED)
+    line(758, "、".join(text.projects), bold(44), INK)
+    line(818, "、".join(text.places), regular(34), MUTED)
     if text.reversal:
-        y += 12
-        for line in _wrap(text.reversal, regular(30), inner, 2):
-            d.text((MARGIN, y), line, font=regular(30), fill=RED)
-            y += 44
+        line(876, text.reversal, regular(30), RED)
 
-    # Bottom: date and code on the left, the QR code on the right (always at the same place).
-    qr_px = 330
+    # Bottom: date, code and address on the left; the QR code on the right, always at the same place.
     modules = len(matrix)
-    qr = qr_image(matrix, max(qr_px // modules, 1))
-    qr_top = HEIGHT - qr.height - 110
+    qr = qr_image(matrix, max(330 // modules, 1))
+    qr_top = HEIGHT - qr.height - 100
     qr_left = WIDTH - MARGIN - qr.width
     d.rounded_rectangle(
         (qr_left - 12, qr_top - 12, qr_left + qr.width + 12, qr_top + qr.height + 12), radius=16, fill="#ffffff",
@@ -200,23 +198,19 @@ def draw(text: PosterText, matrix: Sequence[Sequence[bool]], fonts: Fonts) -> Im
     image.paste(qr, (qr_left, qr_top))
     scan_font = regular(30)
     d.text(
-        (qr_left + (qr.width - scan_font.getlength(text.scan)) / 2, qr_top + qr.height + 22),
+        (qr_left + (qr.width - scan_font.getlength(text.scan)) / 2, qr_top + qr.height + 24),
         text.scan,
         font=scan_font,
         fill=MUTED,
     )
-    left_width = qr_left - MARGIN - 40
-    by = qr_top
-    d.text((MARGIN, by), text.date_label, font=regular(30), fill=MUTED)
-    d.text((MARGIN, by + 42), text.date, font=bold(42), fill=INK)
-    by += 130
-    d.text((MARGIN, by), text.code_label, font=regular(30), fill=MUTED)
-    code_font = bold(40)
-    for i, line in enumerate(_wrap(text.code, code_font, left_width, 2)):
-        d.text((MARGIN, by + 42 + 54 * i), line, font=code_font, fill=INK)
+    left = qr_left - MARGIN - 40
+    d.text((MARGIN, qr_top), text.date_label, font=regular(30), fill=MUTED)
+    d.text((MARGIN, qr_top + 42), text.date, font=bold(42), fill=INK)
+    d.text((MARGIN, qr_top + 124), text.code_label, font=regular(30), fill=MUTED)
+    d.text((MARGIN, qr_top + 166), _wrap(text.code, bold(40), left, 1)[0], font=bold(40), fill=INK)
     url_font = regular(24)
-    for i, line in enumerate(_wrap(text.url, url_font, inner, 2)):
-        d.text((MARGIN, HEIGHT - 64 + 30 * i - (30 if len(text.url) > 70 else 0)), line, font=url_font, fill=MUTED)
+    for i, url_line in enumerate(_wrap(text.url, url_font, left, 3)):
+        d.text((MARGIN, qr_top + 240 + 32 * i), url_line, font=url_font, fill=MUTED)
     return image
 
 

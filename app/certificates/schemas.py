@@ -37,7 +37,9 @@ class ParcelOut(msgspec.Struct):
 class MethodologyOut(msgspec.Struct):
     id: str
     version: str
-    parameter_sha256: Annotated[str, msgspec.Meta(description="SHA-256 of the parameter file the kg were computed with")]
+    parameter_sha256: Annotated[
+        str, msgspec.Meta(description="SHA-256 of the parameter file the kg were computed with")
+    ]
 
 
 class IssuanceOut(msgspec.Struct):

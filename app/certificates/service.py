@@ -154,7 +154,9 @@ async def certificate(typed_code: str, base_url: str) -> CertificateOut:
             )
         issuances[i.public_id].kg += b.block.quantity
         if b.reversal is not None:
-            reversals[b.reversal.public_id] = ReversalOut(b.reversal.public_id, b.reversal.cause, b.reversal.occurred_on)
+            reversals[b.reversal.public_id] = ReversalOut(
+                b.reversal.public_id, b.reversal.cause, b.reversal.occurred_on
+            )
     return CertificateOut(
         code=code,
         beneficiary=lookup.shown_beneficiary(first),

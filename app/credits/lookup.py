@@ -269,14 +269,22 @@ async def retired_blocks(certificate_code: str) -> list[RetiredBlock]:
         found.append(
             RetiredBlock(
                 block=BlockRow(
-                    row["id"], row["serial_start"], row["serial_end"], row["quantity"], row["display"],
-                    row["status"], row["holder"],
-                ),  # fmt: skip
+                    row["id"],
+                    row["serial_start"],
+                    row["serial_end"],
+                    row["quantity"],
+                    row["display"],
+                    row["status"],
+                    row["holder"],
+                ),
                 issuance=issuance,
                 retirement=RetirementRow(
-                    row["beneficiary"], row["beneficiary_shown"], row["purpose"], row["purpose_reference"],
+                    row["beneficiary"],
+                    row["beneficiary_shown"],
+                    row["purpose"],
+                    row["purpose_reference"],
                     _moment(row["retired_at"]),
-                ),  # fmt: skip
+                ),
                 reversal=ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
                 if row["e_public_id"] is not None
                 else None,

@@ -42,7 +42,9 @@ class TestCertificate:
             assert shown.methodology.id == issued.methodology_id == "SC-LCP-AFF"
             assert shown.methodology.version == issued.methodology_version
             assert shown.methodology.parameter_sha256 == issued.parameter_sha256 and len(issued.parameter_sha256) == 64
-            assert shown.project.id == project.public_id and shown.project.url == f"/registry/projects/{project.public_id}"
+            assert (
+                shown.project.id == project.public_id and shown.project.url == f"/registry/projects/{project.public_id}"
+            )
             assert shown.project.county_name.startswith("四川省")
             assert [p.id for p in shown.parcels] == issued.parcel_public_ids
             assert all(p.url == f"/registry/parcels/{p.id}" for p in shown.parcels)
