@@ -68,6 +68,11 @@ class TestVerifyPage:
         r = await client.get("/certificates", params={"code": service.grouped(code).lower()})
         assert r.status_code == 303 and r.headers["location"] == f"/certificates/{code}?lang=zh"
 
+    async def test_the_home_pages_verify_link_opens_the_lookup(self, client) -> None:
+        r = await client.get("/verify?lang=en")
+        assert r.status_code == 303 and r.headers["location"] == "/certificates?lang=en"
+        assert "Verify a certificate" in (await client.get(r.headers["location"])).text
+
     @pytest.mark.parametrize(("lang", "words"), [("zh", "找不到该证书"), ("en", "No such certificate")])
     async def test_an_unknown_code_is_404_beside_the_form(self, client, masked, lang, words) -> None:
         for path in (f"/certificates/{inventory.new_certificate_code()}", "/certificates/nonsense"):
