@@ -11,6 +11,8 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from app.certificates import service
 from app.certificates.schemas import CertificateOut
+from app.core import housekeeping
+from app.core.cache import MemoryStore, Store
 from app.core.errors import NotFound
 from app.core.i18n import request_language
 from app.core.pages import page
@@ -18,6 +20,20 @@ from app.settings import Settings
 
 POSTER_STORE = "certificate_posters"  # Redis when configured (all workers share it), else process memory
 PUBLIC_CACHE = "public, max-age=300"  # short: a reversal or an erased name must show soon on every copy
+
+
+def _poster_store(request: Request) -> Store:
+    """The poster cache: Redis when configured (every worker and machine shares it, entries expire by TTL),
+    else this process's memory, whose expired entries the housekeeping loop clears (else they would stay)."""
+    store = request.app.stores.get(POSTER_STORE)
+    if isinstance(store, MemoryStore):
+
+        async def sweep() -> int:
+            await store.delete_expired()
+            return 0
+
+        housekeeping.register("certificates.poster_cache_sweep", sweep)
+    return store
 
 
 def _base_url(request: Request) -> str:
@@ -97,8 +113,7 @@ class CertificatePages(Controller):
 
     async def _poster(self, request: Request, code: str, fmt: str) -> Response[bytes]:
         cert = await service.certificate(code, _base_url(request))
-        store = request.app.stores.get(POSTER_STORE)
-        rendered = await service.poster(cert, request_language(request), fmt, store)
+        rendered = await service.poster(cert, request_language(request), fmt, _poster_store(request))
         etag = f'"{rendered.digest}"'
         headers = {"Cache-Control": PUBLIC_CACHE, "ETag": etag}
         if request.headers.get("if-none-match") == etag:

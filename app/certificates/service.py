@@ -52,7 +52,7 @@ CODE_LENGTH = 16
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 _SVG_SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*" ')
 _LOCALE = {"zh": "zh_CN", "en": "en"}
-POSTER_TTL_S = 7 * 24 * 3600  # a poster is re-drawn after a week unused; its key changes whenever its content does
+POSTER_TTL_S = 24 * 3600  # kept a day (shared right after the purchase); the key changes whenever the content does
 
 
 def normalise_code(typed: str) -> str | None:

@@ -225,3 +225,25 @@ class TestPoster:
         monkeypatch.setattr(posters, "_fc_match", lambda: None)
         r = await client.get(f"/certificates/{code}/poster.png", headers={"Accept-Language": "en"})
         assert r.status_code == 503 and "make deps" in r.json()["message"]
+
+
+class TestPosterCache:
+    @needs_font
+    async def test_without_redis_expired_posters_leave_memory_at_the_next_housekeeping(
+        self, client, masked, app
+    ) -> None:
+        import asyncio
+
+        from app.core import housekeeping
+        from app.core.cache import MemoryStore
+
+        store = app.stores.get("certificate_posters")
+        if not isinstance(store, MemoryStore):
+            pytest.skip("Redis is configured: poster entries expire by their TTL there")
+        code, *_ = masked
+        assert (await client.get(f"/certificates/{code}/poster.png")).status_code == 200
+        await store.set("stale.png", b"x", expires_in=1)
+        await asyncio.sleep(1.1)
+        tidied = await housekeeping.run_once()
+        assert "certificates.poster_cache_sweep" in tidied
+        assert "stale.png" not in store._store and len(store._store) == 1  # the live poster stays
