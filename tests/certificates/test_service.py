@@ -59,6 +59,11 @@ class TestCertificate:
         assert service.retired_on(datetime(2026, 12, 5, 17, 30, tzinfo=UTC), "zh") == "2026年12月6日"
         assert service.retired_on(datetime(2026, 12, 5, 15, 59, tzinfo=UTC), "en") == "December 5, 2026"
 
+    def test_the_lookup_knows_the_alphabet_and_length_retire_draws_codes_from(self) -> None:
+        drawn = [inventory.new_certificate_code() for _ in range(200)]
+        assert all(service.normalise_code(code) == code for code in drawn)
+        assert set("".join(drawn)) <= service.CODE_ALPHABET and not set("01OI") & service.CODE_ALPHABET
+
     async def test_codes_are_case_insensitive_and_may_be_typed_in_groups(self, db, settings) -> None:
         issuance, _, _ = await sized_issuance(settings)
         code = await retire("order:case", 10, issuance=issuance.public_id)
