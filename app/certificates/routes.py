@@ -83,7 +83,6 @@ class CertificatePages(Controller):
         return page(
             request,
             "certificates/certificate.html",
-            headers={"Cache-Control": PUBLIC_CACHE},
             cert=cert,
             code_grouped=service.grouped(cert.code),
             retired_on=service.retired_on(cert.retired_at, lang),
@@ -115,7 +114,8 @@ class CertificatePages(Controller):
         cert = await service.certificate(code, _base_url(request))
         rendered = await service.poster(cert, request_language(request), fmt, _poster_store(request))
         etag = f'"{rendered.digest}"'
-        headers = {"Cache-Control": PUBLIC_CACHE, "ETag": etag}
+        # Its words follow the reader's language (?lang=, the lang cookie, Accept-Language).
+        headers = {"Cache-Control": PUBLIC_CACHE, "ETag": etag, "Vary": "Accept-Language, Cookie"}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         if fmt == "pdf":
