@@ -217,6 +217,8 @@ class TestPoster:
             r = await client.get(path)
             assert r.status_code == 200, r.text
             assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+            for encoding in ("utf-8", "utf-16-be", "gb18030"):
+                assert "张三丰".encode(encoding) not in r.content
 
     async def test_without_the_font_it_is_503_naming_make_deps(self, client, masked, monkeypatch) -> None:
         code, *_ = masked
