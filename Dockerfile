@@ -25,6 +25,8 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     LOAD_DEMO_DATA=false \
     WEB_CONCURRENCY=4 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+# Certificate posters draw Chinese with Noto Sans CJK SC (app/certificates/poster.py); without it they answer 503.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 microsink \
     && useradd --system --uid 10001 --gid microsink --home-dir /app --no-create-home --shell /usr/sbin/nologin microsink
 WORKDIR /app

@@ -37,9 +37,9 @@ lint: $(VENV)/.installed  ## ruff + mypy
 	$(BIN)/ruff format --check app models tests
 	$(BIN)/mypy
 
-deps:  ## Debian packages the browser tests need (run as root)
-	command -v chromium >/dev/null && fc-list | grep -q 'Noto Sans CJK' || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+deps:  ## Debian packages the browser and certificate tests need (run as root): chromium, Noto CJK, zbarimg
+	command -v chromium >/dev/null && fc-list | grep -q 'Noto Sans CJK' && command -v zbarimg >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk zbar-tools)
 
 lock:  ## re-pin dependencies with hashes, never writing an index URL
 	$(BIN)/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml

@@ -225,3 +225,82 @@ async def issuance_view(public_id: str) -> tuple[Issuance, Any, list[SerialBlock
         .limit(500)
     )
     return issuance, issuance.supply, blocks  # type: ignore[attr-defined]
+
+
+_BY_CERTIFICATE = _SELECT + "WHERE r.certificate_code = {0} ORDER BY i.id, b.serial_start"
+
+
+@dataclass(frozen=True)
+class RetiredBlock:
+    """One block of a retirement, with its issuance and any reversal: a certificate is a list of these."""
+
+    block: BlockRow
+    issuance: IssuanceRow
+    retirement: RetirementRow
+    reversal: ReversalRow | None
+
+
+async def retired_blocks(certificate_code: str) -> list[RetiredBlock]:
+    """Every block retired under one certificate code (exact, as stored), in one round trip; [] if none."""
+    conn = Tortoise.get_connection("default")
+    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    rows = await conn.execute_query_dict(_BY_CERTIFICATE.format(mark), [certificate_code])
+    found = []
+    for row in rows:
+        issuance = IssuanceRow(
+            public_id=row["i_public_id"],
+            project=ProjectRow(row["p_public_id"], row["p_name"], row["p_county_code"]),
+            vintage=row["vintage"],
+            period_start=_date(row["period_start"]),
+            period_end=_date(row["period_end"]),
+            class_code=row["class_code"],
+            methodology_id=row["methodology_id"],
+            methodology_version=row["methodology_version"],
+            parameter_sha256=row["parameter_sha256"],
+            parcel_public_ids=_json(row["parcel_public_ids"]),
+            quantity=row["i_quantity"],
+            owner_kg=row["owner_kg"],
+            buffer_kg=row["buffer_kg"],
+            serial_start=row["i_serial_start"],
+            serial_end=row["i_serial_end"],
+            owner_holder=row["owner_holder"],
+            issued_at=_moment(row["issued_at"]),
+        )
+        found.append(
+            RetiredBlock(
+                block=BlockRow(
+                    row["id"],
+                    row["serial_start"],
+                    row["serial_end"],
+                    row["quantity"],
+                    row["display"],
+                    row["status"],
+                    row["holder"],
+                ),
+                issuance=issuance,
+                retirement=RetirementRow(
+                    row["beneficiary"],
+                    row["beneficiary_shown"],
+                    row["purpose"],
+                    row["purpose_reference"],
+                    _moment(row["retired_at"]),
+                ),
+                reversal=ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
+                if row["e_public_id"] is not None
+                else None,
+            )
+        )
+    return found
+
+
+async def chains_of(issuance_public_ids: list[str]) -> dict[str, Chain]:
+    """issuance public id → its report and the parcel estimates used, for several issuances at once."""
+    pairs = await Issuance.filter(public_id__in=issuance_public_ids).values_list("public_id", "monitoring_report_id")
+    report_of = {int(report_id): str(public_id) for public_id, report_id in pairs}  # type: ignore[misc]
+    if not report_of:
+        return {}
+    reports = await MonitoringReport.filter(id__in=list(report_of))
+    used: dict[int, list[ReportEstimate]] = {}
+    for e in await ReportEstimate.filter(report_id__in=list(report_of)).order_by("parcel_public_id"):
+        used.setdefault(e.report_id, []).append(e)  # type: ignore[attr-defined]
+    return {report_of[r.id]: Chain(r, used.get(r.id, [])) for r in reports}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from app.core.pages import page
 from app.public import messages as _messages  # noqa: F401  (registers page text)
@@ -18,8 +18,14 @@ class HomeController(Controller):
         return page(request, "public/home.html")
 
     # The home page links here already; each page says honestly that it is still being built
-    # until its issue (campaigns, certificates) replaces the handler. /registry: app.registry.routes.
-    @get(["/campaigns", "/verify"])
+    # until its issue (campaigns) replaces the handler. /registry: app.registry.routes.
+    @get(["/campaigns"])
     async def being_built(self, request: Request) -> Template:
         section = request.url.path.strip("/")
         return page(request, "public/being_built.html", section=section)
+
+    @get("/verify")
+    async def verify(self, request: Request) -> Redirect:
+        """The home page's "verify a certificate": the certificate lookup (app.certificates.routes)."""
+        lang = request.query_params.get("lang")
+        return Redirect("/certificates" + (f"?lang={lang}" if lang in ("zh", "en") else ""), status_code=303)
