@@ -45,10 +45,18 @@ from app.credits.routes import (
     MonitoringReportsController,
 )
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
+from app.market.routes import (
+    MarketListingsController,
+    MarketOrderPages,
+    MarketOrdersController,
+    MarketPages,
+)
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
+from app.payments import service as payments
+from app.payments.routes import PaymentNotifyController, SandboxPayPages
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
@@ -146,6 +154,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LossEventsController,
             CreditsPublicController,
             CreditsPages,
+            MarketListingsController,
+            MarketOrdersController,
+            MarketPages,
+            MarketOrderPages,
+            PaymentNotifyController,
+            *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.
@@ -181,6 +195,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.leaderboard = Leaderboard(redis, settings.redis_prefix)
     if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then
         housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
+    app.state.payments = payments.provider_for(settings)
+    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(app.state.payments))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

@@ -102,6 +102,14 @@ class Settings:
     registry_max_vertices: int = 2000
     registry_min_area_m2: int = 10
     registry_max_area_m2: int = 100_000_000
+    # Market and payments (docs/market.md, docs/payments.md): "sandbox" (in-app confirm page and signed
+    # callback) or "wechatpay" (WeChat Pay API v3); how long an unpaid order holds its kg; the platform's
+    # share of each sale in basis points (fee = floor(total × bps / 10000), the rest to the seller); how
+    # many points pay one fen of a price.
+    payment_provider: str = "sandbox"
+    market_reservation_minutes: int = 15
+    market_platform_fee_bps: int = 2000
+    market_points_per_fen: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -175,6 +183,7 @@ class Settings:
             "CITY_ACCOUNT_CLIENT_SECRET": "city_account_client_secret",
             "CITY_ACCOUNT_WEBHOOK_SECRET": "city_account_webhook_secret",
             "PORTABLE_TRUSTED_ISSUERS": "portable_trusted_issuers_file",
+            "PAYMENT_PROVIDER": "payment_provider",
         }
         for var, attr in strings.items():
             if e.get(var):
@@ -187,6 +196,9 @@ class Settings:
             "REFRESH_TOKEN_TTL_S": "refresh_token_ttl_s",
             "REGISTRY_SLIVER_TOLERANCE_M2": "registry_sliver_tolerance_m2",
             "REGISTRY_MAX_VERTICES": "registry_max_vertices",
+            "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
+            "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
+            "MARKET_POINTS_PER_FEN": "market_points_per_fen",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -229,6 +241,16 @@ class Settings:
                 raise SettingsError(
                     "production cannot use the sandbox city account provider (set CITY_ACCOUNT_PROVIDER)"
                 )
+            if self.payment_provider == "sandbox":
+                raise SettingsError("production cannot use the sandbox payment provider (set PAYMENT_PROVIDER)")
+        if self.payment_provider not in {"sandbox", "wechatpay"}:
+            raise SettingsError(f"PAYMENT_PROVIDER must be sandbox or wechatpay, not {self.payment_provider!r}")
+        if not 0 <= self.market_platform_fee_bps <= 10_000:
+            raise SettingsError("MARKET_PLATFORM_FEE_BPS must be 0 to 10000 basis points")
+        if not 1 <= self.market_reservation_minutes <= 24 * 60:
+            raise SettingsError("MARKET_RESERVATION_MINUTES must be 1 to 1440")
+        if self.market_points_per_fen < 1:
+            raise SettingsError("MARKET_POINTS_PER_FEN must be a whole number ≥ 1")
         if self.city_account_provider == "oauth2":
             missing = [
                 var
