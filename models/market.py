@@ -46,7 +46,9 @@ class Order(models.Model):
     """A buyer's order: kg of one listing reserved until `expires_at`, paid once, retired once."""
 
     id = fields.BigIntField(primary_key=True)
-    public_id = fields.CharField(max_length=26, unique=True, description="random, unguessable, the reservation reference is order:<it>")
+    public_id = fields.CharField(
+        max_length=26, unique=True, description="random, unguessable, the reservation reference is order:<it>"
+    )
     buyer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, on_delete=fields.RESTRICT
     )

@@ -390,6 +390,9 @@ async def expire_overdue_orders(at: datetime | None = None) -> int:
         async with in_transaction():
             if await _end(order, "expired", "system:market", at):
                 expired += 1
+    if expired:
+        # Their points holds lapsed with them (the ledger enforces that in SQL): mark them expired now.
+        await ledger.expire_overdue_holds(at)
     return expired
 
 
