@@ -76,6 +76,10 @@ register_messages(
             "en": "This order can no longer be cancelled ({status})",
         },
         # pages
+        "market.home_text": {
+            "zh": "向林农购买真实碳汇，抵消出行、活动或一年的排放",
+            "en": "Buy real sinks from smallholders to offset a trip, an event or your year",
+        },
         "market.page.title": {"zh": "购买碳汇", "en": "Buy sink credits"},
         "market.page.lead": {
             "zh": "向林农和村集体购买经核证的林草碳汇，为出行、活动或日常生活抵消碳排放。每一千克都对应真实地块和方法学版本。",
