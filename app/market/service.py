@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from app.accounts.service import new_public_id
@@ -500,3 +501,25 @@ async def sales_of(principal: Principal, limit: int = 200) -> list[Order]:
         .order_by("-resolved_at")
         .limit(limit)
     )
+
+
+@dataclass(frozen=True)
+class Income:
+    sales: int
+    kg_sold: int
+    gross_fen: int
+    fee_fen: int
+    net_fen: int
+
+
+async def income_of(principal: Principal) -> Income | None:
+    """A seller's fulfilled sales added up by the database: count, kg, gross, fee and net fen."""
+    rows = (
+        await Order.filter(seller_holder__in=await _holders_of(principal), status="fulfilled")
+        .annotate(n=Count("id"), kg_sold=Sum("kg"), gross=Sum("total_fen"), fee=Sum("fee_fen"), net=Sum("seller_fen"))
+        .values("n", "kg_sold", "gross", "fee", "net")
+    )
+    row = rows[0] if rows else None
+    if not row or not row["n"]:
+        return None
+    return Income(int(row["n"]), int(row["kg_sold"]), int(row["gross"]), int(row["fee"]), int(row["net"]))

@@ -110,3 +110,24 @@ class TestFigures:
             (order["id"], 300, 60, 240)
         ]
         assert (await client.get("/api/v1/market/listings")).json()[0]["remaining_kg"] == 70
+
+
+class TestRegistryIncome:
+    async def test_my_registry_page_data_adds_up_the_sales(self, client, settings) -> None:
+        listing, owner_headers = await a_listing(client, settings)
+        assert (await client.get("/api/v1/registry/mine", headers=owner_headers)).json()["income"] is None
+        _, headers = await signed_in(settings)
+        provider = client._transport.app.state.payments  # type: ignore[attr-defined]
+        for kg in (10, 20):
+            order = (
+                await client.post(
+                    "/api/v1/market/orders",
+                    json={"listing": listing["id"], "kg": kg, "purpose": "personal", "beneficiary": "王五"},
+                    headers=headers,
+                )
+            ).json()
+            started = (await client.post(f"/api/v1/market/orders/{order['id']}/pay", headers=headers)).json()
+            signed = await provider.pay(started["out_trade_no"])
+            await client.post("/api/v1/payments/notify/sandbox", content=signed.body, headers=signed.headers)
+        income = (await client.get("/api/v1/registry/mine", headers=owner_headers)).json()["income"]
+        assert income == {"sales": 2, "kg_sold": 30, "gross_fen": 300, "fee_fen": 60, "net_fen": 240}
