@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
+from app.ledger import service as ledger
 from app.market import service as market
 from app.payments import service as payments
+from app.payments.protocol import ProviderUnavailable, RefundResult
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings, SettingsError
+from models.ledger import LedgerAccount, Transfer
 from models.market import Order
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from tests.helpers import signed_in
-from tests.market.helpers import a_buyer, ask, listed
+from tests.market.helpers import a_buyer, ask, lapse, late_notification, listed
 
 
 def rejected(reason: str) -> float:
@@ -119,3 +122,42 @@ class TestNotifyRoute:
         done = (await client.get(f"/api/v1/market/orders/{order['id']}", headers=headers)).json()
         assert done["status"] == "fulfilled" and done["certificate_url"] == f"/certificates/{done['certificate_code']}"
         assert (await client.post("/api/v1/payments/notify/wechatpay", content=b"{}")).status_code == 404
+
+
+class SlowRefunds(SandboxProvider):
+    """The sandbox as a provider whose refunds first fail, then are accepted but finish later."""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.answers = ["down", "processing"]
+
+    async def refund(self, request):  # type: ignore[no-untyped-def]
+        answer = self.answers.pop(0) if self.answers else "succeeded"
+        if answer == "down":
+            raise ProviderUnavailable("timeout")
+        result = await super().refund(request)
+        return RefundResult(result.out_refund_no, answer, result.provider_refund_id)  # type: ignore[arg-type]
+
+
+class TestRefunds:
+    async def test_a_refund_the_provider_could_not_take_is_retried_and_settled_by_its_notice_once(
+        self, db, settings
+    ) -> None:
+        provider = SlowRefunds(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"  # the provider was down
+        assert await payments.retry_refunds(provider) == 0  # accepted, still processing
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.out_refund_no) == ("refund_due", "R" + attempt.out_trade_no)
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        done = provider.notification_for(trade, event="REFUND.SUCCESS")
+        for _ in range(3):
+            assert (await payments.receive(provider, done.headers, done.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
+        clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
+        assert clearing.balance == 0
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert (await ledger.verify(full=True)).ok
