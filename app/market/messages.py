@@ -66,6 +66,10 @@ register_messages(
             "en": "A gift needs the recipient's name (1–64 characters)",
         },
         "market.bad_points": {"zh": "积分须为不小于 0 的整数", "en": "points must be a whole number, 0 or more"},
+        "market.nothing_fits": {
+            "zh": "暂无一个挂牌能整批提供 {kg} 千克：请减少数量或选择具体挂牌",
+            "en": "No single listing can sell {kg} kg right now: order less or pick a listing",
+        },
         "market.order_not_found": {"zh": "找不到该订单", "en": "No such order"},
         "market.order_not_payable": {
             "zh": "该订单已不能支付（{status}）：未付款的订单到期后会释放碳汇，请重新下单",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -158,7 +159,12 @@ class MarketOrdersController(Controller):
     async def one(self, request: Request, order_id: FromPath[str]) -> OrderOut:
         return order_out(await service.order_for(require_principal(request).user, order_id))
 
-    @post("/{order_id:str}/pay", status_code=200, summary="Start paying: what the page or mini-app needs")
+    @post(
+        "/{order_id:str}/pay",
+        status_code=200,
+        summary="Start paying: what the page or mini-app needs",
+        responses={503: ResponseSpec(None, description="The payment provider is unavailable: try again later")},
+    )
     async def pay(self, request: Request, order_id: FromPath[str]) -> PaymentOut:
         user = require_principal(request).user
         return payment_out(await service.pay(_settings(request), _provider(request), user, order_id))

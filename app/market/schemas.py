@@ -40,7 +40,12 @@ class ListingOut(msgspec.Struct):
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
-    listing: PublicId
+    listing: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=26, description='a listing id, or "best": the cheapest listing that has the kg'
+        ),
+    ]
     kg: Annotated[int, msgspec.Meta(ge=1, le=10_000_000, description="a whole multiple of the listing's price_unit_kg")]
     purpose: Literal["personal", "trip", "event", "gift", "organisation"]
     beneficiary: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="the name on the certificate")]

@@ -201,6 +201,17 @@ async def catalogue(settings: Settings, *, limit: int = 50) -> list[ListingView]
 
 
 # --- orders -----------------------------------------------------------------------------------------
+BEST = "best"  # in place of a listing id: the cheapest listing that has the kg (one listing, no split yet)
+
+
+async def best_listing(settings: Settings, kg: int) -> Listing:
+    """The cheapest active listing (per kg) that can sell `kg` in whole units right now."""
+    for view in await catalogue(settings, limit=500):
+        if view.remaining_kg >= kg and kg % view.listing.price_unit_kg == 0:
+            return view.listing
+    raise Conflict("market.nothing_fits", detail=[{"field": "kg"}], kg=kg)
+
+
 @dataclass(frozen=True)
 class OrderAsk:
     listing: str
@@ -235,7 +246,7 @@ def _check_ask(ask: OrderAsk) -> tuple[str, str, str]:
 async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
     """Lock the price, reserve the kg and hold the points until the order expires: all or nothing."""
     beneficiary, note, recipient = _check_ask(ask)
-    listing = await listing_by_public_id(ask.listing)
+    listing = await best_listing(settings, ask.kg) if ask.listing == BEST else await listing_by_public_id(ask.listing)
     if listing.status != "active":
         raise Conflict("market.listing_withdrawn")
     if ask.kg % listing.price_unit_kg:

@@ -37,8 +37,8 @@ async def a_buyer() -> User:
     return await User.create(public_id=f"buyer{next(_buyers):08d}{uuid4().hex[:8]}")
 
 
-def ask(listing: Listing, kg: int = 10, **change: object) -> market.OrderAsk:
-    values: dict = {"listing": listing.public_id, "kg": kg, "purpose": "trip", "beneficiary": "成都市民张三"}  # type: ignore[type-arg]
+def ask(of: Listing, kg: int = 10, **change: object) -> market.OrderAsk:
+    values: dict = {"listing": of.public_id, "kg": kg, "purpose": "trip", "beneficiary": "成都市民张三"}  # type: ignore[type-arg]
     return market.OrderAsk(**{**values, **change})
 
 

@@ -121,6 +121,17 @@ class TestPlaceOrder:
             await market.place_order(settings, await a_buyer(), ask(listing))
         assert refused.value.key == "market.listing_withdrawn"
 
+    async def test_best_available_takes_the_cheapest_listing_per_kg_that_has_the_kg(self, db, settings) -> None:
+        _, _, dear = await listed(settings, kg=100, price_fen=150, unit_kg=10)  # 15 fen/kg
+        _, _, cheap = await listed(settings, kg=20, price_fen=12, unit_kg=1)  # 12 fen/kg, only 20 kg
+        small = await market.place_order(settings, await a_buyer(), ask(cheap, 10, listing="best"))
+        assert (small.listing_id, small.total_fen) == (cheap.id, 120)  # type: ignore[attr-defined]
+        large = await market.place_order(settings, await a_buyer(), ask(cheap, 50, listing="best"))
+        assert (large.listing_id, large.total_fen) == (dear.id, 750)  # type: ignore[attr-defined]
+        with pytest.raises(Conflict) as refused:
+            await market.place_order(settings, await a_buyer(), ask(cheap, 500, listing="best"))
+        assert refused.value.key == "market.nothing_fits"
+
     async def test_a_gift_needs_a_recipient(self, db, settings) -> None:
         _, _, listing = await listed(settings)
         with pytest.raises(AppError) as refused:
