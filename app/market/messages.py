@@ -71,13 +71,17 @@ register_messages(
             "en": "No single listing can sell {kg} kg right now: order less or pick a listing",
         },
         "market.order_not_found": {"zh": "找不到该订单", "en": "No such order"},
-        "market.order_not_payable": {
-            "zh": "该订单已不能支付（{status}）：未付款的订单到期后会释放碳汇，请重新下单",
-            "en": "This order can no longer be paid ({status}): unpaid orders release their credits when they expire; please order again",
+        "market.order_expired": {
+            "zh": "该订单已过期：未付款的订单到期后会释放碳汇，请重新下单",
+            "en": "This order has expired: unpaid orders release their credits when they expire; please order again",
         },
-        "market.order_not_cancellable": {
-            "zh": "该订单已不能取消（{status}）",
-            "en": "This order can no longer be cancelled ({status})",
+        "market.order_fulfilled": {
+            "zh": "该订单已支付完成，碳汇已注销，无需再付款",
+            "en": "This order is already paid and its credits retired: nothing more to pay",
+        },
+        "market.order_cancelled": {
+            "zh": "该订单已取消，请重新下单",
+            "en": "This order was cancelled: please order again",
         },
         # pages
         "market.home_text": {

@@ -345,7 +345,7 @@ async def pay(settings: Settings, provider: PaymentProvider, buyer: User, public
     """Start (or resume) paying an order that still holds its kg."""
     order = await order_for(buyer, public_id)
     if not payable(order):
-        raise Conflict("market.order_not_payable", status=_status_now(order))
+        raise Conflict(f"market.order_{_status_now(order)}", detail={"status": _status_now(order)})
     return await payments.start(
         settings,
         provider,
@@ -389,7 +389,8 @@ async def cancel(provider: PaymentProvider, buyer: User, public_id: str) -> Orde
     order = await order_for(buyer, public_id)
     async with in_transaction():
         if not await _end(order, "cancelled", f"user:{buyer.public_id}", now()):
-            raise Conflict("market.order_not_cancellable", status=_status_now(await order_for(buyer, public_id)))
+            status = _status_now(await order_for(buyer, public_id))
+            raise Conflict(f"market.order_{status}", detail={"status": status})
     await payments.close_open(provider, PURPOSE, order.public_id)  # a payment still arriving is refunded
     return await order_for(buyer, public_id)
 

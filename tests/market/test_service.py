@@ -263,7 +263,7 @@ class TestFulfilment:
         await lapse(order)
         with pytest.raises(Conflict) as refused:
             await market.pay(settings, provider, buyer, order.public_id)
-        assert (refused.value.key, refused.value.params) == ("market.order_not_payable", {"status": "expired"})
+        assert (refused.value.key, refused.value.detail) == ("market.order_expired", {"status": "expired"})
 
 
 class TestExpiry:
