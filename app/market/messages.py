@@ -146,6 +146,7 @@ register_messages(
         "market.page.points_used": {"zh": "积分抵扣", "en": "Paid with points"},
         "market.page.points_value": {"zh": "{points} 积分（{amount}）", "en": "{points} points ({amount})"},
         "market.page.cash": {"zh": "需支付", "en": "To pay"},
+        "market.page.paid": {"zh": "已支付", "en": "Paid"},
         "market.page.fee": {"zh": "平台服务费", "en": "Platform fee"},
         "market.page.net": {"zh": "卖方所得", "en": "To the seller"},
         "market.page.certificate": {"zh": "证书编号", "en": "Certificate code"},

@@ -102,3 +102,8 @@ class TestBuyingOnAPhone:
         await expect(phone.locator("main")).to_contain_text("平台服务费")
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "market-order-done-zh.png"), full_page=True)
+        await phone.goto(phone.url.split("?")[0] + "?lang=en")
+        await expect(phone.locator(".status")).to_contain_text("Done: credits retired")
+        await expect(phone.locator("main")).to_contain_text("Platform fee")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "market-order-done-en.png"), full_page=True)
