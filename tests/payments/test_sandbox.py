@@ -111,3 +111,26 @@ class TestTrades:
         assert (await sandbox.create(request("MS0006"))).client == first.client
         with pytest.raises(ProviderRefused):
             await sandbox.create(request("MS0006", amount=5))
+
+
+class TestConfirmPage:
+    async def test_the_page_opens_only_with_the_token_bound_to_its_trade(self, client, settings) -> None:
+        sandbox = client._transport.app.state.payments  # type: ignore[attr-defined]
+        await sandbox.create(request("MS0007"))
+        from app.payments import service as payments
+        from models.payments import PaymentAttempt
+
+        await PaymentAttempt.create(
+            out_trade_no="MS0007",
+            provider="sandbox",
+            purpose="market.order",
+            subject="o7",
+            amount_fen=1_000,
+            description="d",
+            expires_at=datetime.now(UTC) + timedelta(minutes=15),
+        )
+        good = await client.get(sandbox.confirm_path("MS0007"), headers={"Accept": "text/html"})
+        assert good.status_code == 200 and "10.00 元" in good.text and "支付" in good.text
+        assert payments.return_path(await PaymentAttempt.get(out_trade_no="MS0007")) == "/market/orders/o7"
+        forged = await client.get("/payments/sandbox/MS0007?t=" + "0" * 32, headers={"Accept": "text/html"})
+        assert forged.status_code == 404
