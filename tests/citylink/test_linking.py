@@ -208,6 +208,7 @@ class TestSettings:
             "WECHAT_LOGIN_BASE_URL": "http://127.0.0.1:9",
             "SMS_PROVIDER": "tencent",
             "WECHAT_MESSAGE_BASE_URL": "http://127.0.0.1:9",
+            "PAYMENT_PROVIDER": "wechatpay",  # production refuses the sandbox payment provider too
         }
         with pytest.raises(SettingsError, match="city account"):
             Settings.from_env(env)
