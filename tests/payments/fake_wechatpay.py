@@ -355,6 +355,8 @@ class FakeWeChatPay:
             or amount["refund"] <= 0
             or amount.get("total") != order.total
             or amount.get("currency") != "CNY"
+            # optional, but when given an HTTPS URL without a query string, as for jsapi
+            or ("notify_url" in data and not re.fullmatch(r"https://[^?]+", str(data["notify_url"])))
         ):
             return self._error(400, "PARAM_ERROR", "参数错误")
         existing = self.refunds.get(data["out_refund_no"])
