@@ -33,6 +33,7 @@ def files(tmp_path: Path) -> Iterator[dict[str, str]]:
     (tmp_path / "platform_cert.pem").write_bytes(keys.certificate.pem)
     yield {
         "PAYMENT_PROVIDER": "wechatpay",
+        "BASE_URL": "https://microsink.example",
         "WECHAT_APPID": keys.appid,
         "WECHATPAY_MCHID": keys.mchid,
         "WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "apiclient_key.pem"),
@@ -111,6 +112,11 @@ class TestRefusals:
         assert Settings.from_env(PRODUCTION | files).payment_provider == "wechatpay"
         with pytest.raises(SettingsError, match="HTTPS"):
             Settings.from_env(PRODUCTION | files | {"WECHATPAY_BASE_URL": "http://127.0.0.1:9"})
+
+    def test_our_notify_url_must_be_https_or_wechat_refuses_every_prepay(self, files: dict[str, str]) -> None:
+        # Met end to end: with the default http:// BASE_URL every jsapi call came back PARAM_ERROR (409).
+        with pytest.raises(SettingsError, match="https:// BASE_URL"):
+            Settings.from_env(files | {"BASE_URL": "http://127.0.0.1:8000"})
 
     def test_the_sandbox_needs_none_of_it(self) -> None:
         assert Settings.from_env({}).payment_provider == "sandbox"
