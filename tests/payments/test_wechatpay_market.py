@@ -83,7 +83,9 @@ class Shop:
 
     async def notify(self, headers: dict[str, str], body: bytes) -> httpx.Response:
         """WeChat's POST to our notify_url: the exact bytes it signed, its headers as it spells them."""
-        return await self.client.post(NOTIFY_PATH, content=body, headers={**headers, "Content-Type": "application/json"})
+        return await self.client.post(
+            NOTIFY_PATH, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
 
 
 @pytest.fixture
