@@ -29,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from app.core import housekeeping
 from app.credits.verify import verify as credits_verify
@@ -275,9 +276,13 @@ class TestUntrustedNotifications:
         genuine_headers, genuine_body = shop.fake.pay(started["out_trade_no"])
         before = rejected_count(reason)
         bad_headers, bad_body = make(shop.fake, genuine_headers, genuine_body)
-        answer = await shop.notify(bad_headers, bad_body)
+        with capture_logs() as logged:
+            answer = await shop.notify(bad_headers, bad_body)
         assert answer.status_code == 400 and answer.json() == {"code": "FAIL", "message": reason}
         assert rejected_count(reason) == before + 1
+        assert {"event": "payment_notification_rejected", "reason": reason} in [
+            {"event": e["event"], "reason": e.get("reason")} for e in logged
+        ]
         await nothing_happened(order, started["out_trade_no"])
         # The genuine notification still goes through afterwards: the refusal consumed nothing.
         assert (await shop.notify(genuine_headers, genuine_body)).status_code == 204
@@ -301,9 +306,11 @@ class TestUntrustedNotifications:
         shop.fake.pay(started["out_trade_no"])
         resource = shop.fake.payment_resource(started["out_trade_no"]) | change
         before = rejected_count(reason)
-        answer = await shop.notify(*shop.fake.notification("TRANSACTION.SUCCESS", resource, summary="支付成功"))
+        with capture_logs() as logged:
+            answer = await shop.notify(*shop.fake.notification("TRANSACTION.SUCCESS", resource, summary="支付成功"))
         assert answer.status_code == 400 and answer.json()["message"] == reason
         assert rejected_count(reason) == before + 1
+        assert any(e["event"] == "payment_notification_rejected" and e.get("reason") == reason for e in logged)
         await nothing_happened(order, started["out_trade_no"])
 
     async def test_a_thousand_forged_notifications_are_all_refused_and_fulfil_nothing(self, shop: Shop) -> None:
