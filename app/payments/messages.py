@@ -24,6 +24,10 @@ register_messages(
             "zh": "这笔付款当前状态为 {status}，不能退款",
             "en": "This payment is {status} and cannot be refunded",
         },
+        "payments.open_in_mini_program": {
+            "zh": "微信支付只能在“微碳汇”微信小程序里完成：请在微信小程序中打开这个订单并支付",
+            "en": "WeChat Pay works only inside the MicroSink WeChat mini-program: open it in the WeChat mini-program to pay this order",
+        },
         "payments.not_found": {"zh": "找不到这笔支付", "en": "No such payment"},
         "payments.unknown_provider": {"zh": "未知的支付渠道 {provider}", "en": "Unknown payment provider {provider}"},
         "payments.sandbox.title": {"zh": "模拟支付（沙箱）", "en": "Sandbox payment"},

@@ -36,7 +36,9 @@ class PaymentNotifyController(Controller):
         provider = _provider(request)
         if provider_name != provider.name:
             raise NotFound("payments.unknown_provider", provider=provider_name[:32])
-        status, body, media_type = await service.receive(provider, dict(request.headers), await request.body())
+        status, body, media_type = await service.receive(
+            provider, dict(request.headers), await request.body(), settings=request.app.state.settings
+        )
         return Response(content=body, status_code=status, media_type=media_type)
 
 
@@ -75,7 +77,7 @@ class SandboxPayPages(Controller):
                 f"/payments/sandbox/{out_trade_no}?t={data.t}&lang={request_language(request)}", status_code=303
             )
         # The sandbox sends itself its signed callback through the notify entry point WeChat's take.
-        await service.receive(sandbox, signed.headers, signed.body)
+        await service.receive(sandbox, signed.headers, signed.body, settings=request.app.state.settings)
         attempt = await service.attempt_by_out_trade_no(out_trade_no)
         return Redirect(f"{service.return_path(attempt)}?lang={request_language(request)}", status_code=303)
 

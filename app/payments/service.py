@@ -114,6 +114,12 @@ def notify_url(settings: Settings, provider: str) -> str:
     return f"{settings.base_url.rstrip('/')}/api/v1/payments/notify/{provider}"
 
 
+def in_app_only(provider: PaymentProvider) -> bool:
+    """True when the payer can pay only inside our WeChat mini-program (JSAPI's wx.requestPayment), not
+    on a web page in a phone's browser; the sandbox's confirm page is an ordinary web page."""
+    return bool(getattr(provider, "in_app_only", False))
+
+
 # --- starting a payment -----------------------------------------------------------------------------
 async def start(
     settings: Settings,
@@ -130,6 +136,8 @@ async def start(
     now = _now()
     if expires_at <= now:
         raise Conflict("payments.expired")
+    if in_app_only(provider) and not payer_openid:  # JSAPI pays an openid of our mini-program, nobody else
+        raise Conflict("payments.open_in_mini_program")
     existing = (
         await PaymentAttempt.filter(
             purpose=purpose,
@@ -201,12 +209,18 @@ def _refuse(provider: PaymentProvider, reason: str, detail: str = "") -> tuple[i
 
 
 async def receive(
-    provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+    provider: PaymentProvider,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> tuple[int, bytes, str]:
     """The notify entry point (the route and the sandbox both call it): verify, record once, act once.
 
     Returns the provider's acknowledgement (status, body, media type): 2xx once recorded (or already
-    recorded), 4xx when refused.
+    recorded), 4xx when refused. `settings` gives a refund started here our notify URL, so the
+    provider's refund notification comes back to us.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
@@ -223,7 +237,7 @@ async def receive(
         return _refuse(provider, rejected.reason, rejected.detail)
     if refund_due is not None:
         try:
-            await refund(provider, refund_due)
+            await refund(provider, refund_due, settings=settings)
         except AppError as failed:  # recorded as refund_due: the housekeeping round retries it
             log.warning("payment_refund_deferred", out_trade_no=refund_due.out_trade_no, error=failed.key)
     return provider.acknowledgement(True)
@@ -347,8 +361,13 @@ def refund_number(attempt: PaymentAttempt) -> str:
     return "R" + attempt.out_trade_no
 
 
-async def refund(provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentAttempt:
-    """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed)."""
+async def refund(
+    provider: PaymentProvider, attempt: PaymentAttempt, *, settings: Settings | None = None
+) -> PaymentAttempt:
+    """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed).
+
+    With `settings` the provider is told our notify URL for the refund's outcome (WeChat otherwise
+    uses the refund URL configured on the merchant platform, if any)."""
     current = await PaymentAttempt.get(id=attempt.id)
     if current.status == "paid":
         raise Conflict("payments.refund_after_retirement")
@@ -366,7 +385,7 @@ async def refund(provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentA
                 refund_fen=current.amount_fen,
                 total_fen=current.amount_fen,
                 reason="订单已失效或已支付，原路退回 / order no longer payable, refunded",
-                notify_url="",
+                notify_url=notify_url(settings, provider.name) if settings is not None else "",
             )
         )
     except ProviderUnavailable:
@@ -404,12 +423,12 @@ async def _settle_refund(attempt: PaymentAttempt, number: str) -> None:
     )
 
 
-async def retry_refunds(provider: PaymentProvider) -> int:
+async def retry_refunds(provider: PaymentProvider, settings: Settings | None = None) -> int:
     """The housekeeping round: refund what is due and was not refunded yet (the provider was down)."""
     done = 0
     for attempt in await PaymentAttempt.filter(status="refund_due", provider=provider.name).order_by("id").limit(100):
         try:
-            if (await refund(provider, attempt)).status == "refunded":
+            if (await refund(provider, attempt, settings=settings)).status == "refunded":
                 done += 1
         except AppError as failed:
             log.info("payment_refund_retry_failed", out_trade_no=attempt.out_trade_no, error=failed.key)

@@ -131,6 +131,7 @@ class WeChatPayProvider:
     """The `wechatpay` provider: JSAPI prepay, notifications, query, close and refund."""
 
     name = "wechatpay"
+    in_app_only = True  # JSAPI: wx.requestPayment inside our mini-program, with the payer's openid
 
     def __init__(
         self,
@@ -445,9 +446,10 @@ class WeChatPayProvider:
             "out_trade_no": request.out_trade_no,
             "out_refund_no": request.out_refund_no,
             "reason": request.reason[:80],
-            "notify_url": request.notify_url,
             "amount": {"refund": request.refund_fen, "total": request.total_fen, "currency": "CNY"},
         }
+        if request.notify_url:  # optional: without it WeChat uses the merchant platform's refund URL
+            payload["notify_url"] = request.notify_url
         _, answer = await self._call("POST", "/v3/refund/domestic/refunds", payload)
         try:
             if answer["out_refund_no"] != request.out_refund_no:

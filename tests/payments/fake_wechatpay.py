@@ -356,6 +356,8 @@ class FakeWeChatPay:
             or amount["refund"] <= 0
             or amount.get("total") != order.total
             or amount.get("currency") != "CNY"
+            # optional, but when given an HTTPS URL without a query string, as for jsapi
+            or ("notify_url" in data and not re.fullmatch(r"https://[^?]+", str(data["notify_url"])))
         ):
             return self._error(400, "PARAM_ERROR", "参数错误")
         existing = self.refunds.get(data["out_refund_no"])
@@ -642,6 +644,7 @@ def wechatpay_environment(directory: Path) -> dict[str, str]:
     (directory / "platform_cert.pem").write_bytes(keys.certificate.pem)
     return {
         "PAYMENT_PROVIDER": "wechatpay",
+        "BASE_URL": "https://microsink.example",  # WeChat posts notifications to https only
         "WECHAT_APPID": keys.appid,
         "WECHATPAY_MCHID": keys.mchid,
         "WECHATPAY_PRIVATE_KEY_FILE": str(directory / "apiclient_key.pem"),

@@ -104,6 +104,11 @@ class TestRefusals:
         with pytest.raises(SettingsError, match="HTTPS"):
             Settings.from_env(PRODUCTION | files | {"WECHATPAY_BASE_URL": "http://127.0.0.1:9"})
 
+    def test_our_notify_url_must_be_https_or_wechat_refuses_every_prepay(self, files: dict[str, str]) -> None:
+        # Met end to end: with the default http:// BASE_URL every jsapi call came back PARAM_ERROR (409).
+        with pytest.raises(SettingsError, match="https:// BASE_URL"):
+            Settings.from_env(files | {"BASE_URL": "http://127.0.0.1:8000"})
+
     def test_the_sandbox_needs_none_of_it(self) -> None:
         assert Settings.from_env({}).payment_provider == "sandbox"
 
