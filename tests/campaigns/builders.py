@@ -26,7 +26,9 @@ async def foundation() -> Organisation:
     return await accounts.create_organisation("foundation", f"测试基金会-{next(_names)}", None, "test")
 
 
-def campaign_dict(organiser: str, *, slug: str = "spring", starts: datetime | None = None, capacity: int = 20) -> dict[str, Any]:
+def campaign_dict(
+    organiser: str, *, slug: str = "spring", starts: datetime | None = None, capacity: int = 20
+) -> dict[str, Any]:
     """The campaign-file structure (as a dict) with a 3-hour slot starting at `starts` (default: an hour ago)."""
     starts = starts or datetime.now(UTC) - timedelta(hours=1)
     day = starts.astimezone(BEIJING).date()
@@ -54,7 +56,11 @@ def campaign_dict(organiser: str, *, slug: str = "spring", starts: datetime | No
                 "checkin_radius_m": 300,
                 "checkin_window": {"opens_minutes_before": 30, "closes_minutes_after": 60},
                 "slots": [
-                    {"starts": starts.isoformat(), "ends": (starts + timedelta(hours=3)).isoformat(), "capacity": capacity},
+                    {
+                        "starts": starts.isoformat(),
+                        "ends": (starts + timedelta(hours=3)).isoformat(),
+                        "capacity": capacity,
+                    },
                     {
                         "starts": (starts + timedelta(days=1)).isoformat(),
                         "ends": (starts + timedelta(days=1, hours=3)).isoformat(),
@@ -70,7 +76,9 @@ def campaign_dict(organiser: str, *, slug: str = "spring", starts: datetime | No
                 "lat": FAR[1],
                 "county": "510112",
                 "checkin_radius_m": 300,
-                "slots": [{"starts": starts.isoformat(), "ends": (starts + timedelta(hours=3)).isoformat(), "capacity": 10}],
+                "slots": [
+                    {"starts": starts.isoformat(), "ends": (starts + timedelta(hours=3)).isoformat(), "capacity": 10}
+                ],
             },
         ],
     }

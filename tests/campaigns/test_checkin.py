@@ -92,7 +92,9 @@ class TestOnline:
         assert bad_mac.value.key == "campaigns.checkin.token_forged"
         other_key = settings.with_(secret_key="another-secret-key-of-another-deployment-000")
         with pytest.raises(AppError) as other:
-            await checkin.check_in(settings, user, booking.public_id, scan(checkin.current_token(other_key, site).token))
+            await checkin.check_in(
+                settings, user, booking.public_id, scan(checkin.current_token(other_key, site).token)
+            )
         assert other.value.key == "campaigns.checkin.token_forged"
         with pytest.raises(AppError) as junk:
             await checkin.check_in(settings, user, booking.public_id, scan("https://example.com/"))
@@ -120,7 +122,9 @@ class TestOnline:
         shifted = wgs84_to_gcj02(*HOME)  # what the mini-app reports standing on the point
         with pytest.raises(AppError):  # read as WGS84 the shifted numbers lie hundreds of metres away
             await checkin.check_in(settings, user, booking.public_id, scan(token, shifted))
-        done = await checkin.check_in(settings, user, booking.public_id, scan(token, shifted, coordinate_system="gcj02"))
+        done = await checkin.check_in(
+            settings, user, booking.public_id, scan(token, shifted, coordinate_system="gcj02")
+        )
         assert done.distance_m <= 1 and done.coordinate_system == "gcj02"
 
     async def test_outside_the_window_names_the_window(self, db, settings) -> None:
@@ -170,7 +174,10 @@ class TestOffline:
         captured = now - timedelta(minutes=30)  # inside the window, but the token scanned is from now
         with pytest.raises(AppError) as not_yet:
             await checkin.check_in(
-                settings, user, booking.public_id, scan(checkin.current_token(settings, site, now).token, captured_at=captured)
+                settings,
+                user,
+                booking.public_id,
+                scan(checkin.current_token(settings, site, now).token, captured_at=captured),
             )
         assert not_yet.value.key == "campaigns.checkin.token_not_yet"
         stale = checkin.current_token(settings, site, captured - timedelta(minutes=5)).token
