@@ -124,7 +124,9 @@ class CheckIn(models.Model):
     booking: fields.OneToOneRelation[Booking] = fields.OneToOneField(
         "models.Booking", related_name=False, on_delete=fields.RESTRICT
     )
-    token_step = fields.BigIntField(description="time step of the QR token scanned (unix seconds divided by the step length)")
+    token_step = fields.BigIntField(
+        description="time step of the QR token scanned (unix seconds divided by the step length)"
+    )
     captured_at: datetime = fields.DatetimeField(description="when the phone scanned (now for online check-ins), UTC")
     lon = fields.FloatField(description="phone longitude, WGS84")
     lat = fields.FloatField(description="phone latitude, WGS84")

@@ -8,10 +8,11 @@ reported at the line of its nearest enclosing key or table.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class Problem:
 
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def message(self, lang: str) -> str:
         return t(self.key, lang, **self.params)

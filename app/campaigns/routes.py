@@ -274,7 +274,9 @@ class CampaignPages(Controller):
         return Redirect(f"/campaigns/{slug}?lang={lang}&done=booked#mine", status_code=303)
 
     @post("/campaigns/{slug:str}/cancel", guards=[requires(Role.CITIZEN)], status_code=200)
-    async def cancel(self, request: Request, slug: FromPath[str], data: URLEncodedBody[CancelForm]) -> Template | Redirect:
+    async def cancel(
+        self, request: Request, slug: FromPath[str], data: URLEncodedBody[CancelForm]
+    ) -> Template | Redirect:
         lang = request_language(request)
         try:
             await service.cancel(require_principal(request).user, data.booking)
@@ -299,4 +301,3 @@ class CampaignPages(Controller):
             step=checkin.STEP_S,
             until=now.valid_until.astimezone(BEIJING).strftime("%H:%M:%S"),
         )
-

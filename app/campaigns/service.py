@@ -246,7 +246,7 @@ async def upsert(data: CampaignIn, *, actor: str, digest: str, source_file: str 
     if campaign is not None and campaign.file_sha256 == digest and campaign.organisation_id == organisation.id:  # type: ignore[attr-defined]
         return UpsertResult(campaign, "unchanged")
     before = _snapshot(campaign, await _current(campaign)) if campaign else None
-    values = {
+    values: dict[str, Any] = {
         "title_zh": data.title_zh,
         "title_en": data.title_en,
         "story_zh": data.story_zh,
@@ -271,7 +271,7 @@ async def upsert(data: CampaignIn, *, actor: str, digest: str, source_file: str 
         campaign = await Campaign.get(id=campaign.id)
     existing = {s.key: s for s in await Site.filter(campaign_id=campaign.id)}
     for wanted in data.sites:
-        site_values = {
+        site_values: dict[str, Any] = {
             "name_zh": wanted.name_zh,
             "name_en": wanted.name_en,
             "lon": wanted.lon,

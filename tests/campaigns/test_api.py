@@ -31,7 +31,7 @@ async def cookie_for(user) -> str:  # type: ignore[no-untyped-def]
 
 class TestPublic:
     async def test_list_and_campaign_json_show_progress_from_the_counters(self, client) -> None:
-        campaign, slot, _ = await make_campaign()
+        campaign, _, _ = await make_campaign()
         await Campaign.filter(id=campaign.id).update(trees_planted=250, bookings_count=7)
         listed = (await client.get("/api/v1/campaigns")).json()
         assert [c["slug"] for c in listed] == ["spring"]
