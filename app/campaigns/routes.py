@@ -192,8 +192,9 @@ class CampaignsController(Controller):
 # --- pages -------------------------------------------------------------------------------------------
 
 
-def sites_svg(sites: list[service.SiteView], size: int = 320, padding: int = 24) -> str:
-    """The check-in points as dots on a small north-up sketch (equirectangular), numbered as listed."""
+def sites_svg(sites: list[service.SiteView], width: int = 320, padding: int = 24) -> str:
+    """The check-in points as dots on a small north-up sketch (equirectangular), numbered as listed;
+    as tall as the points' north-south spread needs (at least 96 px)."""
     if not sites:
         return ""
     lons = [v.site.lon for v in sites]
@@ -201,22 +202,33 @@ def sites_svg(sites: list[service.SiteView], size: int = 320, padding: int = 24)
     west, east, south, north = min(lons), max(lons), min(lats), max(lats)
     k = math.cos(math.radians((south + north) / 2))
     span = max((east - west) * k, north - south, 0.02)  # at least ~2 km across
-    scale = (size - 2 * padding) / span
+    scale = (width - 2 * padding) / span
+    height = max(96, round((north - south) * scale + 2 * padding))
     cx, cy = (west + east) / 2, (south + north) / 2
     dots = []
     for n, v in enumerate(sites, 1):
-        x = size / 2 + (v.site.lon - cx) * k * scale
-        y = size / 2 - (v.site.lat - cy) * scale
+        x = width / 2 + (v.site.lon - cx) * k * scale
+        y = height / 2 - (v.site.lat - cy) * scale
         dots.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#1f6f43"/>'
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" fill="#fff">{n}</text>'
         )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-        f'role="img" class="sites-map"><rect width="{size}" height="{size}" fill="#f3f7f1" rx="8"/>'
-        f'<text x="{size - 14}" y="20" font-size="12" fill="#5b6660" text-anchor="middle">N ↑</text>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" class="sites-map"><rect width="{width}" height="{height}" fill="#f3f7f1" rx="8"/>'
+        f'<text x="{width - 14}" y="20" font-size="12" fill="#5b6660" text-anchor="middle">N ↑</text>'
         + "".join(dots)
         + "</svg>"
+    )
+
+
+def slot_time(slot: Slot) -> str:
+    """ "03-12 09:00–12:00" in Beijing time (the end's date only when it differs)."""
+    starts, ends = slot.starts_at.astimezone(BEIJING), slot.ends_at.astimezone(BEIJING)
+    return (
+        f"{starts:%m-%d %H:%M}–{ends:%H:%M}"
+        if starts.date() == ends.date()
+        else f"{starts:%m-%d %H:%M}–{ends:%m-%d %H:%M}"
     )
 
 
@@ -226,7 +238,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
     sites = await service.sites_of(c)
     principal = principal_of(request)
     mine = await service.bookings_of(principal.user, c) if principal else []
-    held = {b.slot.id for b, _ in mine if b.status != "cancelled"}
+    held = {b.slot.id: b.status for b, _ in mine if b.status != "cancelled"}
     return page(
         request,
         "campaigns/campaign.html",
@@ -244,7 +256,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         now=datetime.now(UTC),
         error=error,
         notice=notice,
-        bj=lambda v: v.astimezone(BEIJING).strftime("%m-%d %H:%M"),
+        when=slot_time,
     )
 
 
