@@ -128,8 +128,8 @@ class CheckIn(models.Model):
         description="time step of the QR token scanned (unix seconds divided by the step length)"
     )
     captured_at: datetime = fields.DatetimeField(description="when the phone scanned (now for online check-ins), UTC")
-    lon = fields.FloatField(description="phone longitude, WGS84")
-    lat = fields.FloatField(description="phone latitude, WGS84")
+    lon = fields.FloatField(null=True, description="phone longitude, WGS84 (null once the account is deleted)")
+    lat = fields.FloatField(null=True, description="phone latitude, WGS84 (null once the account is deleted)")
     coordinate_system = fields.CharField(max_length=8, description="as submitted: wgs84 | gcj02")
     distance_m = fields.IntField(description="geodesic metres from the check-in point of the site, >= 0")
     offline = fields.BooleanField(description="captured offline and submitted later")

@@ -22,6 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from app.accounts import privacy
 from app.accounts import service as accounts
 from app.campaigns import messages as _messages  # noqa: F401  (registers the texts)
 from app.campaigns.files import Problem
@@ -463,3 +464,41 @@ async def bookings_of(user: User, campaign: Campaign | None = None) -> list[tupl
     checkins = {c.booking_id: c for c in await CheckIn.filter(booking_id__in=[b.id for b in rows])}  # type: ignore[attr-defined]
     rows.sort(key=lambda b: (b.status == "cancelled", b.slot.starts_at))
     return [(b, checkins.get(b.id)) for b in rows]
+
+
+# --- personal data -----------------------------------------------------------------------------------
+
+
+async def _export(user: User) -> list[dict[str, Any]]:
+    """The person's bookings and check-ins (with the position their phone sent) for the data export."""
+    return [
+        {
+            "booking": b.public_id,
+            "campaign": b.campaign.slug,
+            "site": b.slot.site.key,
+            "slot_starts_at": b.slot.starts_at.isoformat(),
+            "status": b.status,
+            "booked_at": b.created_at.isoformat(),
+            "check_in": None
+            if done is None
+            else {
+                "captured_at": done.captured_at.isoformat(),
+                "lon": done.lon,
+                "lat": done.lat,
+                "distance_m": done.distance_m,
+                "offline": done.offline,
+            },
+        }
+        for b, done in await bookings_of(user)
+    ]
+
+
+async def _erase(user: User) -> None:
+    """Account deletion: forget where the phone was at check-in; bookings and counts stay (they are the
+    campaign's record, tied only to the anonymised account)."""
+    booking_ids = await Booking.filter(user_id=user.id).values_list("id", flat=True)
+    await CheckIn.filter(booking_id__in=list(booking_ids)).update(lon=None, lat=None)
+
+
+privacy.register_exporter("campaigns", _export)
+privacy.register_eraser("campaigns", _erase)

@@ -193,3 +193,17 @@ class TestOffline:
         with pytest.raises(AppError) as outside:
             await checkin.check_in(settings, user, booking.public_id, scan(token, captured_at=captured))
         assert outside.value.key == "campaigns.checkin.outside_window"
+
+
+class TestPersonalData:
+    async def test_the_export_holds_my_check_in_and_deletion_forgets_the_position(self, db, settings) -> None:
+        from app.accounts import privacy
+
+        campaign, site, user, booking, _ = await booked(settings)
+        await checkin.check_in(settings, user, booking.public_id, scan(checkin.current_token(settings, site).token))
+        exported = (await privacy.export_user_data(settings, user))["campaigns"]
+        assert exported[0]["booking"] == booking.public_id and exported[0]["check_in"]["lon"] == HOME[0]
+        await privacy.delete_account(user, confirmed=True)
+        kept = await CheckIn.get(booking_id=booking.id)
+        assert kept.lon is None and kept.lat is None and kept.distance_m == 0
+        assert (await Campaign.get(id=campaign.id)).checkins_count == 1
