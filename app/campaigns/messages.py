@@ -23,6 +23,10 @@ register_messages(
             "zh": "slug {slug} 已在 {other} 中使用",
             "en": "The slug {slug} is already used by {other}",
         },
+        "campaigns.slug_reserved": {
+            "zh": "slug {slug} 为系统保留，请换一个",
+            "en": "The slug {slug} is reserved; choose another",
+        },
         "campaigns.demo_marking": {
             "zh": "演示活动的 slug 须以 demo- 开头、中文标题须含【演示】；非演示活动两者都不能有",
             "en": "A demo campaign's slug starts with demo- and its Chinese title carries 【演示】; "

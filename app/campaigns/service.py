@@ -37,6 +37,7 @@ from models.accounts import Organisation, User
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
 DEMO_MARK = "【演示】"
+RESERVED_SLUGS = frozenset({"bookings", "slots"})  # path segments of the campaigns API
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)  # west, south, east, north: a sanity box, not a border
 MAX_CAPACITY = 100_000
 MAX_RADIUS_M = 5000
@@ -113,6 +114,8 @@ def _site_problems(index: int, site: SiteIn, data: CampaignIn) -> list[Problem]:
 def problems(data: CampaignIn) -> list[Problem]:
     """Everything wrong with a campaign that needs no database, each with its field path."""
     found: list[Problem] = []
+    if data.slug in RESERVED_SLUGS:
+        found.append(Problem("slug", "campaigns.slug_reserved", {"slug": data.slug}))
     demo_slug, demo_title = data.slug.startswith("demo-"), DEMO_MARK in data.title_zh
     if not (data.demo == demo_slug == demo_title):
         found.append(Problem("demo", "campaigns.demo_marking"))

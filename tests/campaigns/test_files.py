@@ -123,6 +123,11 @@ class TestValidation:
         report = await sync(tmp_path, include_demo=True)
         assert [p.problem.key for p in report.problems] == ["campaigns.file.slug_mismatch"]
 
+    async def test_a_slug_the_api_paths_use_is_refused(self, db, tmp_path) -> None:
+        write(tmp_path, "bookings.toml", GOOD.format(org="o").replace('slug = "spring"', 'slug = "bookings"'))
+        report = await sync(tmp_path, include_demo=True)
+        assert [(p.line, p.problem.key) for p in report.problems] == [(1, "campaigns.slug_reserved")]
+
     async def test_demo_marking_must_be_whole(self, db, tmp_path) -> None:
         write(tmp_path, "demo-spring.toml", GOOD.format(org="o").replace('slug = "spring"', 'slug = "demo-spring"'))
         report = await sync(tmp_path, include_demo=True)
