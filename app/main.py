@@ -50,10 +50,18 @@ from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
+from app.market.routes import (
+    MarketListingsController,
+    MarketOrderPages,
+    MarketOrdersController,
+    MarketPages,
+)
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
+from app.payments import service as payments
+from app.payments.routes import PaymentNotifyController, SandboxPayPages
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
@@ -86,6 +94,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            # The WeChat Pay provider keeps one HTTP connection pool for the app's lifetime.
+            close_payments = getattr(app.state.get("payments"), "aclose", None)
+            if close_payments is not None:
+                await close_payments()
             if redis is not None:
                 await redis.aclose()
 
@@ -159,6 +171,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FootprintPages,
             CertificatesController,
             CertificatePages,
+            MarketListingsController,
+            MarketOrdersController,
+            MarketPages,
+            MarketOrderPages,
+            PaymentNotifyController,
+            *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
         ],
@@ -173,7 +191,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key,
             cookie_secure=settings.is_production,
             cookie_httponly=True,
-            exclude=[r"^/api/"],
+            # Probes are not forms: a CSRF cookie (an HMAC and a Set-Cookie) on each of them is waste.
+            exclude=[r"^/api/", r"^/(healthz|readyz|metrics)$"],
         ),
         template_config=TemplateConfig(directory=Path(ROOT / "templates"), engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
@@ -198,6 +217,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
     # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
+    app.state.payments = payments.provider_for(settings)
+    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(app.state.payments))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

@@ -127,6 +127,13 @@ class Settings:
     photo_near_duplicate_bits: int = 10
     registry_photos_per_parcel: int = 12
     registry_photo_max_distance_m: int = 500
+    # Market and payments (docs/market.md, docs/payments.md): "sandbox" (in-app confirm page and signed
+    # callback) or "wechatpay" (WeChat Pay API v3); how long an unpaid order holds its kg; the platform's
+    # share of each sale in basis points (fee = floor(total × bps / 10000), the rest to the seller); how
+    # many points pay one fen of a price.
+    market_reservation_minutes: int = 15
+    market_platform_fee_bps: int = 2000
+    market_points_per_fen: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -246,6 +253,9 @@ class Settings:
             "PHOTO_NEAR_DUPLICATE_BITS": "photo_near_duplicate_bits",
             "REGISTRY_PHOTOS_PER_PARCEL": "registry_photos_per_parcel",
             "REGISTRY_PHOTO_MAX_DISTANCE_M": "registry_photo_max_distance_m",
+            "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
+            "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
+            "MARKET_POINTS_PER_FEN": "market_points_per_fen",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -297,6 +307,16 @@ class Settings:
                 raise SettingsError(
                     "production cannot use the sandbox city account provider (set CITY_ACCOUNT_PROVIDER)"
                 )
+            if self.payment_provider == "sandbox":
+                raise SettingsError("production cannot use the sandbox payment provider (set PAYMENT_PROVIDER)")
+        if self.payment_provider not in {"sandbox", "wechatpay"}:
+            raise SettingsError(f"PAYMENT_PROVIDER must be sandbox or wechatpay, not {self.payment_provider!r}")
+        if not 0 <= self.market_platform_fee_bps <= 10_000:
+            raise SettingsError("MARKET_PLATFORM_FEE_BPS must be 0 to 10000 basis points")
+        if not 1 <= self.market_reservation_minutes <= 24 * 60:
+            raise SettingsError("MARKET_RESERVATION_MINUTES must be 1 to 1440")
+        if self.market_points_per_fen < 1:
+            raise SettingsError("MARKET_POINTS_PER_FEN must be a whole number ≥ 1")
         if self.payment_provider == "wechatpay":
             missing = self.wechatpay_missing()
             if missing:

@@ -29,7 +29,7 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0018_report_quantities")]
+    dependencies = [("models", "0019_market")]
 
     initial = False
 

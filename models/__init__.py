@@ -19,7 +19,9 @@ from models.credits import (
 )
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
+from models.market import Listing, Order
 from models.notifications import Notification, NotificationPreference, OutboxMessage
+from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from models.points import AwardCounter
 from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
@@ -43,15 +45,19 @@ __all__ = [
     "ImportedEntry",
     "Issuance",
     "LedgerAccount",
+    "Listing",
     "LossEvent",
     "Membership",
     "MonitoringReport",
     "Notification",
     "NotificationPreference",
+    "Order",
     "Organisation",
     "OutboxMessage",
     "Parcel",
     "ParcelEstimate",
+    "PaymentAttempt",
+    "PaymentNotification",
     "Photo",
     "PortableClaim",
     "PortableImport",
@@ -63,6 +69,7 @@ __all__ = [
     "SandboxGrant",
     "SandboxReceipt",
     "SandboxToken",
+    "SandboxTrade",
     "SerialBlock",
     "SerialCounter",
     "Site",

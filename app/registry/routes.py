@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,13 +13,14 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.response import Stream, Template
 
-from app.core.auth import Role, require_principal, requires
+from app.core.auth import Principal, Role, require_principal, requires
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
 from app.core.i18n import request_language, t
 from app.core.pages import fmt_datetime, fmt_kg, page
 from app.credits import service as credits
 from app.evidence.images import too_large
 from app.evidence.schemas import PhotoOut, photo_out
+from app.market import service as market
 from app.regions import service as regions
 from app.registry import estimates, opendata, photos, service, statistics
 from app.registry.geometry import area_ha, area_mu, format_area, outline_svg
@@ -26,6 +28,7 @@ from app.registry.schemas import (
     CreditsOut,
     EstimateProblemOut,
     EstimateSummaryOut,
+    IncomeOut,
     MeasurementIn,
     MeasurementOut,
     MineOut,
@@ -500,7 +503,13 @@ class RegistryPublicController(Controller):
             area_m2=sum(p.area_m2 for p in out),
             kg_per_year=sum(p.kg_per_year for p in out),
             credits=_credits_out(list(units.values())) if units else None,
+            income=await _income(require_principal(request)),
         )
+
+
+async def _income(principal: Principal) -> IncomeOut | None:
+    income = await market.income_of(principal)
+    return IncomeOut(**dataclasses.asdict(income)) if income else None
 
 
 def _credits_out(totals: list[credits.ProjectCredits]) -> CreditsOut:

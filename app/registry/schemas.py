@@ -260,6 +260,16 @@ class MyProjectOut(msgspec.Struct):
     credits: Annotated[CreditsOut | None, msgspec.Meta(description="null: nothing issued for the project yet")] = None
 
 
+class IncomeOut(msgspec.Struct):
+    """What the market's fulfilled sales brought in, in integer fen: gross, platform fee, net."""
+
+    sales: int
+    kg_sold: int
+    gross_fen: int
+    fee_fen: int
+    net_fen: int
+
+
 class MineOut(msgspec.Struct):
     """A smallholder's projects and parcels with status, area and estimate."""
 
@@ -267,3 +277,6 @@ class MineOut(msgspec.Struct):
     area_m2: int
     kg_per_year: int
     credits: Annotated[CreditsOut | None, msgspec.Meta(description="null: nothing issued for any project yet")] = None
+    income: Annotated[
+        IncomeOut | None, msgspec.Meta(description="market sales so far (fen); null: nothing sold yet")
+    ] = None

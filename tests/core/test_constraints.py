@@ -249,6 +249,7 @@ async def _valid_rows() -> dict[str, object]:
         ),
         "serial_counter": await SerialCounter.create(project=project),
     }
+    credit_rows.update(await _market_rows(user, issuance, later))
 
     from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
@@ -380,6 +381,52 @@ async def _valid_rows() -> dict[str, object]:
     }
 
 
+async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from models.market import Listing, Order
+    from models.payments import PaymentAttempt, SandboxTrade
+
+    listing = await Listing.create(
+        public_id="li1",
+        issuance=issuance,
+        seller_holder="user:bites",
+        seller_shown="masked",
+        price_fen=100,
+        price_unit_kg=10,
+        basis="ex_ante",
+        county_code="510112",
+        created_by=user,
+    )
+    order = await Order.create(
+        public_id="o1",
+        buyer=user,
+        listing=listing,
+        seller_holder="user:bites",
+        kg=10,
+        price_fen=100,
+        price_unit_kg=10,
+        total_fen=100,
+        cash_fen=100,
+        fee_bps=2000,
+        purpose="trip",
+        beneficiary="b",
+        beneficiary_shown="masked",
+        expires_at=later,
+    )
+    attempt = await PaymentAttempt.create(
+        out_trade_no="MS1",
+        provider="sandbox",
+        purpose="market.order",
+        subject="o1",
+        amount_fen=100,
+        description="d",
+        expires_at=later,
+    )
+    trade = await SandboxTrade.create(
+        out_trade_no="MS1", transaction_id="t1", amount_fen=100, description="d", notify_url="u", expires_at=later
+    )
+    return {"listing": listing, "order": order, "attempt": attempt, "sandbox_trade": trade}
+
+
 # constraint name → (row, the change that must be refused)
 VIOLATIONS = {
     "campaign_dates_ordered": ("campaign", {"ends_on": _date(2027, 2, 1)}),
@@ -463,6 +510,18 @@ VIOLATIONS = {
     "credits_loss_cause_known": ("loss", {"cause": "meteor"}),
     "credits_loss_adds_up": ("loss", {"loss_kg": 4}),
     "credits_serial_counter_positive": ("serial_counter", {"next_serial": 0}),
+    "market_listing_status_known": ("listing", {"status": "lost"}),
+    "market_listing_shown_known": ("listing", {"seller_shown": "shouted"}),
+    "market_listing_price_positive": ("listing", {"price_fen": 0}),
+    "market_order_status_known": ("order", {"status": "lost"}),
+    "market_order_purpose_known": ("order", {"purpose": "vanity"}),
+    "market_order_kg_positive": ("order", {"kg": 0}),
+    "market_order_total_adds_up": ("order", {"cash_fen": 99}),
+    "market_order_split_adds_up": ("order", {"fee_bps": 10001}),
+    "market_order_fulfilled_has_certificate": ("order", {"status": "fulfilled", "fee_fen": 20, "seller_fen": 80}),
+    "payments_attempt_status_known": ("attempt", {"status": "lost"}),
+    "payments_attempt_amount_positive": ("attempt", {"amount_fen": 0}),
+    "payments_sandbox_status_known": ("sandbox_trade", {"status": "lost"}),
 }
 
 

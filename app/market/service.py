@@ -1,0 +1,537 @@
+"""The market: listings, orders that reserve kg until they are paid, exactly-once fulfilment, expiry.
+
+Rules:
+- a listing sells the kg of one issuance its seller owns (the issuance's `owner_holder`); one active
+  listing per issuance (a partial unique index); what is left is what inventory can still sell;
+- a price is `price_fen` for `price_unit_kg` kg and an order is a whole number of those units, so every
+  total is exact integer fen (顺昌's ¥1 = 10 kg is 100 fen per 10 kg, 10 kg at least);
+- placing an order locks the price, reserves the kg through credits.inventory with the reference
+  `order:<public id>` until `expires_at`, and holds any points until the same moment — all in one
+  transaction, or nothing;
+- an order is fulfilled once, inside the payment notification's transaction: its kg are retired in the
+  beneficiary's name, the points hold is posted, and the money is shared out (the platform fee is
+  floor(total × fee_bps / 10000); the remainder fen goes to the seller); when it cannot be (expired,
+  cancelled, paid already) the payments service refunds the payment instead;
+- an unpaid order stops holding at `expires_at` whether or not the sweep has run (inventory and the
+  ledger enforce it in SQL); the sweep expires each order once and releases its kg and points once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
+
+from app.accounts.service import new_public_id
+from app.core import housekeeping
+from app.core.audit import record
+from app.core.auth import Principal, Role
+from app.core.crypto import decrypt, mask_name
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.credits import inventory, lookup
+from app.ledger import service as ledger
+from app.market import messages  # noqa: F401  (registers the domain's messages)
+from app.payments import service as payments
+from app.payments.protocol import PaymentProvider
+from app.points import service as points_service
+from app.settings import Settings
+from models.accounts import Organisation, User
+from models.credits import Issuance
+from models.ledger import LedgerAccount
+from models.market import Listing, Order
+from models.payments import PaymentAttempt
+
+PURPOSE = "market.order"
+PURPOSES = ("personal", "trip", "event", "gift", "organisation")
+# What each purpose is called on the retirement (credits.inventory.PURPOSES).
+RETIREMENT_PURPOSE = {"personal": "offset", "trip": "trip", "event": "event", "gift": "other", "organisation": "offset"}
+BENEFICIARY_SHOWN = ("full", "masked", "hidden")
+SELLER_SHOWN = ("masked", "full", "collective")
+MAX_ORDER_KG = 10_000_000
+MAX_PRICE_FEN = 100_000_000
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def reference_of(order: Order) -> str:
+    return f"order:{order.public_id}"
+
+
+def _bad(key: str, field_name: str, **params: Any) -> AppError:
+    return AppError(key, detail=[{"field": field_name}], **params)
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
+
+
+# --- listings ---------------------------------------------------------------------------------------
+async def _holders_of(principal: Principal) -> set[str]:
+    """The owner_holder strings a smallholder may sell as: themself, and their collectives."""
+    holders = {f"user:{principal.user.public_id}"}
+    org_ids = principal.orgs_with(Role.SMALLHOLDER.value)
+    if org_ids:
+        holders |= {f"org:{p}" for p in await Organisation.filter(id__in=org_ids).values_list("public_id", flat=True)}
+    return holders
+
+
+async def _basis_of(issuance: Issuance) -> str:
+    chain = await lookup.chain_of(issuance.id)
+    bases = {e.basis for e in chain.estimates} if chain else set()
+    return "ex_post" if bases == {"ex_post"} else "ex_ante"
+
+
+async def create_listing(
+    principal: Principal, issuance_public_id: str, price_fen: int, price_unit_kg: int, seller_shown: str
+) -> Listing:
+    issuance = await Issuance.get_or_none(public_id=issuance_public_id)
+    if issuance is None:
+        raise NotFound("market.issuance_not_found")
+    if issuance.owner_holder not in await _holders_of(principal):
+        raise Forbidden("market.not_your_issuance")
+    if not _whole(price_fen, 1, MAX_PRICE_FEN):
+        raise _bad("market.bad_price", "price_fen", high=MAX_PRICE_FEN)
+    if not _whole(price_unit_kg, 1, MAX_ORDER_KG):
+        raise _bad("market.bad_price_unit", "price_unit_kg", high=MAX_ORDER_KG)
+    collective = issuance.owner_holder.startswith("org:")
+    if seller_shown not in SELLER_SHOWN or (seller_shown == "collective") != collective:
+        raise _bad("market.bad_seller_shown", "seller_shown", known="collective" if collective else "masked, full")
+    try:
+        async with in_transaction():
+            listing = await Listing.create(
+                public_id=new_public_id(),
+                issuance=issuance,
+                seller_holder=issuance.owner_holder,
+                seller_shown=seller_shown,
+                price_fen=price_fen,
+                price_unit_kg=price_unit_kg,
+                basis=await _basis_of(issuance),
+                county_code=issuance.county_code,
+                created_by=principal.user,
+            )
+            await record(
+                actor=f"user:{principal.user.public_id}",
+                action="market.listing.created",
+                entity_type="listing",
+                entity_id=listing.public_id,
+                after={
+                    "issuance": issuance.public_id,
+                    "price_fen": price_fen,
+                    "price_unit_kg": price_unit_kg,
+                    "status": "active",
+                },
+            )
+    except IntegrityError:
+        raise Conflict("market.listing_exists") from None
+    return listing
+
+
+async def withdraw_listing(principal: Principal, listing_public_id: str) -> Listing:
+    """Stop selling; orders already placed keep their reserved kg and locked price until they end."""
+    listing = await listing_by_public_id(listing_public_id)
+    if listing.seller_holder not in await _holders_of(principal):
+        raise Forbidden("market.not_your_listing")
+    async with in_transaction():
+        if not await Listing.filter(id=listing.id, status="active").update(status="withdrawn", withdrawn_at=now()):
+            raise Conflict("market.listing_withdrawn")
+        await record(
+            actor=f"user:{principal.user.public_id}",
+            action="market.listing.withdrawn",
+            entity_type="listing",
+            entity_id=listing.public_id,
+            before={"status": "active"},
+            after={"status": "withdrawn"},
+        )
+    return await listing_by_public_id(listing_public_id)
+
+
+async def listing_by_public_id(public_id: str) -> Listing:
+    listing = await Listing.get_or_none(public_id=public_id).select_related("issuance", "issuance__project")
+    if listing is None:
+        raise NotFound("market.listing_not_found")
+    return listing
+
+
+@dataclass(frozen=True)
+class ListingView:
+    listing: Listing
+    seller: str
+    remaining_kg: int
+    project_name: str
+    project_public_id: str
+
+
+async def seller_name(settings: Settings, listing: Listing) -> str:
+    """The seller as they chose to be shown: masked (张**), in full, or the collective's name."""
+    kind, _, public_id = listing.seller_holder.partition(":")
+    if kind == "org":
+        org = await Organisation.get_or_none(public_id=public_id)
+        return org.name if org else ""
+    user = await User.get_or_none(public_id=public_id)
+    if user is None:
+        return ""
+    name = decrypt(settings.data_key, bytes(user.real_name_enc), "real_name") if user.real_name_enc else ""
+    name = name or user.display_name or "林农"
+    return name if listing.seller_shown == "full" else mask_name(name)
+
+
+async def view_of(settings: Settings, listing: Listing) -> ListingView:
+    issuance = listing.issuance
+    remaining = await inventory.sellable_kg(issuance.public_id) if listing.status == "active" else 0
+    project = issuance.project
+    return ListingView(listing, await seller_name(settings, listing), remaining, project.name, project.public_id)
+
+
+async def catalogue(settings: Settings, *, limit: int = 50) -> list[ListingView]:
+    """Active listings with kg left, cheapest per kg first."""
+    listings = (
+        await Listing.filter(status="active").select_related("issuance", "issuance__project").order_by("id").limit(500)
+    )
+    views = [await view_of(settings, item) for item in listings]
+    views = [v for v in views if v.remaining_kg >= v.listing.price_unit_kg]
+    # Cheapest per kg first, compared exactly as fractions: a/b < c/d ⇔ a·d < c·b.
+    views.sort(key=lambda v: (v.listing.price_fen * 10**9 // v.listing.price_unit_kg, v.listing.id))
+    return views[:limit]
+
+
+# --- orders -----------------------------------------------------------------------------------------
+BEST = "best"  # in place of a listing id: the cheapest listing that has the kg (one listing, no split yet)
+
+
+async def best_listing(settings: Settings, kg: int) -> Listing:
+    """The cheapest active listing (per kg) that can sell `kg` in whole units right now."""
+    for view in await catalogue(settings, limit=500):
+        if view.remaining_kg >= kg and kg % view.listing.price_unit_kg == 0:
+            return view.listing
+    raise Conflict("market.nothing_fits", detail=[{"field": "kg"}], kg=kg)
+
+
+@dataclass(frozen=True)
+class OrderAsk:
+    listing: str
+    kg: int
+    purpose: str
+    beneficiary: str
+    beneficiary_shown: str = "masked"
+    purpose_note: str = ""
+    gift_recipient: str = ""
+    points: int = 0
+
+
+def _check_ask(ask: OrderAsk) -> tuple[str, str, str]:
+    if not _whole(ask.kg, 1, MAX_ORDER_KG):
+        raise _bad("market.bad_kg", "kg", high=MAX_ORDER_KG)
+    if ask.purpose not in PURPOSES:
+        raise _bad("market.bad_purpose", "purpose", known=", ".join(PURPOSES))
+    beneficiary, note, recipient = ask.beneficiary.strip(), ask.purpose_note.strip(), ask.gift_recipient.strip()
+    if not 0 < len(beneficiary) <= 64:
+        raise _bad("market.bad_beneficiary", "beneficiary")
+    if ask.beneficiary_shown not in BENEFICIARY_SHOWN:
+        raise _bad("market.bad_beneficiary_shown", "beneficiary_shown", known=", ".join(BENEFICIARY_SHOWN))
+    if len(note) > 100:
+        raise _bad("market.bad_purpose_note", "purpose_note")
+    if ask.purpose == "gift" and not 0 < len(recipient) <= 64:
+        raise _bad("market.gift_needs_recipient", "gift_recipient")
+    if not _whole(ask.points, 0, 10**12):
+        raise _bad("market.bad_points", "points")
+    return beneficiary, note, recipient if ask.purpose == "gift" else ""
+
+
+async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
+    """Lock the price, reserve the kg and hold the points until the order expires: all or nothing."""
+    beneficiary, note, recipient = _check_ask(ask)
+    listing = await best_listing(settings, ask.kg) if ask.listing == BEST else await listing_by_public_id(ask.listing)
+    if listing.status != "active":
+        raise Conflict("market.listing_withdrawn")
+    if ask.kg % listing.price_unit_kg:
+        raise _bad("market.kg_not_whole_units", "kg", unit=listing.price_unit_kg)
+    total = ask.kg // listing.price_unit_kg * listing.price_fen
+    rate = settings.market_points_per_fen
+    points_fen = min(ask.points // rate, total - 1)  # points pay part of a price, never all of it
+    points = points_fen * rate
+    at = now()
+    expires_at = at + timedelta(minutes=settings.market_reservation_minutes)
+    public_id = new_public_id()
+    reference = f"order:{public_id}"
+    async with in_transaction():
+        # The listing row is re-read inside the transaction: a withdrawal that committed first wins.
+        if not await Listing.filter(id=listing.id, status="active").exists():
+            raise Conflict("market.listing_withdrawn")
+        order = await Order.create(
+            public_id=public_id,
+            buyer=buyer,
+            listing=listing,
+            seller_holder=listing.seller_holder,
+            kg=ask.kg,
+            price_fen=listing.price_fen,
+            price_unit_kg=listing.price_unit_kg,
+            total_fen=total,
+            points=points,
+            points_fen=points_fen,
+            cash_fen=total - points_fen,
+            fee_bps=settings.market_platform_fee_bps,
+            purpose=ask.purpose,
+            purpose_note=note,
+            gift_recipient=recipient,
+            beneficiary=beneficiary,
+            beneficiary_shown=ask.beneficiary_shown,
+            expires_at=expires_at,
+            points_hold_id=payments.transfer_id(reference, "points-hold") if points else None,
+        )
+        try:
+            await inventory.reserve(reference, ask.kg, expires_at, issuance_public_id=listing.issuance.public_id)
+        except Conflict as short:
+            if short.key != "credits.insufficient":
+                raise
+            raise Conflict(
+                "market.not_enough", detail=[{"field": "kg"}], asked=ask.kg, available=short.params.get("available", 0)
+            ) from None
+        if points:
+            try:
+                await ledger.hold(
+                    order.points_hold_id,  # type: ignore[arg-type]
+                    await points_service.wallet_of(buyer),
+                    await _points_sink(),
+                    points,
+                    expires_at,
+                    "purchase.points",
+                    reference,
+                )
+            except ledger.InsufficientBalance:
+                raise Conflict("market.not_enough_points", detail=[{"field": "points"}], points=points) from None
+        await record(
+            actor=f"user:{buyer.public_id}",
+            action="market.order.placed",
+            entity_type="order",
+            entity_id=public_id,
+            after={
+                "status": "pending",
+                "listing": listing.public_id,
+                "kg": ask.kg,
+                "total_fen": total,
+                "points": points,
+                "expires_at": expires_at.isoformat(),
+            },
+        )
+    return order
+
+
+async def _points_sink() -> LedgerAccount:
+    return await ledger.open_account("points", "redemption_sink", "market", may_go_negative=True)
+
+
+async def order_for(buyer: User, public_id: str) -> Order:
+    order = await Order.get_or_none(public_id=public_id, buyer_id=buyer.id).select_related("listing")
+    if order is None:
+        raise NotFound("market.order_not_found")
+    return order
+
+
+async def orders_of(buyer: User, limit: int = 50) -> list[Order]:
+    return await Order.filter(buyer_id=buyer.id).select_related("listing").order_by("-id").limit(limit)
+
+
+def payable(order: Order, at: datetime | None = None) -> bool:
+    return order.status == "pending" and order.expires_at > (at or now())
+
+
+async def pay(settings: Settings, provider: PaymentProvider, buyer: User, public_id: str) -> PaymentAttempt:
+    """Start (or resume) paying an order that still holds its kg."""
+    order = await order_for(buyer, public_id)
+    if not payable(order):
+        raise Conflict(f"market.order_{_status_now(order)}", detail={"status": _status_now(order)})
+    return await payments.start(
+        settings,
+        provider,
+        purpose=PURPOSE,
+        subject=order.public_id,
+        amount_fen=order.cash_fen,
+        description=f"微碳汇 碳汇 {order.kg} 千克",
+        expires_at=order.expires_at,
+        payer_openid=buyer.wechat_openid,
+    )
+
+
+def _status_now(order: Order) -> str:
+    """What the order is now: a pending order past its moment is expired even before the sweep."""
+    return "expired" if order.status == "pending" and order.expires_at <= now() else order.status
+
+
+async def _end(order: Order, status: str, actor: str, at: datetime) -> bool:
+    """Expire or cancel a pending order once: release its kg and its points hold (inside a transaction)."""
+    condition = {"expires_at__lte": at} if status == "expired" else {"expires_at__gt": at}
+    if not await Order.filter(id=order.id, status="pending", **condition).update(status=status, resolved_at=at):
+        return False
+    released = await inventory.release(reference_of(order))
+    if order.points_hold_id is not None:
+        try:
+            await ledger.void_hold(order.points_hold_id)
+        except Conflict:
+            pass  # the hold had expired with the order (the ledger enforces that in SQL): nothing held
+    await record(
+        actor=actor,
+        action=f"market.order.{status}",
+        entity_type="order",
+        entity_id=order.public_id,
+        before={"status": "pending"},
+        after={"status": status, "kg_back": released.released_kg, "points_back": order.points},
+    )
+    return True
+
+
+async def cancel(provider: PaymentProvider, buyer: User, public_id: str) -> Order:
+    order = await order_for(buyer, public_id)
+    async with in_transaction():
+        if not await _end(order, "cancelled", f"user:{buyer.public_id}", now()):
+            status = _status_now(await order_for(buyer, public_id))
+            raise Conflict(f"market.order_{status}", detail={"status": status})
+    await payments.close_open(provider, PURPOSE, order.public_id)  # a payment still arriving is refunded
+    return await order_for(buyer, public_id)
+
+
+async def expire_overdue_orders(at: datetime | None = None) -> int:
+    """The sweep: expire each overdue unpaid order once and give back its kg and points."""
+    at = at or now()
+    expired = 0
+    for order in await Order.filter(status="pending", expires_at__lte=at).order_by("id").limit(1000):
+        async with in_transaction():
+            if await _end(order, "expired", "system:market", at):
+                expired += 1
+    if expired:
+        # Their points holds lapsed with them (the ledger enforces that in SQL): mark them expired now.
+        await ledger.expire_overdue_holds(at)
+    return expired
+
+
+housekeeping.register("market.expire_overdue_orders", expire_overdue_orders)
+
+
+# --- fulfilment (called by the payments service inside the notification's transaction) -------------
+def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
+    """(platform fee, seller share): the fee is floored, so the remainder fen goes to the seller."""
+    fee = total_fen * fee_bps // 10_000
+    return fee, total_fen - fee
+
+
+async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
+    order = await Order.get_or_none(public_id=subject)
+    if order is None:
+        raise payments.NotFulfillable("unknown_order")
+    if attempt.amount_fen != order.cash_fen:
+        raise payments.NotFulfillable("amount_differs")
+    at = now()
+    if order.status == "fulfilled":
+        raise payments.NotFulfillable("paid_twice")
+    if not payable(order, at):
+        raise payments.NotFulfillable(_status_now(order))
+    reference = reference_of(order)
+    note = order.purpose_note
+    if order.purpose == "gift":
+        note = f"赠予 {order.gift_recipient}" + (f"：{note}" if note else "")
+    try:
+        retired = await inventory.retire(
+            reference,
+            order.beneficiary,
+            RETIREMENT_PURPOSE[order.purpose],
+            purpose_reference=note[:128],
+            beneficiary_shown=order.beneficiary_shown,
+            holder=f"user:{(await User.get(id=order.buyer_id)).public_id}",  # type: ignore[attr-defined]
+        )
+    except Conflict as lapsed:  # the reservation lapsed or was released meanwhile
+        raise payments.NotFulfillable(str(lapsed.params.get("status", "expired"))) from None
+    code = retired[0].certificate_code
+    fee, seller = split(order.total_fen, order.fee_bps)
+    # The one conditional update that fulfils an order once, and never after its moment.
+    if not await Order.filter(id=order.id, status="pending", expires_at__gt=at).update(
+        status="fulfilled", certificate_code=code, fee_fen=fee, seller_fen=seller, resolved_at=at
+    ):
+        raise payments.NotFulfillable("paid_twice")
+    if order.points_hold_id is not None:
+        try:
+            await ledger.post_hold(order.points_hold_id, payments.transfer_id(reference, "points-posted"))
+        except Conflict:
+            raise payments.NotFulfillable("points_expired") from None
+    await _share_out(order, reference, fee, seller)
+    await record(
+        actor=f"system:payments:{attempt.provider}",
+        action="market.order.fulfilled",
+        entity_type="order",
+        entity_id=order.public_id,
+        before={"status": "pending"},
+        after={
+            "status": "fulfilled",
+            "certificate": code,
+            "kg": order.kg,
+            "total_fen": order.total_fen,
+            "fee_fen": fee,
+            "seller_fen": seller,
+            "payment": attempt.out_trade_no,
+        },
+    )
+
+
+async def _share_out(order: Order, reference: str, fee: int, seller: int) -> None:
+    """Clearing holds the payment; the points' part comes from the platform; then seller and fee."""
+    clearing = await payments.clearing_account()
+    if order.points_fen:
+        funding = await ledger.open_account("fen", "points_funding", "platform", may_go_negative=True)
+        await ledger.transfer(
+            payments.transfer_id(reference, "points-fen"),
+            funding,
+            clearing,
+            order.points_fen,
+            "market.points",
+            reference,
+        )
+    if seller:
+        income = await ledger.open_account("fen", "seller_income", order.seller_holder)
+        await ledger.transfer(
+            payments.transfer_id(reference, "seller"), clearing, income, seller, "market.seller_share", reference
+        )
+    if fee:
+        platform = await ledger.open_account("fen", "platform_fee", "platform")
+        await ledger.transfer(
+            payments.transfer_id(reference, "fee"), clearing, platform, fee, "market.platform_fee", reference
+        )
+
+
+payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}")
+
+
+# --- sellers' view ----------------------------------------------------------------------------------
+async def sales_of(principal: Principal, limit: int = 200) -> list[Order]:
+    holders = await _holders_of(principal)
+    return (
+        await Order.filter(seller_holder__in=holders, status="fulfilled")
+        .select_related("listing")
+        .order_by("-resolved_at")
+        .limit(limit)
+    )
+
+
+@dataclass(frozen=True)
+class Income:
+    sales: int
+    kg_sold: int
+    gross_fen: int
+    fee_fen: int
+    net_fen: int
+
+
+async def income_of(principal: Principal) -> Income | None:
+    """A seller's fulfilled sales added up by the database: count, kg, gross, fee and net fen."""
+    rows = (
+        await Order.filter(seller_holder__in=await _holders_of(principal), status="fulfilled")
+        .annotate(n=Count("id"), kg_sold=Sum("kg"), gross=Sum("total_fen"), fee=Sum("fee_fen"), net=Sum("seller_fen"))
+        .values("n", "kg_sold", "gross", "fee", "net")
+    )
+    row = rows[0] if rows else None
+    if not row or not row["n"]:
+        return None
+    return Income(int(row["n"]), int(row["kg_sold"]), int(row["gross"]), int(row["fee"]), int(row["net"]))

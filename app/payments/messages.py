@@ -1,0 +1,43 @@
+"""The payments domain's messages, zh first, en beside."""
+
+from app.core.i18n import register_messages
+
+register_messages(
+    {
+        "payments.expired": {
+            "zh": "支付时间已过，请重新下单",
+            "en": "The time to pay has passed: please order again",
+        },
+        "payments.unavailable": {
+            "zh": "支付服务暂时无法连接，请稍后再试",
+            "en": "The payment service cannot be reached right now: please try again shortly",
+        },
+        "payments.refused": {
+            "zh": "支付服务拒绝了这次操作（{code}）",
+            "en": "The payment service refused this ({code})",
+        },
+        "payments.refund_after_retirement": {
+            "zh": "这笔付款已用于注销碳汇，不能退款：已注销的碳汇不会被撤销",
+            "en": "This payment paid for credits that are retired: retired credits are never un-retired, so it cannot be refunded",
+        },
+        "payments.not_refundable": {
+            "zh": "这笔付款当前状态为 {status}，不能退款",
+            "en": "This payment is {status} and cannot be refunded",
+        },
+        "payments.not_found": {"zh": "找不到这笔支付", "en": "No such payment"},
+        "payments.unknown_provider": {"zh": "未知的支付渠道 {provider}", "en": "Unknown payment provider {provider}"},
+        "payments.sandbox.title": {"zh": "模拟支付（沙箱）", "en": "Sandbox payment"},
+        "payments.sandbox.banner": {
+            "zh": "这是开发用的模拟支付页面，不会真的扣款。",
+            "en": "A development sandbox: no real money moves.",
+        },
+        "payments.sandbox.amount": {"zh": "应付金额", "en": "Amount"},
+        "payments.sandbox.item": {"zh": "商品", "en": "Item"},
+        "payments.sandbox.pay": {"zh": "支付", "en": "Pay"},
+        "payments.sandbox.cancel": {"zh": "取消", "en": "Cancel"},
+        "payments.sandbox.done": {"zh": "已支付", "en": "Paid"},
+        "payments.sandbox.closed": {"zh": "这笔支付已关闭或已过期", "en": "This payment is closed or expired"},
+        "payments.sandbox.back": {"zh": "返回订单", "en": "Back to the order"},
+        "payments.sandbox.bad_link": {"zh": "支付链接无效", "en": "This payment link is not valid"},
+    }
+)

@@ -1,0 +1,99 @@
+"""Payments: the notify route per provider (no sign-in, no CSRF, raw body) and the sandbox confirm page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from app.core.errors import AppError, NotFound
+from app.core.i18n import request_language
+from app.core.pages import page
+from app.payments import service
+from app.payments.protocol import PaymentProvider, ProviderRefused
+from app.payments.sandbox import SandboxProvider
+from models.payments import SandboxTrade
+
+
+def _provider(request: Request) -> PaymentProvider:
+    return request.app.state.payments  # type: ignore[no-any-return]
+
+
+class PaymentNotifyController(Controller):
+    path = "/api/v1/payments"
+    tags = ["payments"]
+    opt = {"public": True}  # the provider calls it; its signature, not a session, is the proof
+
+    @post(
+        "/notify/{provider_name:str}",
+        summary="Provider notifications: verified, recorded once, acted on once (4xx when refused)",
+        status_code=200,
+    )
+    async def notify(self, request: Request, provider_name: FromPath[str]) -> Response[bytes]:
+        provider = _provider(request)
+        if provider_name != provider.name:
+            raise NotFound("payments.unknown_provider", provider=provider_name[:32])
+        status, body, media_type = await service.receive(provider, dict(request.headers), await request.body())
+        return Response(content=body, status_code=status, media_type=media_type)
+
+
+class SandboxForm(msgspec.Struct):
+    t: str = ""
+
+
+class SandboxPayPages(Controller):
+    """The sandbox provider's confirm page: what the payer would see in WeChat, with 支付 and 取消."""
+
+    include_in_schema = False
+    opt = {"public": True}  # the link's token (bound to the trade) is the proof, as a cashier page's would be
+
+    @get("/payments/sandbox/{out_trade_no:str}")
+    async def confirm_page(
+        self, request: Request, out_trade_no: FromPath[str], t: Annotated[str, QueryParameter()] = ""
+    ) -> Template:
+        _, trade = await _trade(request, out_trade_no, t)
+        attempt = await service.attempt_by_out_trade_no(out_trade_no)
+        return page(
+            request,
+            "payments/sandbox.html",
+            trade=trade,
+            token=t,
+            back=service.return_path(attempt),
+            expired=trade.status == "created" and trade.expires_at <= service._now(),
+        )
+
+    @post("/payments/sandbox/{out_trade_no:str}/pay")
+    async def pay(self, request: Request, out_trade_no: FromPath[str], data: URLEncodedBody[SandboxForm]) -> Any:
+        sandbox, _ = await _trade(request, out_trade_no, data.t)
+        try:
+            signed = await sandbox.pay(out_trade_no)
+        except ProviderRefused:
+            return Redirect(
+                f"/payments/sandbox/{out_trade_no}?t={data.t}&lang={request_language(request)}", status_code=303
+            )
+        # The sandbox sends itself its signed callback through the notify entry point WeChat's take.
+        await service.receive(sandbox, signed.headers, signed.body)
+        attempt = await service.attempt_by_out_trade_no(out_trade_no)
+        return Redirect(f"{service.return_path(attempt)}?lang={request_language(request)}", status_code=303)
+
+    @post("/payments/sandbox/{out_trade_no:str}/cancel")
+    async def cancel(self, request: Request, out_trade_no: FromPath[str], data: URLEncodedBody[SandboxForm]) -> Any:
+        # As in WeChat, a payer who backs out changes nothing: the order stays payable until it expires.
+        await _trade(request, out_trade_no, data.t)
+        attempt = await service.attempt_by_out_trade_no(out_trade_no)
+        return Redirect(f"{service.return_path(attempt)}?lang={request_language(request)}", status_code=303)
+
+
+async def _trade(request: Request, out_trade_no: str, token: str) -> tuple[SandboxProvider, SandboxTrade]:
+    sandbox = _provider(request)
+    if not isinstance(sandbox, SandboxProvider):
+        raise NotFound("error.not_found")
+    if token != sandbox.page_token(out_trade_no):
+        raise AppError("payments.sandbox.bad_link", status_code=404)
+    trade = await SandboxTrade.get_or_none(out_trade_no=out_trade_no)
+    if trade is None:
+        raise NotFound("payments.not_found")
+    return sandbox, trade

@@ -1,0 +1,423 @@
+"""The payments service: payment attempts, the notify entry point, refunds, and the money they move.
+
+Rules:
+- one attempt per (subject, out_trade_no); the provider sees only our out_trade_no and its amount;
+- a notification is trusted only after the provider verified it (`parse_notification`), and only if
+  its amount, appid and mchid match the attempt; anything else is refused with a 4xx, logged and
+  counted (`microsink_payment_notifications_rejected_total`), and changes nothing;
+- a verified notification is recorded once (unique per delivery and per provider transaction and
+  kind): a replay or a retry answers "accepted" and changes nothing;
+- in the notification's one transaction the attempt becomes paid, the money enters clearing, and the
+  subject's fulfiller (the market's order fulfilment, registered by purpose) runs in a savepoint; when
+  it cannot fulfil (the order expired, was cancelled or was already paid) the attempt becomes
+  `refund_due` instead and is refunded through the provider once (`out_refund_no` = "R" + out_trade_no)
+  — never after its subject was fulfilled, because retired credits are never un-retired;
+- money is integer fen on the `fen` ledger: provider → clearing on payment, clearing → provider on refund.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+import structlog
+from prometheus_client import Counter
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.core.audit import record
+from app.core.errors import AppError, Conflict, NotFound
+from app.ledger import service as ledger
+from app.payments import messages  # noqa: F401  (registers the domain's messages)
+from app.payments.protocol import (
+    NotificationRejected,
+    PaymentNotice,
+    PaymentProvider,
+    PaymentRequest,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundRequest,
+)
+from app.settings import Settings, SettingsError
+from models.ledger import LedgerAccount
+from models.payments import PaymentAttempt, PaymentNotification
+
+log = structlog.get_logger("microsink.payments")
+REJECTED = Counter(
+    "microsink_payment_notifications_rejected_total",
+    "Payment notifications refused before they changed anything, by provider and reason",
+    ["provider", "reason"],
+)
+_IDS = uuid.UUID("6f1d2c8e-6b39-4a51-9c55-3c1f0a3f2b10")  # namespace of the ledger transfer ids we derive
+
+
+class NotFulfillable(Exception):
+    """The subject cannot take this payment (expired, cancelled, already paid …): refund it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+Fulfiller = Callable[[str, PaymentAttempt], Awaitable[None]]
+_FULFILLERS: dict[str, Fulfiller] = {}
+_RETURN_PATHS: dict[str, Callable[[str], str]] = {}
+
+
+def register_fulfiller(purpose: str, fulfil: Fulfiller, return_path: Callable[[str], str]) -> None:
+    """`fulfil(subject, attempt)` runs inside the notification's transaction; it raises NotFulfillable.
+    `return_path(subject)` is the page the payer goes back to after paying."""
+    _FULFILLERS[purpose] = fulfil
+    _RETURN_PATHS[purpose] = return_path
+
+
+def return_path(attempt: PaymentAttempt) -> str:
+    make = _RETURN_PATHS.get(attempt.purpose)
+    return make(attempt.subject) if make else "/"
+
+
+def provider_for(settings: Settings) -> PaymentProvider:
+    """The configured provider (PAYMENT_PROVIDER): sandbox, the embedded default, or wechatpay."""
+    if settings.payment_provider == "sandbox":
+        from app.payments.sandbox import SandboxProvider
+
+        return SandboxProvider(settings)
+    if settings.payment_provider == "wechatpay":
+        from app.payments.wechatpay import WeChatPayProvider
+
+        return WeChatPayProvider.from_settings(settings)
+    raise SettingsError(f"unknown PAYMENT_PROVIDER {settings.payment_provider!r}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def transfer_id(*parts: object) -> uuid.UUID:
+    """A ledger transfer id derived from what it is for, so a retried step is a replay, never a second move."""
+    return uuid.uuid5(_IDS, ":".join(str(p) for p in parts))
+
+
+async def provider_account(provider: str) -> LedgerAccount:
+    """Money outside us, at the provider: it may go negative (what payers sent us, less refunds)."""
+    return await ledger.open_account("fen", "payment_provider", provider, may_go_negative=True)
+
+
+async def clearing_account() -> LedgerAccount:
+    """Money received and not yet shared out; never below zero."""
+    return await ledger.open_account("fen", "clearing", "platform")
+
+
+def notify_url(settings: Settings, provider: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/api/v1/payments/notify/{provider}"
+
+
+# --- starting a payment -----------------------------------------------------------------------------
+async def start(
+    settings: Settings,
+    provider: PaymentProvider,
+    *,
+    purpose: str,
+    subject: str,
+    amount_fen: int,
+    description: str,
+    expires_at: datetime,
+    payer_openid: str | None = None,
+) -> PaymentAttempt:
+    """An open attempt for the subject (the same one again while it is open), created at the provider."""
+    now = _now()
+    if expires_at <= now:
+        raise Conflict("payments.expired")
+    existing = (
+        await PaymentAttempt.filter(
+            purpose=purpose,
+            subject=subject,
+            provider=provider.name,
+            status="pending",
+            amount_fen=amount_fen,
+            expires_at=expires_at,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if existing is not None and existing.client:
+        return existing
+    attempt = existing or await PaymentAttempt.create(
+        out_trade_no="MS" + secrets.token_hex(15),
+        provider=provider.name,
+        purpose=purpose,
+        subject=subject,
+        amount_fen=amount_fen,
+        description=description[:127],
+        appid=str(getattr(provider, "appid", "")),
+        mchid=str(getattr(provider, "mchid", "")),
+        expires_at=expires_at,
+    )
+    try:
+        started = await provider.create(
+            PaymentRequest(
+                out_trade_no=attempt.out_trade_no,
+                amount_fen=amount_fen,
+                description=attempt.description,
+                expires_at=expires_at,
+                notify_url=notify_url(settings, provider.name),
+                payer_openid=payer_openid,
+            )
+        )
+    except ProviderUnavailable:
+        raise AppError("payments.unavailable", status_code=503) from None
+    except ProviderRefused as refused:
+        raise Conflict("payments.refused", code=refused.code) from None
+    attempt.client = dict(started.client)
+    await attempt.save(update_fields=["client"])
+    return attempt
+
+
+async def attempts_of(purpose: str, subject: str) -> list[PaymentAttempt]:
+    return await PaymentAttempt.filter(purpose=purpose, subject=subject).order_by("id")
+
+
+async def close_open(provider: PaymentProvider, purpose: str, subject: str) -> int:
+    """Close the subject's open attempts at the provider (the order was cancelled); a payment that
+    still arrives is refunded by the notification path."""
+    closed = 0
+    for attempt in await PaymentAttempt.filter(purpose=purpose, subject=subject, status="pending"):
+        try:
+            await provider.close(attempt.out_trade_no)
+        except (ProviderRefused, ProviderUnavailable) as why:
+            log.info("payment_close_failed", out_trade_no=attempt.out_trade_no, error=str(why))
+            continue
+        closed += await PaymentAttempt.filter(id=attempt.id, status="pending").update(status="closed")
+    return closed
+
+
+# --- notifications ----------------------------------------------------------------------------------
+def _refuse(provider: PaymentProvider, reason: str, detail: str = "") -> tuple[int, bytes, str]:
+    REJECTED.labels(provider=provider.name, reason=reason).inc()
+    log.warning("payment_notification_rejected", provider=provider.name, reason=reason, detail=detail[:200])
+    return provider.acknowledgement(False, reason)
+
+
+async def receive(
+    provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+) -> tuple[int, bytes, str]:
+    """The notify entry point (the route and the sandbox both call it): verify, record once, act once.
+
+    Returns the provider's acknowledgement (status, body, media type): 2xx once recorded (or already
+    recorded), 4xx when refused.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    try:
+        notice = provider.parse_notification(lowered, body, now or _now())
+    except NotificationRejected as rejected:
+        return _refuse(provider, rejected.reason, rejected.detail)
+    try:
+        if notice.kind == "paid":
+            refund_due = await _paid(provider, notice)
+        else:
+            refund_due = None
+            await _refund_notice(provider, notice)
+    except NotificationRejected as rejected:
+        return _refuse(provider, rejected.reason, rejected.detail)
+    if refund_due is not None:
+        try:
+            await refund(provider, refund_due)
+        except AppError as failed:  # recorded as refund_due: the housekeeping round retries it
+            log.warning("payment_refund_deferred", out_trade_no=refund_due.out_trade_no, error=failed.key)
+    return provider.acknowledgement(True)
+
+
+def _check_matches(attempt: PaymentAttempt, notice: PaymentNotice) -> None:
+    if notice.amount_fen != attempt.amount_fen:
+        raise NotificationRejected("amount_mismatch", f"{notice.amount_fen} != {attempt.amount_fen}")
+    if attempt.appid and notice.appid != attempt.appid:
+        raise NotificationRejected("wrong_appid", notice.appid)
+    if attempt.mchid and notice.mchid != attempt.mchid:
+        raise NotificationRejected("wrong_mchid", notice.mchid)
+
+
+async def _already_recorded(provider: PaymentProvider, notice: PaymentNotice) -> bool:
+    return await PaymentNotification.filter(provider=provider.name, replay_key=notice.replay_key).exists() or (
+        await PaymentNotification.filter(
+            provider=provider.name, kind=notice.kind, provider_transaction_id=notice.provider_transaction_id
+        ).exists()
+    )
+
+
+async def _paid(provider: PaymentProvider, notice: PaymentNotice) -> PaymentAttempt | None:
+    """Record a payment and fulfil its subject once; returns the attempt when it must be refunded."""
+    attempt = await PaymentAttempt.get_or_none(provider=provider.name, out_trade_no=notice.out_trade_no)
+    if attempt is None:
+        raise NotificationRejected("unknown_trade", notice.out_trade_no)
+    _check_matches(attempt, notice)
+    if await _already_recorded(provider, notice):
+        return None  # a replay or a retry: accepted, nothing changes
+    fulfil = _FULFILLERS.get(attempt.purpose)
+    if fulfil is None:
+        raise NotificationRejected("unknown_purpose", attempt.purpose)
+    at = _now()
+    try:
+        async with in_transaction():
+            note = await PaymentNotification.create(
+                provider=provider.name,
+                kind=notice.kind,
+                notification_id=notice.notification_id[:64],
+                replay_key=notice.replay_key[:128],
+                out_trade_no=notice.out_trade_no,
+                provider_transaction_id=notice.provider_transaction_id,
+                amount_fen=notice.amount_fen,
+                outcome="noted",
+                resource=dict(notice.raw),
+            )
+            # The one conditional update that lets a payment in once per attempt.
+            if not await PaymentAttempt.filter(id=attempt.id, status__in=("pending", "closed")).update(
+                status="paid", provider_transaction_id=notice.provider_transaction_id, paid_at=at
+            ):
+                return None  # this attempt was settled by an earlier notification
+            await ledger.transfer(
+                transfer_id("payment", attempt.out_trade_no, "in"),
+                await provider_account(provider.name),
+                await clearing_account(),
+                attempt.amount_fen,
+                "payment.received",
+                attempt.out_trade_no,
+            )
+            try:
+                async with in_transaction():  # a savepoint: a refusal undoes only the fulfilment
+                    await fulfil(attempt.subject, attempt)
+                outcome, reason = "fulfilled", ""
+            except NotFulfillable as why:
+                outcome, reason = "refund_due", why.reason
+                await PaymentAttempt.filter(id=attempt.id).update(status="refund_due", refund_reason=reason[:32])
+            note.outcome = outcome
+            await note.save(update_fields=["outcome"])
+            await record(
+                actor=f"system:payments:{provider.name}",
+                action=f"payment.{'paid' if outcome == 'fulfilled' else 'refund_due'}",
+                entity_type="payment",
+                entity_id=attempt.out_trade_no,
+                before={"status": attempt.status},
+                after={
+                    "status": "paid" if outcome == "fulfilled" else "refund_due",
+                    "amount_fen": attempt.amount_fen,
+                    "subject": attempt.subject,
+                    **({"reason": reason} if reason else {}),
+                },
+            )
+    except IntegrityError:
+        if await _already_recorded(provider, notice):
+            return None  # a concurrent copy of this notification won: nothing more to do
+        raise
+    if outcome == "refund_due":
+        return await PaymentAttempt.get(id=attempt.id)
+    return None
+
+
+async def _refund_notice(provider: PaymentProvider, notice: PaymentNotice) -> None:
+    """A refund's outcome from the provider: recorded once; a success settles a processing refund."""
+    attempt = await PaymentAttempt.get_or_none(provider=provider.name, out_trade_no=notice.out_trade_no)
+    if attempt is None:
+        raise NotificationRejected("unknown_trade", notice.out_trade_no)
+    if await _already_recorded(provider, notice):
+        return
+    try:
+        async with in_transaction():
+            await PaymentNotification.create(
+                provider=provider.name,
+                kind=notice.kind,
+                notification_id=notice.notification_id[:64],
+                replay_key=notice.replay_key[:128],
+                out_trade_no=notice.out_trade_no,
+                provider_transaction_id=notice.provider_transaction_id,
+                amount_fen=notice.amount_fen,
+                outcome="refund",
+                resource=dict(notice.raw),
+            )
+            if notice.kind == "refund_succeeded":
+                await _settle_refund(attempt, notice.out_refund_no or attempt.out_refund_no)
+    except IntegrityError:
+        if not await _already_recorded(provider, notice):
+            raise
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+def refund_number(attempt: PaymentAttempt) -> str:
+    return "R" + attempt.out_trade_no
+
+
+async def refund(provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentAttempt:
+    """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed)."""
+    current = await PaymentAttempt.get(id=attempt.id)
+    if current.status == "paid":
+        raise Conflict("payments.refund_after_retirement")
+    if current.status == "refunded":
+        return current
+    if current.status != "refund_due":
+        raise Conflict("payments.not_refundable", status=current.status)
+    number = refund_number(current)
+    await PaymentAttempt.filter(id=current.id, status="refund_due").update(out_refund_no=number)
+    try:
+        result = await provider.refund(
+            RefundRequest(
+                out_trade_no=current.out_trade_no,
+                out_refund_no=number,
+                refund_fen=current.amount_fen,
+                total_fen=current.amount_fen,
+                reason="订单已失效或已支付，原路退回 / order no longer payable, refunded",
+                notify_url="",
+            )
+        )
+    except ProviderUnavailable:
+        raise AppError("payments.unavailable", status_code=503) from None
+    except ProviderRefused as refused:
+        log.warning("payment_refund_refused", out_trade_no=current.out_trade_no, code=refused.code)
+        raise Conflict("payments.refused", code=refused.code) from None
+    if result.state == "succeeded":
+        async with in_transaction():
+            await _settle_refund(current, number)
+    return await PaymentAttempt.get(id=current.id)
+
+
+async def _settle_refund(attempt: PaymentAttempt, number: str) -> None:
+    """The money goes back out of clearing, once (inside the caller's transaction)."""
+    if not await PaymentAttempt.filter(id=attempt.id, status="refund_due").update(
+        status="refunded", out_refund_no=number, refunded_at=_now()
+    ):
+        return
+    await ledger.transfer(
+        transfer_id("payment", attempt.out_trade_no, "refund"),
+        await clearing_account(),
+        await provider_account(attempt.provider),
+        attempt.amount_fen,
+        "payment.refunded",
+        attempt.out_trade_no,
+    )
+    await record(
+        actor=f"system:payments:{attempt.provider}",
+        action="payment.refunded",
+        entity_type="payment",
+        entity_id=attempt.out_trade_no,
+        before={"status": "refund_due"},
+        after={"status": "refunded", "amount_fen": attempt.amount_fen, "out_refund_no": number},
+    )
+
+
+async def retry_refunds(provider: PaymentProvider) -> int:
+    """The housekeeping round: refund what is due and was not refunded yet (the provider was down)."""
+    done = 0
+    for attempt in await PaymentAttempt.filter(status="refund_due", provider=provider.name).order_by("id").limit(100):
+        try:
+            if (await refund(provider, attempt)).status == "refunded":
+                done += 1
+        except AppError as failed:
+            log.info("payment_refund_retry_failed", out_trade_no=attempt.out_trade_no, error=failed.key)
+    return done
+
+
+async def attempt_by_out_trade_no(out_trade_no: str) -> PaymentAttempt:
+    attempt = await PaymentAttempt.get_or_none(out_trade_no=out_trade_no)
+    if attempt is None:
+        raise NotFound("payments.not_found")
+    return attempt

@@ -1,0 +1,164 @@
+"""The payments service and its notify route: refuse what does not match, record once, answer 4xx/2xx."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import REGISTRY
+
+from app.ledger import service as ledger
+from app.market import service as market
+from app.payments import service as payments
+from app.payments.protocol import ProviderUnavailable, RefundResult
+from app.payments.sandbox import SandboxProvider
+from app.settings import Settings, SettingsError
+from models.ledger import LedgerAccount, Transfer
+from models.market import Order
+from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
+from tests.helpers import signed_in
+from tests.market.helpers import a_buyer, ask, lapse, late_notification, listed
+from tests.payments.fake_wechatpay import wechatpay_environment
+
+
+def rejected(reason: str) -> float:
+    return (
+        REGISTRY.get_sample_value(
+            "microsink_payment_notifications_rejected_total", {"provider": "sandbox", "reason": reason}
+        )
+        or 0.0
+    )
+
+
+@pytest.fixture
+def provider(settings) -> SandboxProvider:  # type: ignore[no-untyped-def]
+    return SandboxProvider(settings)
+
+
+async def open_attempt(settings, provider):  # type: ignore[no-untyped-def]
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing, 10))
+    return order, await market.pay(settings, provider, buyer, order.public_id)
+
+
+class TestProviderSelection:
+    def test_the_sandbox_is_the_embedded_default(self, settings) -> None:
+        assert payments.provider_for(settings).name == "sandbox"
+
+    def test_production_refuses_the_sandbox_payment_provider(self, tmp_path) -> None:
+        import base64
+        import os
+
+        env = {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "x" * 40,
+            "DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "WECHAT_LOGIN_BASE_URL": "http://127.0.0.1:9",
+            "SMS_PROVIDER": "tencent",
+            "WECHAT_MESSAGE_BASE_URL": "http://127.0.0.1:9",
+            "CITY_ACCOUNT_PROVIDER": "off",
+        }
+        with pytest.raises(SettingsError, match="sandbox payment provider"):
+            Settings.from_env(env)
+        assert Settings.from_env({**env, **wechatpay_environment(tmp_path)}).payment_provider == "wechatpay"
+
+    def test_an_unknown_provider_is_refused(self) -> None:
+        with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):
+            Settings.from_env({"PAYMENT_PROVIDER": "cash"})
+
+
+class TestNotificationChecks:
+    @pytest.mark.parametrize(
+        ("change", "reason"),
+        [({"amount_fen": 1}, "amount_mismatch"), ({"appid": "wx-other"}, "wrong_appid")],
+    )
+    async def test_a_notice_that_does_not_match_the_attempt_is_a_4xx_and_changes_nothing(
+        self, db, settings, provider, change, reason
+    ) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="paid")
+        odd = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no), **change)
+        before = rejected(reason)
+        status, body, _ = await payments.receive(provider, odd.headers, odd.body)
+        assert status == 400 and reason.encode() in body
+        assert rejected(reason) == before + 1
+        assert await PaymentNotification.all().count() == 0
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
+        assert (await Order.get(id=order.id)).status == "pending"
+
+    async def test_a_notice_for_a_trade_we_never_made_is_refused(self, db, settings, provider) -> None:
+        await SandboxTrade.create(
+            out_trade_no="MSNOTOURS",
+            transaction_id="T1",
+            amount_fen=1,
+            description="d",
+            notify_url="u",
+            expires_at=market.now(),
+            status="paid",
+        )
+        signed = provider.notification_for(await SandboxTrade.get(out_trade_no="MSNOTOURS"))
+        assert (await payments.receive(provider, signed.headers, signed.body))[0] == 400
+
+
+class TestNotifyRoute:
+    async def test_forged_replayed_and_genuine_notifications_over_http(self, client, settings) -> None:
+        _, headers = await signed_in(settings)
+        _, _, listing = await listed(settings)
+        placed = await client.post(
+            "/api/v1/market/orders",
+            json={"listing": listing.public_id, "kg": 10, "purpose": "trip", "beneficiary": "张三"},
+            headers=headers,
+        )
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        started = await client.post(f"/api/v1/market/orders/{order['id']}/pay", headers=headers)
+        assert started.status_code == 200 and "confirm_url" in started.json()["client"]
+        provider = client._transport.app.state.payments  # type: ignore[attr-defined]
+        signed = await provider.pay(started.json()["out_trade_no"])
+        url = "/api/v1/payments/notify/sandbox"
+        forged = await client.post(url, content=signed.body, headers={**signed.headers, "sandbox-signature": "0" * 64})
+        assert forged.status_code == 400
+        for _ in range(3):
+            answer = await client.post(url, content=signed.body, headers=signed.headers)
+            assert answer.status_code == 204
+        done = (await client.get(f"/api/v1/market/orders/{order['id']}", headers=headers)).json()
+        assert done["status"] == "fulfilled" and done["certificate_url"] == f"/certificates/{done['certificate_code']}"
+        assert (await client.post("/api/v1/payments/notify/wechatpay", content=b"{}")).status_code == 404
+
+
+class SlowRefunds(SandboxProvider):
+    """The sandbox as a provider whose refunds first fail, then are accepted but finish later."""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.answers = ["down", "processing"]
+
+    async def refund(self, request):  # type: ignore[no-untyped-def]
+        answer = self.answers.pop(0) if self.answers else "succeeded"
+        if answer == "down":
+            raise ProviderUnavailable("timeout")
+        result = await super().refund(request)
+        return RefundResult(result.out_refund_no, answer, result.provider_refund_id)  # type: ignore[arg-type]
+
+
+class TestRefunds:
+    async def test_a_refund_the_provider_could_not_take_is_retried_and_settled_by_its_notice_once(
+        self, db, settings
+    ) -> None:
+        provider = SlowRefunds(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"  # the provider was down
+        assert await payments.retry_refunds(provider) == 0  # accepted, still processing
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.out_refund_no) == ("refund_due", "R" + attempt.out_trade_no)
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        done = provider.notification_for(trade, event="REFUND.SUCCESS")
+        for _ in range(3):
+            assert (await payments.receive(provider, done.headers, done.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
+        clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
+        assert clearing.balance == 0
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert (await ledger.verify(full=True)).ok
