@@ -22,6 +22,7 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.campaigns.routes import CampaignPages, CampaignsController
 from app.certificates.routes import CertificatePages, CertificatesController
 from app.citylink.relay import relay_lifespan as city_account_relay
 from app.citylink.routes import city_account_handlers
@@ -176,6 +177,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MarketOrderPages,
             PaymentNotifyController,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
+            CampaignsController,
+            CampaignPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.
