@@ -19,6 +19,7 @@ from models.credits import (
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
+from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from models.points import AwardCounter
@@ -27,6 +28,13 @@ from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, Sta
 from models.signin import SmsCode
 
 __all__ = [
+    "SandboxPayout",
+    "PayoutNotification",
+    "Payout",
+    "Payee",
+    "OrgOrder",
+    "InvoiceRequest",
+    "InvoiceOrder",
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
