@@ -189,9 +189,11 @@ async def csv_chunks(*, bom: bool = False, batch: int = 500) -> AsyncIterator[by
         if not rows:
             return
         covered: dict[int, list[str]] = {}
-        for invoice_id, order_public_id in await InvoiceOrder.filter(
-            invoice_id__in=[r.id for r in rows]
-        ).order_by("id").values_list("invoice_id", "order__public_id"):
+        for invoice_id, order_public_id in (
+            await InvoiceOrder.filter(invoice_id__in=[r.id for r in rows])
+            .order_by("id")
+            .values_list("invoice_id", "order__public_id")
+        ):
             covered.setdefault(invoice_id, []).append(order_public_id)  # type: ignore[arg-type]
         buffer = io.StringIO()
         writer = csv.writer(buffer)

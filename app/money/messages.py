@@ -14,7 +14,10 @@ register_messages(
             "zh": "微信 openid 格式不正确",
             "en": "That is not a WeChat openid",
         },
-        "money.bad_payee_name": {"zh": "请填写收款人姓名（最多 64 字）", "en": "Enter the payee's name (up to 64 characters)"},
+        "money.bad_payee_name": {
+            "zh": "请填写收款人姓名（最多 64 字）",
+            "en": "Enter the payee's name (up to 64 characters)",
+        },
         "money.bad_amount": {
             "zh": "提现金额须为整数（分），且不少于 {minimum} 分",
             "en": "The amount is a whole number of fen, at least {minimum}",
@@ -35,7 +38,10 @@ register_messages(
             "zh": "只有该组织的组织者可以为其下单或申请发票",
             "en": "Only the organisation's organisers may order or ask for invoices for it",
         },
-        "money.bad_invoice_title": {"zh": "请填写发票抬头（最多 100 字）", "en": "Enter the invoice title (up to 100 characters)"},
+        "money.bad_invoice_title": {
+            "zh": "请填写发票抬头（最多 100 字）",
+            "en": "Enter the invoice title (up to 100 characters)",
+        },
         "money.bad_tax_id": {
             "zh": "税号须为 18 位统一社会信用代码，且校验码正确",
             "en": "The tax id must be an 18-character unified social credit code with a valid check character",

@@ -19,6 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 import structlog
 from tortoise.exceptions import IntegrityError
@@ -99,7 +100,8 @@ async def _may_act_for(principal: Principal, holder: str) -> None:
 
 async def balance_of(settings: Settings, principal: Principal, holder: str) -> Balance:
     await _may_act_for(principal, holder)
-    paid = sum(p for p in await Payout.filter(holder=holder, status="paid").values_list("amount_fen", flat=True))
+    amounts = await Payout.filter(holder=holder, status="paid").values_list("amount_fen", flat=True)
+    paid = sum(cast(int, p) for p in amounts)
     payee = await Payee.get_or_none(holder=holder)
     return Balance(
         holder=holder,

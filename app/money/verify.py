@@ -172,9 +172,7 @@ async def verify() -> MoneyReport:
         say(f"{r['reason']} transfer of {r['amount']} fen names {r['reference']}, which is no payment attempt")
     clearing = (await rows(_CLEARING))[0]
     if int(clearing["clearing"]) != int(clearing["due"]):
-        say(
-            f"clearing holds {int(clearing['clearing'])} fen but payments awaiting refund total {int(clearing['due'])}"
-        )
+        say(f"clearing holds {int(clearing['clearing'])} fen but payments awaiting refund total {int(clearing['due'])}")
     for r in await rows(_ORDERS):
         say(_order_problem(r))
     for r in await rows(_SELLERS):

@@ -39,7 +39,9 @@ async def test_a_seller_sees_income_sets_a_payee_and_is_paid(client, settings) -
     )
     assert payee.status_code == 200 and payee.json()["payee"] == "银行卡 ****3445" and CARD not in payee.text
     too_much = await client.post(
-        "/api/v1/money/payouts", json={"holder": holder, "amount_fen": 900}, headers={**headers, "Accept-Language": "en"}
+        "/api/v1/money/payouts",
+        json={"holder": holder, "amount_fen": 900},
+        headers={**headers, "Accept-Language": "en"},
     )
     assert too_much.status_code == 409 and "800 fen available" in too_much.json()["message"]
     made = await client.post("/api/v1/money/payouts", json={"holder": holder, "amount_fen": 500}, headers=headers)

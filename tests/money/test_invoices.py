@@ -14,8 +14,8 @@ from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.market import service as market
 from app.money import invoices
 from app.payments.sandbox import SandboxProvider
-from models.audit import AuditEvent
 from models.accounts import AuthSession
+from models.audit import AuditEvent
 from models.credits import Retirement
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder
 from tests.helpers import signed_in
@@ -47,7 +47,14 @@ class TestUscc:
 
     @pytest.mark.parametrize(
         "code",
-        ["91350100M000100Y44", "91350100M000100Y4", "91350100M000100Y433", "91350100I000100Y43", "", "9135010OM000100Y4"],
+        [
+            "91350100M000100Y44",
+            "91350100M000100Y4",
+            "91350100M000100Y433",
+            "91350100I000100Y43",
+            "",
+            "9135010OM000100Y4",
+        ],
     )
     def test_a_wrong_check_character_length_or_letter_fails(self, code: str) -> None:
         assert not invoices.uscc_valid(code)
@@ -126,7 +133,9 @@ class TestInvoiceRequests:
         principal, org, _ = await organiser(settings)
         _, _, listing = await listed(settings, kg=200)
         order = await paid_org_order(settings, principal, org, listing, kg=30)
-        await invoices.request_invoice(principal, org.public_id, "=HYPERLINK(1)", USCC, "f@example.cn", [order.public_id])
+        await invoices.request_invoice(
+            principal, org.public_id, "=HYPERLINK(1)", USCC, "f@example.cn", [order.public_id]
+        )
         plain = b"".join([c async for c in invoices.csv_chunks()])
         with_bom = b"".join([c async for c in invoices.csv_chunks(bom=True)])
         assert with_bom == b"\xef\xbb\xbf" + plain

@@ -55,12 +55,14 @@ async def test_the_rounding_rule_gives_the_remainder_to_the_seller(db, settings)
     # The same money, split the other way round: the CHECK (fee + seller = total) still holds.
     await Order.filter(id=sold.id).update(fee_fen=F("fee_fen") + 1, seller_fen=F("seller_fen") - 1)
     problems = (await money.verify()).problems
-    assert any(p.startswith(f"order {sold.public_id}") and "the rule at 2000 bps gives 200 + 800" in p for p in problems)
+    assert any(
+        p.startswith(f"order {sold.public_id}") and "the rule at 2000 bps gives 200 + 800" in p for p in problems
+    )
 
 
 @pytest.mark.parametrize("breach", ["payment", "split", "refund", "payout", "share"])
 async def test_each_tampering_is_named(db, settings, breach: str) -> None:
-    sold, refunded, paid, flying = await a_busy_market(settings)
+    sold, refunded, _paid, flying = await a_busy_market(settings)
     if breach == "payment":  # the attempt says it took more than clearing received
         attempt = await PaymentAttempt.filter(subject=sold.public_id).first()
         assert attempt is not None
