@@ -58,6 +58,7 @@ from app.market.routes import (
 from app.methodology.routes import CalculatorPages, MethodologyController
 from app.money import payouts as money_payouts
 from app.money.routes import (
+    IncomePages,
     InvoiceExportController,
     OrganisationBuyingController,
     PayoutNotifyController,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PayoutNotifyController,
             OrganisationBuyingController,
             InvoiceExportController,
+            IncomePages,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
         ],
         plugins=[TortoisePlugin(settings)],

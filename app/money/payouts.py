@@ -292,7 +292,9 @@ async def receive(provider: PayoutProvider, headers: dict[str, str], body: bytes
             )
             await settle(payout, notice, actor=f"system:payouts:{provider.name}")
     except IntegrityError:
-        pass  # a replay: accepted, nothing changes
+        if not await PayoutNotification.exists(provider=provider.name, replay_key=notice.replay_key[:128]):
+            raise
+        # a replay (or a concurrent copy that won): accepted, nothing changes
     return provider.acknowledgement(True)
 
 

@@ -3,12 +3,17 @@ invoice requests, and the finance team's CSV export."""
 
 from __future__ import annotations
 
+import re
+
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody, Parameter
-from litestar.response import Stream
+from litestar.params import FromPath, JSONBody, Parameter, URLEncodedBody
+from litestar.response import Stream, Template
 
 from app.core.auth import Role, require_principal, requires
-from app.core.errors import NotFound
+from app.core.errors import AppError, NotFound
+from app.core.i18n import request_language, t
+from app.core.pages import page
 from app.market.routes import order_out
 from app.money import invoices, payouts
 from app.money.protocol import PayoutProvider
@@ -24,6 +29,7 @@ from app.money.schemas import (
     PayoutOut,
 )
 from app.settings import Settings
+from models.accounts import Organisation
 from models.market import Order
 from models.money import InvoiceRequest, Payout
 
@@ -154,4 +160,89 @@ class InvoiceExportController(Controller):
                 "Content-Disposition": 'attachment; filename="microsink-invoice-requests.csv"',
                 "Cache-Control": "no-store",
             },
+        )
+
+
+class PayeeForm(msgspec.Struct):
+    holder: str = ""
+    kind: str = "bank"
+    account: str = ""
+    name: str = ""
+
+
+class PayoutForm(msgspec.Struct):
+    holder: str = ""
+    amount: str = ""
+
+
+_YUAN = re.compile(r"^([0-9]{1,10})(?:\.([0-9]{1,2}))?$")
+
+
+def fen_of(yuan: str) -> int | None:
+    """'12.3' → 1230, from the digits: no float ever; anything else → None."""
+    match = _YUAN.match(yuan.strip())
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+class IncomePages(Controller):
+    """A seller's income and payouts, for a phone, without JavaScript."""
+
+    include_in_schema = False
+    guards = _SELLER
+
+    async def _page(self, request: Request, *, error: str = "", done: str = "", status_code: int = 200) -> Template:
+        settings, principal = _settings(request), require_principal(request)
+        balances = await payouts.balances_of(settings, principal)
+        org_ids = [b.holder[4:] for b in balances if b.holder.startswith("org:")]
+        names = {
+            f"org:{p}": n
+            for p, n in await Organisation.filter(public_id__in=org_ids).values_list("public_id", "name")  # type: ignore[misc]
+        }
+        return page(
+            request,
+            "money/income.html",
+            status_code=status_code,
+            balances=balances,
+            names=names,
+            payouts=await payouts.payouts_of(principal, limit=20),
+            minimum=settings.payout_min_fen,
+            error=error,
+            done=done,
+        )
+
+    @get("/money")
+    async def income_page(self, request: Request) -> Template:
+        return await self._page(request)
+
+    @post("/money/payee")
+    async def payee(self, request: Request, data: URLEncodedBody[PayeeForm]) -> Template:
+        lang = request_language(request)
+        try:
+            shown = await payouts.set_payee(
+                _settings(request), require_principal(request), data.holder, data.kind, data.account, data.name
+            )
+        except AppError as refused:
+            return await self._page(
+                request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code
+            )
+        return await self._page(request, done=t("money.page.payee_saved", payee=shown))
+
+    @post("/money/payouts")
+    async def payout(self, request: Request, data: URLEncodedBody[PayoutForm]) -> Template:
+        settings, lang = _settings(request), request_language(request)
+        amount = fen_of(data.amount)
+        try:
+            if amount is None:
+                raise AppError("money.bad_amount", minimum=settings.payout_min_fen)
+            made = await payouts.request_payout(
+                settings, _provider(request), require_principal(request), data.holder, amount
+            )
+        except AppError as refused:
+            return await self._page(
+                request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code
+            )
+        return await self._page(
+            request, done=t("money.page.requested", status=t(f"money.page.status.{made.status}", lang))
         )
