@@ -216,3 +216,11 @@ async def test_concurrent_payout_requests_never_take_more_than_available(db, set
     assert outcomes.count("paid") == 8 and outcomes.count("refused") == 12
     assert await fen("seller_income", holder) == 0 and await fen("payout_provider", "sandbox") == 800
     await all_clean()
+
+
+def test_the_minimum_payout_is_at_least_one_fen(settings) -> None:  # type: ignore[no-untyped-def]
+    from app.settings import SettingsError
+
+    settings.with_(payout_min_fen=1).check()
+    with pytest.raises(SettingsError, match="PAYOUT_MIN_FEN"):
+        settings.with_(payout_min_fen=0).check()
