@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -18,6 +19,7 @@ from models.accounts import AuthSession
 from models.audit import AuditEvent
 from models.credits import Retirement
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder
+from tests.conftest import postgres_only
 from tests.helpers import signed_in
 from tests.market.helpers import listed, pay
 from tests.money.helpers import all_clean
@@ -149,3 +151,21 @@ class TestInvoiceRequests:
             "3.00",
         )
         assert row["title"] == "'=HYPERLINK(1)" and row["orders"] == order.public_id
+
+
+@postgres_only
+async def test_concurrent_invoice_requests_for_one_order_invoice_it_once(db, settings) -> None:
+    principal, org, _ = await organiser(settings)
+    _, _, listing = await listed(settings, kg=100)
+    order = await paid_org_order(settings, principal, org, listing)
+
+    async def ask() -> str:
+        try:
+            await invoices.request_invoice(principal, org.public_id, org.name, USCC, "f@example.cn", [order.public_id])
+            return "made"
+        except Conflict as refused:
+            return refused.key
+
+    outcomes = await asyncio.gather(*(ask() for _ in range(8)))
+    assert outcomes.count("made") == 1 and outcomes.count("money.order_invoiced") == 7
+    assert await InvoiceRequest.all().count() == 1 and await InvoiceOrder.all().count() == 1
