@@ -202,7 +202,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key,
             cookie_secure=settings.is_production,
             cookie_httponly=True,
-            exclude=[r"^/api/"],
+            # Probes are not forms: a CSRF cookie (an HMAC and a Set-Cookie) on each of them is waste.
+            exclude=[r"^/api/", r"^/(healthz|readyz|metrics)$"],
         ),
         template_config=TemplateConfig(directory=Path(ROOT / "templates"), engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

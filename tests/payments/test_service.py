@@ -16,6 +16,7 @@ from models.market import Order
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from tests.helpers import signed_in
 from tests.market.helpers import a_buyer, ask, lapse, late_notification, listed
+from tests.payments.fake_wechatpay import wechatpay_environment
 
 
 def rejected(reason: str) -> float:
@@ -43,7 +44,7 @@ class TestProviderSelection:
     def test_the_sandbox_is_the_embedded_default(self, settings) -> None:
         assert payments.provider_for(settings).name == "sandbox"
 
-    def test_production_refuses_the_sandbox_payment_provider(self) -> None:
+    def test_production_refuses_the_sandbox_payment_provider(self, tmp_path) -> None:
         import base64
         import os
 
@@ -58,7 +59,7 @@ class TestProviderSelection:
         }
         with pytest.raises(SettingsError, match="sandbox payment provider"):
             Settings.from_env(env)
-        assert Settings.from_env({**env, "PAYMENT_PROVIDER": "wechatpay"}).payment_provider == "wechatpay"
+        assert Settings.from_env({**env, **wechatpay_environment(tmp_path)}).payment_provider == "wechatpay"
 
     def test_an_unknown_provider_is_refused(self) -> None:
         with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):

@@ -11,7 +11,14 @@ import pytest
 
 from app.payments.wechatpay import WeChatPayProvider
 from app.settings import Settings, SettingsError
-from tests.payments.fake_wechatpay import FakeWeChatPay, Keys, payment_request, private_pem, serving, session_keys
+from tests.payments.fake_wechatpay import (
+    FakeWeChatPay,
+    Keys,
+    payment_request,
+    serving,
+    session_keys,
+    wechatpay_environment,
+)
 
 PRODUCTION = {
     "ENVIRONMENT": "production",
@@ -27,22 +34,7 @@ PRODUCTION = {
 @pytest.fixture
 def files(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A merchant's WeChat Pay environment with its key files written out, as an operator sets it."""
-    keys = session_keys()
-    (tmp_path / "apiclient_key.pem").write_bytes(private_pem(keys.merchant))
-    (tmp_path / "pub_key.pem").write_bytes(keys.public_key.pem)
-    (tmp_path / "platform_cert.pem").write_bytes(keys.certificate.pem)
-    yield {
-        "PAYMENT_PROVIDER": "wechatpay",
-        "WECHAT_APPID": keys.appid,
-        "WECHATPAY_MCHID": keys.mchid,
-        "WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "apiclient_key.pem"),
-        "WECHATPAY_CERT_SERIAL": keys.merchant_serial,
-        "WECHATPAY_APIV3_KEY": keys.apiv3_key,
-        "WECHATPAY_PLATFORM_KEYS": (
-            f"{keys.public_key.serial}={tmp_path / 'pub_key.pem'}, "
-            f"{keys.certificate.serial}={tmp_path / 'platform_cert.pem'}"
-        ),
-    }
+    yield wechatpay_environment(tmp_path)
 
 
 class TestFromSettings:
