@@ -33,6 +33,7 @@ def _load_command_modules() -> None:
     import app.campaigns.cli
     import app.credits.cli
     import app.ledger.cli
+    import app.money.cli
     import app.portable.cli
     import app.registry.cli  # noqa: F401
 

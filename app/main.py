@@ -57,6 +57,15 @@ from app.market.routes import (
     MarketPages,
 )
 from app.methodology.routes import CalculatorPages, MethodologyController
+from app.money import payouts as money_payouts
+from app.money.routes import (
+    IncomePages,
+    InvoiceExportController,
+    OrganisationBuyingController,
+    PayoutNotifyController,
+    PayoutsController,
+)
+from app.money.sandbox import SandboxPayoutProvider
 from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
@@ -176,6 +185,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MarketPages,
             MarketOrderPages,
             PaymentNotifyController,
+            PayoutsController,
+            PayoutNotifyController,
+            OrganisationBuyingController,
+            InvoiceExportController,
+            IncomePages,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
@@ -219,6 +233,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)
     housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(app.state.payments, settings))
+    # docs/money.md: the sandbox is the only payout provider so far; in production it never claims to have paid
+    app.state.payouts = SandboxPayoutProvider(settings, instant=not settings.is_production)
+    housekeeping.register("money.retry_payouts", lambda: money_payouts.retry_payouts(settings, app.state.payouts))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

@@ -134,6 +134,8 @@ class Settings:
     market_reservation_minutes: int = 15
     market_platform_fee_bps: int = 2000
     market_points_per_fen: int = 1
+    # Payouts to sellers (docs/money.md): the smallest payout a seller may ask for, in fen.
+    payout_min_fen: int = 100
 
     @property
     def is_production(self) -> bool:
@@ -256,6 +258,7 @@ class Settings:
             "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
             "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
             "MARKET_POINTS_PER_FEN": "market_points_per_fen",
+            "PAYOUT_MIN_FEN": "payout_min_fen",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -317,6 +320,8 @@ class Settings:
             raise SettingsError("MARKET_RESERVATION_MINUTES must be 1 to 1440")
         if self.market_points_per_fen < 1:
             raise SettingsError("MARKET_POINTS_PER_FEN must be a whole number ≥ 1")
+        if self.payout_min_fen < 1:
+            raise SettingsError("PAYOUT_MIN_FEN must be a whole number of fen ≥ 1")
         if self.payment_provider == "wechatpay":
             missing = self.wechatpay_missing()
             if missing:

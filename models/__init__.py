@@ -20,6 +20,7 @@ from models.credits import (
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
+from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from models.points import AwardCounter
@@ -43,6 +44,8 @@ __all__ = [
     "Hold",
     "IdempotencyRecord",
     "ImportedEntry",
+    "InvoiceOrder",
+    "InvoiceRequest",
     "Issuance",
     "LedgerAccount",
     "Listing",
@@ -52,12 +55,16 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Order",
+    "OrgOrder",
     "Organisation",
     "OutboxMessage",
     "Parcel",
     "ParcelEstimate",
+    "Payee",
     "PaymentAttempt",
     "PaymentNotification",
+    "Payout",
+    "PayoutNotification",
     "Photo",
     "PortableClaim",
     "PortableImport",
@@ -67,6 +74,7 @@ __all__ = [
     "Reservation",
     "Retirement",
     "SandboxGrant",
+    "SandboxPayout",
     "SandboxReceipt",
     "SandboxToken",
     "SandboxTrade",

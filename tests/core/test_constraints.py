@@ -424,7 +424,36 @@ async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ign
     trade = await SandboxTrade.create(
         out_trade_no="MS1", transaction_id="t1", amount_fen=100, description="d", notify_url="u", expires_at=later
     )
-    return {"listing": listing, "order": order, "attempt": attempt, "sandbox_trade": trade}
+    return {"listing": listing, "order": order, "attempt": attempt, "sandbox_trade": trade, **await _money_rows(user)}
+
+
+async def _money_rows(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from models.accounts import Organisation
+    from models.money import InvoiceRequest, Payee, Payout
+
+    org = await Organisation.create(public_id="orgbites", kind="company", name="bites")
+    payee = await Payee.create(holder="user:bites", kind="bank", account_enc=b"x", name_enc=b"y", updated_by=user)
+    payout = await Payout.create(
+        public_id="po1",
+        holder="user:bites",
+        requested_by=user,
+        amount_fen=100,
+        provider="sandbox",
+        payee_kind="bank",
+        payee_account_enc=b"x",
+        payee_name_enc=b"y",
+    )
+    invoice = await InvoiceRequest.create(
+        public_id="inv1",
+        organisation=org,
+        requested_by=user,
+        title="t",
+        tax_id="91350100M000100Y43",
+        email="e@example.cn",
+        amount_fen=100,
+        order_count=1,
+    )
+    return {"payee": payee, "payout": payout, "invoice": invoice}
 
 
 # constraint name → (row, the change that must be refused)
@@ -522,6 +551,10 @@ VIOLATIONS = {
     "payments_attempt_status_known": ("attempt", {"status": "lost"}),
     "payments_attempt_amount_positive": ("attempt", {"amount_fen": 0}),
     "payments_sandbox_status_known": ("sandbox_trade", {"status": "lost"}),
+    "money_payout_amount_positive": ("payout", {"amount_fen": 0}),
+    "money_payout_status_known": ("payout", {"status": "lost"}),
+    "money_payee_kind_known": ("payee", {"kind": "alipay"}),
+    "money_invoice_amount_positive": ("invoice", {"order_count": 0}),
 }
 
 

@@ -1,0 +1,95 @@
+"""`money-verify` reconciles the fen ledger with payments, sales, refunds and payouts, and names each breach."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.expressions import F
+
+from app.market import service as market
+from app.money import payouts
+from app.money import verify as money
+from app.money.sandbox import SandboxPayoutProvider
+from app.payments import service as payments
+from app.payments.sandbox import SandboxProvider
+from models.ledger import Transfer
+from models.market import Order
+from models.money import Payout
+from models.payments import PaymentAttempt
+from tests.accounts.test_cli import cli
+from tests.market.helpers import a_buyer, ask, lapse, late_notification, listed
+from tests.money.helpers import CARD, all_clean, seller_with_income
+
+
+async def a_busy_market(settings):  # type: ignore[no-untyped-def]
+    """A sale (1000 fen: fee 200, seller 800), a late payment refunded, a payout paid and one in flight."""
+    owner, holder, sold = await seller_with_income(settings, kg=100)
+    provider = SandboxProvider(settings)
+    # a late payment on another listing: refunded, never fulfilled
+    _, _, other = await listed(settings, kg=100)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(other, 10))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    await lapse(order)
+    signed = await late_notification(provider, attempt)
+    await payments.receive(provider, signed.headers, signed.body)
+    refunded = await payments.refund(provider, await PaymentAttempt.get(id=attempt.id))
+    assert refunded.status == "refunded"
+    await payouts.set_payee(settings, owner, holder, "bank", CARD, "张三")
+    paid = await payouts.request_payout(settings, SandboxPayoutProvider(settings), owner, holder, 300)
+    flying = await payouts.request_payout(settings, SandboxPayoutProvider(settings, instant=False), owner, holder, 200)
+    return sold, refunded, paid, flying
+
+
+async def test_a_busy_market_reconciles(db, settings) -> None:
+    await a_busy_market(settings)
+    await all_clean()
+    report = await money.verify()
+    assert (report.attempts, report.orders, report.payouts) == (2, 2, 2)
+
+
+async def test_the_rounding_rule_gives_the_remainder_to_the_seller(db, settings) -> None:
+    assert market.split(999, 2000) == (199, 800)
+    await a_busy_market(settings)
+    sold = await Order.filter(status="fulfilled").first()
+    assert sold is not None
+    # The same money, split the other way round: the CHECK (fee + seller = total) still holds.
+    await Order.filter(id=sold.id).update(fee_fen=F("fee_fen") + 1, seller_fen=F("seller_fen") - 1)
+    problems = (await money.verify()).problems
+    assert any(
+        p.startswith(f"order {sold.public_id}") and "the rule at 2000 bps gives 200 + 800" in p for p in problems
+    )
+
+
+@pytest.mark.parametrize("breach", ["payment", "split", "refund", "payout", "share"])
+async def test_each_tampering_is_named(db, settings, breach: str) -> None:
+    sold, refunded, _paid, flying = await a_busy_market(settings)
+    if breach == "payment":  # the attempt says it took more than clearing received
+        attempt = await PaymentAttempt.filter(subject=sold.public_id).first()
+        assert attempt is not None
+        await PaymentAttempt.filter(id=attempt.id).update(amount_fen=F("amount_fen") + 1)
+        expected = f"payment {attempt.out_trade_no}"
+    elif breach == "split":  # the ledger paid the seller one fen less than the order says
+        await Transfer.filter(reason="market.seller_share", reference=f"order:{sold.public_id}").update(
+            amount=F("amount") - 1
+        )
+        expected = f"order {sold.public_id}"
+    elif breach == "refund":  # the refund gave back less than came in
+        await Transfer.filter(reason="payment.refunded").update(amount=F("amount") - 1)
+        expected = f"refund of payment {refunded.out_trade_no}"
+    elif breach == "payout":  # a payout marked paid that never left
+        await Payout.filter(id=flying.id).update(status="paid")
+        expected = f"payout {flying.public_id}"
+    else:  # a share credited to the seller that no order earned
+        await Order.filter(id=sold.id).update(seller_fen=F("seller_fen") - 100, fee_fen=F("fee_fen") + 100)
+        expected = f"seller {sold.seller_holder}"
+    problems = (await money.verify()).problems
+    assert any(p.startswith(expected) for p in problems), problems
+    result = cli(settings, "money-verify")
+    assert result.returncode == 1 and "MONEY BROKEN" in result.stdout and expected in result.stdout, result.stdout
+
+
+async def test_the_command_says_ok_on_a_sound_ledger(db, settings) -> None:
+    await a_busy_market(settings)
+    result = cli(settings, "money-verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "money OK: 2 payment attempts, 2 orders, 2 payouts" in result.stdout
