@@ -1,0 +1,130 @@
+"""Review of the market and payments merge (10cec29): each test names a failure we could ship.
+
+Tests that pass verify a property the review wanted to be sure of; tests marked as failing show a bug.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.core import housekeeping
+from app.core.errors import AppError
+from app.credits.verify import verify as credits_verify
+from app.ledger import service as ledger
+from app.market import service as market
+from app.payments import service as payments
+from app.payments.protocol import RefundRequest, RefundResult
+from app.payments.sandbox import SandboxProvider
+from models.credits import Reservation, Retirement
+from models.ledger import Hold
+from models.market import Order
+from models.payments import PaymentAttempt, SandboxTrade
+from tests.market.helpers import a_buyer, ask, give_points, lapse, late_notification, listed
+from tests.payments.fake_wechatpay import adapter, session_keys
+
+
+@pytest.fixture
+def provider(settings) -> SandboxProvider:  # type: ignore[no-untyped-def]
+    return SandboxProvider(settings)
+
+
+async def all_clean() -> None:
+    assert (await credits_verify()).ok
+    report = await ledger.verify(full=True)
+    assert report.ok, report.problems
+
+
+class RecordingSandbox(SandboxProvider):
+    """The sandbox, remembering every refund request it was sent."""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.refunds: list[RefundRequest] = []
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        self.refunds.append(request)
+        return await super().refund(request)
+
+
+async def test_points_hold_lapsing_after_retirement_rolls_the_retirement_back(db, settings, provider) -> None:
+    """Verified property: NotFulfillable raised after retire() and the order update (points_expired)
+    must undo both (savepoint), else kg are retired for a payment we then refund."""
+    _, issuance, listing = await listed(settings)
+    buyer = await a_buyer()
+    await give_points(buyer, 50)
+    order = await market.place_order(settings, buyer, ask(listing, 10, points=5))
+    # The points hold lapses between retire() and post_hold() (the three steps each read their own clock).
+    await Hold.filter(id=order.points_hold_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    signed = await provider.pay(attempt.out_trade_no)
+    assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+    attempt = await PaymentAttempt.get(id=attempt.id)
+    assert (attempt.status, attempt.refund_reason) == ("refunded", "points_expired")
+    assert (await Order.get(id=order.id)).status == "pending"
+    assert await Retirement.filter(reservation_ref=market.reference_of(order)).count() == 0
+    assert (await Reservation.get(reference=market.reference_of(order))).status == "held"
+    await all_clean()
+
+
+async def test_a_refund_asks_the_provider_to_notify_us(db, settings) -> None:
+    """FAILS: refund() sends notify_url="" (app/payments/service.py:369). WeChat Pay refuses an empty
+    notify_url (PARAM_ERROR), so in production every refund is refused and stays refund_due for ever;
+    and even when accepted as PROCESSING, no REFUND.* notice would be sent to our notify route."""
+    provider = RecordingSandbox(settings)
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    await lapse(order)
+    late = await late_notification(provider, attempt)
+    assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+    assert len(provider.refunds) == 1
+    assert provider.refunds[0].notify_url == payments.notify_url(settings, provider.name)
+
+
+async def test_a_payment_whose_notification_failed_is_reconciled_by_housekeeping(
+    db, settings, provider, monkeypatch
+) -> None:
+    """FAILS: nothing ever asks the provider about attempts left pending (provider.query is never
+    called). If the notify transaction fails (here: the fulfiller raises an unexpected error once; in
+    life a deadlock, a 'database is locked', a crash, 24 h of WeChat retries exhausted), the payer's
+    money stays at the provider: the order expires, the attempt stays pending, no refund is ever made."""
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    real = payments._FULFILLERS[market.PURPOSE]
+
+    async def broken(subject, attempt):  # type: ignore[no-untyped-def]
+        raise RuntimeError("transient: deadlock detected")
+
+    monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
+    signed = await provider.pay(attempt.out_trade_no)  # the sandbox (the provider) now holds the money
+    with pytest.raises(RuntimeError):
+        await payments.receive(provider, signed.headers, signed.body)
+    monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, real)
+    assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "paid"
+    await lapse(order)
+    await housekeeping.run_once()
+    await payments.retry_refunds(provider)
+    attempt = await PaymentAttempt.get(id=attempt.id)
+    # The payer paid: the attempt must end fulfilled or refunded, never pending for ever.
+    assert attempt.status in {"paid", "refund_due", "refunded"}, attempt.status
+
+
+async def test_paying_without_an_openid_is_a_clear_refusal_not_a_500(db, settings) -> None:
+    """FAILS: WeChatPayProvider.create raises ValueError for a buyer with no openid (signed in by SMS,
+    or on an H5 page); payments.start does not catch it, so the pay route answers 500 and leaves an
+    attempt row behind."""
+    wechat = adapter(session_keys(), "http://127.0.0.1:9")
+    try:
+        _, _, listing = await listed(settings)
+        buyer = await a_buyer()
+        assert not buyer.wechat_openid
+        order = await market.place_order(settings, buyer, ask(listing))
+        with pytest.raises(AppError):
+            await market.pay(settings, wechat, buyer, order.public_id)
+    finally:
+        await wechat.aclose()
