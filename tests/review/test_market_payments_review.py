@@ -128,3 +128,109 @@ async def test_paying_without_an_openid_is_a_clear_refusal_not_a_500(db, setting
             await market.pay(settings, wechat, buyer, order.public_id)
     finally:
         await wechat.aclose()
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["IS_POSTGRES"]).IS_POSTGRES, reason="needs PostgreSQL")
+async def test_cancel_racing_a_payment_notice_never_fails_either(db, settings, provider) -> None:
+    """Cancel locks order then reservation; fulfilment locks reservation then order: opposite order.
+    Whatever wins, the payment must end fulfilled or refund_due/refunded, and neither call may error."""
+    import asyncio
+
+    _, _, listing = await listed(settings, kg=2000)
+    errors: list[str] = []
+    for _ in range(30):
+        buyer = await a_buyer()
+        order = await market.place_order(settings, buyer, ask(listing, 10))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        results = await asyncio.gather(
+            market.cancel(provider, buyer, order.public_id),
+            payments.receive(provider, signed.headers, signed.body),
+            return_exceptions=True,
+        )
+        for r in results:
+            if isinstance(r, BaseException) and not (isinstance(r, AppError) and r.key.startswith("market.order_")):
+                errors.append(f"{type(r).__name__}: {str(r)[:120]}")
+        a = await PaymentAttempt.get(id=attempt.id)
+        o = await Order.get(id=order.id)
+        if a.status == "pending":
+            errors.append(f"attempt left pending, order {o.status}")
+    assert not errors, errors
+    await all_clean()
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["IS_POSTGRES"]).IS_POSTGRES, reason="needs PostgreSQL")
+async def test_sweep_racing_a_payment_notice_at_the_deadline(db, settings, provider) -> None:
+    """The sweep's clock says the order lapsed while the notice's clock says it has not (two workers).
+    Whatever wins, the money must end fulfilled or refund_due/refunded and the kg counted once."""
+    import asyncio
+
+    _, _, listing = await listed(settings, kg=2000)
+    errors: list[str] = []
+    outcomes: dict[str, int] = {}
+    for _ in range(30):
+        buyer = await a_buyer()
+        order = await market.place_order(settings, buyer, ask(listing, 10))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        order = await Order.get(id=order.id)
+        results = await asyncio.gather(
+            market.expire_overdue_orders(at=order.expires_at + timedelta(microseconds=1)),
+            payments.receive(provider, signed.headers, signed.body),
+            return_exceptions=True,
+        )
+        for r in results:
+            if isinstance(r, BaseException):
+                errors.append(f"{type(r).__name__}: {str(r)[:160]}")
+        a = await PaymentAttempt.get(id=attempt.id)
+        o = await Order.get(id=order.id)
+        outcomes[f"{o.status}/{a.status}"] = outcomes.get(f"{o.status}/{a.status}", 0) + 1
+        if a.status == "pending":
+            errors.append(f"attempt left pending, order {o.status}")
+        if o.status == "fulfilled" and a.status != "paid":
+            errors.append("fulfilled but not paid")
+    print(outcomes)
+    assert not errors, (outcomes, errors)
+    await all_clean()
+
+
+async def test_an_order_the_ledger_cannot_book_is_refused_before_it_is_paid(db, settings, provider) -> None:
+    """FAILS: place_order accepts a total up to 10^7 kg × 10^8 fen, far above ledger.MAX_AMOUNT (10^12).
+    The sandbox takes the payment; in the notify transaction ledger.transfer raises ledger.bad_amount
+    (an AppError, not NotFulfillable), the whole transaction rolls back, and the money is neither booked,
+    fulfilled nor refunded."""
+    _, _, listing = await listed(settings, kg=200_000, price_fen=100_000_000, unit_kg=1)
+    buyer = await a_buyer()
+    try:
+        order = await market.place_order(settings, buyer, ask(listing, 100_000))
+    except AppError:
+        return  # refused up front: good
+    assert order.cash_fen > ledger.MAX_AMOUNT
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    signed = await provider.pay(attempt.out_trade_no)
+    status, _, _ = await payments.receive(provider, signed.headers, signed.body)
+    attempt = await PaymentAttempt.get(id=attempt.id)
+    assert attempt.status in {"paid", "refund_due", "refunded"}, (status, attempt.status)
+
+
+async def test_the_wechatpay_refund_request_carries_no_empty_notify_url() -> None:
+    """An optional field is left out rather than sent empty (WeChat answers PARAM_ERROR to "")."""
+    import json
+
+    import httpx
+
+    from app.payments.protocol import ProviderUnavailable
+
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={})  # unsigned: the adapter refuses to trust it, which is fine here
+
+    wechat = adapter(session_keys(), "http://wechat.invalid", transport=httpx.MockTransport(answer))
+    try:
+        with pytest.raises(ProviderUnavailable):
+            await wechat.refund(RefundRequest("MS0123456789", "RMS0123456789", 100, 100, "test", ""))
+    finally:
+        await wechat.aclose()
+    assert sent and "notify_url" not in sent[0]
