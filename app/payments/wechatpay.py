@@ -445,9 +445,10 @@ class WeChatPayProvider:
             "out_trade_no": request.out_trade_no,
             "out_refund_no": request.out_refund_no,
             "reason": request.reason[:80],
-            "notify_url": request.notify_url,
             "amount": {"refund": request.refund_fen, "total": request.total_fen, "currency": "CNY"},
         }
+        if request.notify_url:  # optional; WeChat refuses an empty one (PARAM_ERROR): leave it out instead
+            payload["notify_url"] = request.notify_url
         _, answer = await self._call("POST", "/v3/refund/domestic/refunds", payload)
         try:
             if answer["out_refund_no"] != request.out_refund_no:
