@@ -234,3 +234,61 @@ async def test_the_wechatpay_refund_request_carries_no_empty_notify_url() -> Non
     finally:
         await wechat.aclose()
     assert sent and "notify_url" not in sent[0]
+
+
+async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(db, settings, monkeypatch) -> None:
+    """Verified property: the process dies after the provider accepted the refund and before we booked
+    it; the housekeeping retry asks again with the same out_refund_no and books it exactly once."""
+    provider = RecordingSandbox(settings)
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    await lapse(order)
+    late = await late_notification(provider, attempt)
+    real = payments._settle_refund
+
+    async def crash(*a, **k):  # type: ignore[no-untyped-def]
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(payments, "_settle_refund", crash)
+    with pytest.raises(SystemExit):
+        await payments.receive(provider, late.headers, late.body)
+    monkeypatch.setattr(payments, "_settle_refund", real)
+    assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
+    assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
+    assert await payments.retry_refunds(provider) == 1
+    assert await payments.retry_refunds(provider) == 0
+    assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
+    assert {r.out_refund_no for r in provider.refunds} == {"R" + attempt.out_trade_no}
+    await all_clean()
+
+
+async def test_a_refund_the_provider_reports_failed_is_escalated_not_retried_for_ever(db, settings) -> None:
+    """FAILS (design gap): a refund WeChat reports ABNORMAL or CLOSED (RefundResult state failed/closed,
+    or a REFUND.ABNORMAL/REFUND.CLOSED notice) leaves the attempt refund_due; every housekeeping round
+    re-posts the same out_refund_no, gets the same answer, and nothing records or surfaces it."""
+
+    class FailingRefunds(SandboxProvider):
+        asked = 0
+
+        async def refund(self, request: RefundRequest) -> RefundResult:
+            FailingRefunds.asked += 1
+            return RefundResult(request.out_refund_no, "failed", "R1")
+
+    provider = FailingRefunds(settings)
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    await lapse(order)
+    late = await late_notification(provider, attempt)
+    await payments.receive(provider, late.headers, late.body)
+    for _ in range(5):
+        await payments.retry_refunds(provider)
+    from models.audit import AuditEvent
+
+    escalated = await AuditEvent.filter(entity_id=attempt.out_trade_no, action__contains="refund_fail").count()
+    assert (await PaymentAttempt.get(id=attempt.id)).status != "refund_due" or escalated, (
+        f"still refund_due after {FailingRefunds.asked} identical refund requests, nothing recorded"
+    )
