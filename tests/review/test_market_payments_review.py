@@ -292,3 +292,44 @@ async def test_a_refund_the_provider_reports_failed_is_escalated_not_retried_for
     assert (await PaymentAttempt.get(id=attempt.id)).status != "refund_due" or escalated, (
         f"still refund_due after {FailingRefunds.asked} identical refund requests, nothing recorded"
     )
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["IS_POSTGRES"]).IS_POSTGRES, reason="needs PostgreSQL")
+async def test_cancel_landing_between_retire_and_the_order_update(db, settings, provider, monkeypatch) -> None:
+    """Fulfilment takes the reservation row, then the order row; cancel takes the order row, then the
+    reservation row. Land the cancel in between (a sleep after retire) and see what each caller gets.
+    The same opposite order holds for the expiry sweep (_end) against fulfilment."""
+    import asyncio
+
+    from app.credits import inventory
+
+    _, _, listing = await listed(settings)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing, 10))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    signed = await provider.pay(attempt.out_trade_no)
+    real_retire = inventory.retire
+
+    async def slow_retire(*a, **k):  # type: ignore[no-untyped-def]
+        done = await real_retire(*a, **k)
+        await asyncio.sleep(0.5)
+        return done
+
+    monkeypatch.setattr(inventory, "retire", slow_retire)
+
+    async def cancel_later():  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.2)
+        return await market.cancel(provider, buyer, order.public_id)
+
+    results = await asyncio.gather(
+        payments.receive(provider, signed.headers, signed.body), cancel_later(), return_exceptions=True
+    )
+    a = await PaymentAttempt.get(id=attempt.id)
+    o = await Order.get(id=order.id)
+    errors = [f"{type(r).__name__}: {str(r)[:160]}" for r in results if isinstance(r, BaseException)]
+    print("OUTCOME", a.status, o.status, errors, [type(r).__name__ for r in results])
+    assert a.status != "pending", (a.status, o.status, errors)
+    await all_clean()
+    # FAILS: PostgreSQL detects the lock-order deadlock and kills one side (seen: the cancel, a 500 to
+    # the buyer; when the notice is the victim, the notify answers 500 and the sandbox never retries).
+    assert not errors, errors
