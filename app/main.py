@@ -214,7 +214,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)
-    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(app.state.payments))
+    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(settings, app.state.payments))
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

@@ -15,11 +15,16 @@ from app.core.pages import page
 from app.payments import service
 from app.payments.protocol import PaymentProvider, ProviderRefused
 from app.payments.sandbox import SandboxProvider
+from app.settings import Settings
 from models.payments import SandboxTrade
 
 
 def _provider(request: Request) -> PaymentProvider:
     return request.app.state.payments  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 class PaymentNotifyController(Controller):
@@ -36,7 +41,9 @@ class PaymentNotifyController(Controller):
         provider = _provider(request)
         if provider_name != provider.name:
             raise NotFound("payments.unknown_provider", provider=provider_name[:32])
-        status, body, media_type = await service.receive(provider, dict(request.headers), await request.body())
+        status, body, media_type = await service.receive(
+            _settings(request), provider, dict(request.headers), await request.body()
+        )
         return Response(content=body, status_code=status, media_type=media_type)
 
 
@@ -75,7 +82,7 @@ class SandboxPayPages(Controller):
                 f"/payments/sandbox/{out_trade_no}?t={data.t}&lang={request_language(request)}", status_code=303
             )
         # The sandbox sends itself its signed callback through the notify entry point WeChat's take.
-        await service.receive(sandbox, signed.headers, signed.body)
+        await service.receive(_settings(request), sandbox, signed.headers, signed.body)
         attempt = await service.attempt_by_out_trade_no(out_trade_no)
         return Redirect(f"{service.return_path(attempt)}?lang={request_language(request)}", status_code=303)
 

@@ -201,7 +201,11 @@ def _refuse(provider: PaymentProvider, reason: str, detail: str = "") -> tuple[i
 
 
 async def receive(
-    provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+    settings: Settings,
+    provider: PaymentProvider,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None = None,
 ) -> tuple[int, bytes, str]:
     """The notify entry point (the route and the sandbox both call it): verify, record once, act once.
 
@@ -223,7 +227,7 @@ async def receive(
         return _refuse(provider, rejected.reason, rejected.detail)
     if refund_due is not None:
         try:
-            await refund(provider, refund_due)
+            await refund(settings, provider, refund_due)
         except AppError as failed:  # recorded as refund_due: the housekeeping round retries it
             log.warning("payment_refund_deferred", out_trade_no=refund_due.out_trade_no, error=failed.key)
     return provider.acknowledgement(True)
@@ -347,8 +351,10 @@ def refund_number(attempt: PaymentAttempt) -> str:
     return "R" + attempt.out_trade_no
 
 
-async def refund(provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentAttempt:
-    """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed)."""
+async def refund(settings: Settings, provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentAttempt:
+    """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed).
+
+    The provider posts the refund's outcome (REFUND.*) to the same notify route as payments."""
     current = await PaymentAttempt.get(id=attempt.id)
     if current.status == "paid":
         raise Conflict("payments.refund_after_retirement")
@@ -366,7 +372,7 @@ async def refund(provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentA
                 refund_fen=current.amount_fen,
                 total_fen=current.amount_fen,
                 reason="订单已失效或已支付，原路退回 / order no longer payable, refunded",
-                notify_url="",
+                notify_url=notify_url(settings, provider.name),
             )
         )
     except ProviderUnavailable:
@@ -404,12 +410,12 @@ async def _settle_refund(attempt: PaymentAttempt, number: str) -> None:
     )
 
 
-async def retry_refunds(provider: PaymentProvider) -> int:
+async def retry_refunds(settings: Settings, provider: PaymentProvider) -> int:
     """The housekeeping round: refund what is due and was not refunded yet (the provider was down)."""
     done = 0
     for attempt in await PaymentAttempt.filter(status="refund_due", provider=provider.name).order_by("id").limit(100):
         try:
-            if (await refund(provider, attempt)).status == "refunded":
+            if (await refund(settings, provider, attempt)).status == "refunded":
                 done += 1
         except AppError as failed:
             log.info("payment_refund_retry_failed", out_trade_no=attempt.out_trade_no, error=failed.key)

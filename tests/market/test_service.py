@@ -173,7 +173,7 @@ class TestFulfilment:
         order = await market.place_order(settings, buyer, ask(listing, 20))
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         signed = await provider.pay(attempt.out_trade_no)
-        answers = {(await payments.receive(provider, signed.headers, signed.body))[0] for _ in range(100)}
+        answers = {(await payments.receive(settings, provider, signed.headers, signed.body))[0] for _ in range(100)}
         assert answers == {204}
         assert await PaymentNotification.all().count() == 1
         assert await Retirement.filter(reservation_ref=f"order:{order.public_id}").count() >= 1
@@ -189,7 +189,7 @@ class TestFulfilment:
         order = await market.place_order(settings, buyer, ask(listing))
         attempt = await pay(settings, provider, buyer, order)
         again = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no))
-        assert (await payments.receive(provider, again.headers, again.body))[0] == 204
+        assert (await payments.receive(settings, provider, again.headers, again.body))[0] == 204
         assert await PaymentNotification.all().count() == 1
         await all_clean()
 
@@ -200,7 +200,7 @@ class TestFulfilment:
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         await lapse(order)
         late = await late_notification(provider, attempt)
-        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
         attempt = await PaymentAttempt.get(id=attempt.id)
         assert (attempt.status, attempt.refund_reason, attempt.out_refund_no) == (
             "refunded",
@@ -225,7 +225,7 @@ class TestFulfilment:
         assert second.out_trade_no != first.out_trade_no
         for attempt in (first, second):
             signed = await provider.pay(attempt.out_trade_no)
-            assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+            assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
         statuses = {a.out_trade_no: a.status for a in await PaymentAttempt.all()}
         assert statuses == {first.out_trade_no: "paid", second.out_trade_no: "refunded"}
         assert (await PaymentAttempt.get(id=second.id)).refund_reason == "paid_twice"
@@ -238,7 +238,7 @@ class TestFulfilment:
         buyer = await a_buyer()
         attempt = await pay(settings, provider, buyer, await market.place_order(settings, buyer, ask(listing)))
         with pytest.raises(Conflict) as refused:
-            await payments.refund(provider, attempt)
+            await payments.refund(settings, provider, attempt)
         assert refused.value.key == "payments.refund_after_retirement"
 
     async def test_a_cancelled_order_releases_its_kg_and_a_payment_still_arriving_is_refunded(
@@ -251,7 +251,7 @@ class TestFulfilment:
         signed = await provider.pay(attempt.out_trade_no)  # paid at the provider a moment before the cancel
         await market.cancel(provider, buyer, order.public_id)
         assert await supply(issuance) == (100, 0, 0)
-        assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
         assert (await Order.get(id=order.id)).status == "cancelled"
         await all_clean()
@@ -379,7 +379,9 @@ class TestConcurrency:
         order = await market.place_order(settings, buyer, ask(listing, 10))
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         signed = await provider.pay(attempt.out_trade_no)
-        answers = await asyncio.gather(*(payments.receive(provider, signed.headers, signed.body) for _ in range(20)))
+        answers = await asyncio.gather(
+            *(payments.receive(settings, provider, signed.headers, signed.body) for _ in range(20))
+        )
         assert {a[0] for a in answers} == {204}
         assert await AuditEvent.filter(action="market.order.fulfilled").count() == 1
         assert await supply(issuance) == (90, 0, 10)

