@@ -215,6 +215,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)
     housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(settings, app.state.payments))
+    # Attempts whose notice never took: asked of the provider, then paid (fulfilled or refunded) or closed.
+    housekeeping.register(
+        "payments.reconcile_pending", lambda: payments.reconcile_pending(settings, app.state.payments)
+    )
     app.state.sms = sms_provider_for(settings)
     app.state.wechat_login = wechat_login_for(settings, app.state.counters)
     return app

@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from prometheus_client import Counter
@@ -189,7 +189,7 @@ async def close_open(provider: PaymentProvider, purpose: str, subject: str) -> i
         except (ProviderRefused, ProviderUnavailable) as why:
             log.info("payment_close_failed", out_trade_no=attempt.out_trade_no, error=str(why))
             continue
-        closed += await PaymentAttempt.filter(id=attempt.id, status="pending").update(status="closed")
+        closed += await _mark_closed(provider, attempt, "subject_ended")
     return closed
 
 
@@ -420,6 +420,82 @@ async def retry_refunds(settings: Settings, provider: PaymentProvider) -> int:
         except AppError as failed:
             log.info("payment_refund_retry_failed", out_trade_no=attempt.out_trade_no, error=failed.key)
     return done
+
+
+# --- reconciliation ---------------------------------------------------------------------------------
+RECONCILE_AFTER = timedelta(minutes=5)  # a notice normally lands within seconds; after this we ask
+
+
+async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: datetime | None = None) -> int:
+    """The housekeeping round: ask the provider about attempts still pending after RECONCILE_AFTER.
+
+    A notice may never arrive or never take (its transaction failed, our notify route was down beyond
+    the provider's retries): a `paid` answer goes through the very path a notice takes (`_paid`: recorded
+    once by the provider's transaction id, fulfilled or refunded once, audited), so a notice that still
+    arrives afterwards changes nothing. An attempt the provider says was not paid and whose moment has
+    passed is closed at the provider and here. Returns the attempts settled or closed.
+    """
+    at = at or _now()
+    settled = 0
+    for attempt in (
+        await PaymentAttempt.filter(provider=provider.name, status="pending", created_at__lte=at - RECONCILE_AFTER)
+        .order_by("id")
+        .limit(100)
+    ):
+        try:
+            status = await provider.query(attempt.out_trade_no)
+        except (ProviderUnavailable, ProviderRefused) as why:
+            log.info("payment_reconcile_query_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
+            continue
+        if status.state in ("paid", "refunded") and status.provider_transaction_id:
+            notice = PaymentNotice(
+                kind="paid",
+                notification_id=f"query:{status.provider_transaction_id}"[:64],
+                out_trade_no=attempt.out_trade_no,
+                provider_transaction_id=status.provider_transaction_id,
+                amount_fen=status.amount_fen,
+                occurred_at=status.occurred_at or at,
+                appid=attempt.appid,
+                mchid=attempt.mchid,
+                replay_key=f"query:{status.provider_transaction_id}",
+                raw={"source": "query", "state": status.state, "amount_fen": status.amount_fen},
+            )
+            try:
+                refund_due = await _paid(provider, notice)
+            except NotificationRejected as rejected:  # e.g. the provider's amount differs: an operator looks
+                _refuse(provider, rejected.reason, f"query {attempt.out_trade_no}: {rejected.detail}")
+                continue
+            log.warning("payment_reconciled", out_trade_no=attempt.out_trade_no, refund_due=refund_due is not None)
+            settled += 1
+            if refund_due is not None:
+                try:
+                    await refund(settings, provider, refund_due)
+                except AppError as failed:  # recorded as refund_due: retry_refunds takes it from here
+                    log.warning("payment_refund_deferred", out_trade_no=attempt.out_trade_no, error=failed.key)
+        elif status.state in ("pending", "closed", "failed") and attempt.expires_at <= at:
+            if status.state == "pending":
+                try:
+                    await provider.close(attempt.out_trade_no)
+                except (ProviderUnavailable, ProviderRefused) as why:  # paid meanwhile: the next round sees it
+                    log.info("payment_close_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
+                    continue
+            settled += await _mark_closed(provider, attempt, "unpaid_past_expiry")
+    return settled
+
+
+async def _mark_closed(provider: PaymentProvider, attempt: PaymentAttempt, reason: str) -> int:
+    async with in_transaction():
+        if not await PaymentAttempt.filter(id=attempt.id, status="pending").update(status="closed"):
+            return 0
+        await record(
+            actor=f"system:payments:{provider.name}",
+            action="payment.closed",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            before={"status": "pending"},
+            after={"status": "closed", "reason": reason, "subject": attempt.subject},
+        )
+    return 1
 
 
 async def attempt_by_out_trade_no(out_trade_no: str) -> PaymentAttempt:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from prometheus_client import REGISTRY
 
 from app.ledger import service as ledger
 from app.market import service as market
 from app.payments import service as payments
-from app.payments.protocol import ProviderUnavailable, RefundRequest, RefundResult
+from app.payments.protocol import ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings, SettingsError
+from models.audit import AuditEvent
 from models.ledger import LedgerAccount, Transfer
 from models.market import Order
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
@@ -183,3 +186,75 @@ class TestRefunds:
         assert clearing.balance == 0
         assert await Transfer.filter(reason="payment.refunded").count() == 1
         assert (await ledger.verify(full=True)).ok
+
+
+def later() -> datetime:
+    """A housekeeping round run once RECONCILE_AFTER has passed."""
+    return datetime.now(UTC) + payments.RECONCILE_AFTER + timedelta(seconds=1)
+
+
+class TestReconciliation:
+    async def test_a_payment_whose_notification_failed_is_reconciled_and_refunded_once(
+        self, db, settings, provider, monkeypatch
+    ) -> None:
+        """The notify transaction failed (a deadlock, a crash, WeChat's retries used up): the payer's money
+        must not stay at the provider with the attempt pending for ever."""
+        order, attempt = await open_attempt(settings, provider)
+        real = payments._FULFILLERS[market.PURPOSE]
+
+        async def broken(subject, attempt):  # type: ignore[no-untyped-def]
+            raise RuntimeError("transient: deadlock detected")
+
+        monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
+        signed = await provider.pay(attempt.out_trade_no)  # the provider now holds the money
+        with pytest.raises(RuntimeError):
+            await payments.receive(settings, provider, signed.headers, signed.body)
+        monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, real)
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
+        await lapse(order)
+        assert await payments.reconcile_pending(settings, provider) == 0  # too early to ask
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 0
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.refund_reason) == ("refunded", "expired")
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
+        # WeChat's own retry of the notice, arriving after all, changes nothing.
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        assert await Transfer.filter(reason="payment.received").count() == 1
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_due").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_a_payment_whose_notice_never_came_fulfils_its_order_once(self, db, settings, provider) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        signed = await provider.pay(attempt.out_trade_no)  # paid; the notice is lost
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "paid"
+        assert (await Order.get(id=order.id)).status == "fulfilled"
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        assert await Transfer.filter(reason="payment.received").count() == 1
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.paid").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_an_unpaid_attempt_past_its_moment_is_closed_and_a_fresh_one_left_alone(
+        self, db, settings, provider
+    ) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        _, fresh = await open_attempt(settings, provider)
+        await lapse(order)
+        await PaymentAttempt.filter(id=attempt.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        assert await payments.reconcile_pending(settings, provider) == 0
+        assert await payments.reconcile_pending(settings, provider, at=later() - timedelta(minutes=1)) == 0
+        await PaymentAttempt.filter(id=attempt.id).update(created_at=datetime.now(UTC) - timedelta(minutes=30))
+        assert await payments.reconcile_pending(settings, provider) == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "closed"
+        assert (await PaymentAttempt.get(id=fresh.id)).status == "pending"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.closed").count() == 1
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status in {"created", "closed"}
+        with pytest.raises(ProviderRefused):
+            await provider.pay(attempt.out_trade_no)
+
+    async def test_reconciliation_runs_with_housekeeping(self, client) -> None:
+        from app.core import housekeeping
+
+        assert {"payments.reconcile_pending", "payments.retry_refunds"} <= set(housekeeping._JOBS)

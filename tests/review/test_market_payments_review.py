@@ -68,36 +68,6 @@ async def test_points_hold_lapsing_after_retirement_rolls_the_retirement_back(db
     await all_clean()
 
 
-async def test_a_payment_whose_notification_failed_is_reconciled_by_housekeeping(
-    db, settings, provider, monkeypatch
-) -> None:
-    """FAILS: nothing ever asks the provider about attempts left pending (provider.query is never
-    called). If the notify transaction fails (here: the fulfiller raises an unexpected error once; in
-    life a deadlock, a 'database is locked', a crash, 24 h of WeChat retries exhausted), the payer's
-    money stays at the provider: the order expires, the attempt stays pending, no refund is ever made."""
-    _, _, listing = await listed(settings)
-    buyer = await a_buyer()
-    order = await market.place_order(settings, buyer, ask(listing))
-    attempt = await market.pay(settings, provider, buyer, order.public_id)
-    real = payments._FULFILLERS[market.PURPOSE]
-
-    async def broken(subject, attempt):  # type: ignore[no-untyped-def]
-        raise RuntimeError("transient: deadlock detected")
-
-    monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
-    signed = await provider.pay(attempt.out_trade_no)  # the sandbox (the provider) now holds the money
-    with pytest.raises(RuntimeError):
-        await payments.receive(settings, provider, signed.headers, signed.body)
-    monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, real)
-    assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "paid"
-    await lapse(order)
-    await housekeeping.run_once()
-    await payments.retry_refunds(settings, provider)
-    attempt = await PaymentAttempt.get(id=attempt.id)
-    # The payer paid: the attempt must end fulfilled or refunded, never pending for ever.
-    assert attempt.status in {"paid", "refund_due", "refunded"}, attempt.status
-
-
 async def test_paying_without_an_openid_is_a_clear_refusal_not_a_500(db, settings) -> None:
     """FAILS: WeChatPayProvider.create raises ValueError for a buyer with no openid (signed in by SMS,
     or on an H5 page); payments.start does not catch it, so the pay route answers 500 and leaves an
