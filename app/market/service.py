@@ -420,7 +420,10 @@ def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
 
 
 async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
-    order = await Order.get_or_none(public_id=subject)
+    # The order row is locked first, then the reservation (retire), then the points hold: the order in
+    # which cancel and the expiry sweep (`_end`) take them, so the two never deadlock on PostgreSQL; a
+    # cancel that lands meanwhile waits for this transaction and then finds the order fulfilled.
+    order = await Order.filter(public_id=subject).select_for_update().first()
     if order is None:
         raise payments.NotFulfillable("unknown_order")
     if attempt.amount_fen != order.cash_fen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from tortoise.exceptions import IntegrityError
@@ -385,4 +386,90 @@ class TestConcurrency:
         assert {a[0] for a in answers} == {204}
         assert await AuditEvent.filter(action="market.order.fulfilled").count() == 1
         assert await supply(issuance) == (90, 0, 10)
+        await all_clean()
+
+    @postgres_only
+    async def test_a_cancel_landing_mid_fulfilment_waits_and_is_refused_never_deadlocks(
+        self, db, settings, provider, monkeypatch
+    ) -> None:
+        """Fulfilment locks the order, then the reservation, as cancel and the sweep do: a cancel landing
+        between retire and the order update waits, then answers 409 order_fulfilled (no deadlock, no 500)."""
+        from app.credits import inventory
+
+        _, _, listing = await listed(settings)
+        buyer = await a_buyer()
+        order = await market.place_order(settings, buyer, ask(listing, 10))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        real_retire = inventory.retire
+
+        async def slow_retire(*a, **k):  # type: ignore[no-untyped-def]
+            done = await real_retire(*a, **k)
+            await asyncio.sleep(0.5)
+            return done
+
+        monkeypatch.setattr(inventory, "retire", slow_retire)
+
+        async def cancel_later():  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.2)
+            return await market.cancel(provider, buyer, order.public_id)
+
+        notice, cancelled = await asyncio.gather(
+            payments.receive(settings, provider, signed.headers, signed.body), cancel_later(), return_exceptions=True
+        )
+        assert not isinstance(notice, BaseException) and notice[0] == 204, notice
+        assert isinstance(cancelled, Conflict) and cancelled.key == "market.order_fulfilled", cancelled
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "paid"
+        assert (await Order.get(id=order.id)).status == "fulfilled"
+        await all_clean()
+
+    @postgres_only
+    async def test_cancel_racing_a_payment_notice_never_errors_and_never_leaves_the_payment_pending(
+        self, db, settings, provider
+    ) -> None:
+        _, _, listing = await listed(settings, kg=2000)
+        errors: list[str] = []
+        for _ in range(30):
+            buyer = await a_buyer()
+            order = await market.place_order(settings, buyer, ask(listing, 10))
+            attempt = await market.pay(settings, provider, buyer, order.public_id)
+            signed = await provider.pay(attempt.out_trade_no)
+            results = await asyncio.gather(
+                market.cancel(provider, buyer, order.public_id),
+                payments.receive(settings, provider, signed.headers, signed.body),
+                return_exceptions=True,
+            )
+            for r in results:
+                if isinstance(r, BaseException) and not (isinstance(r, AppError) and r.key.startswith("market.order_")):
+                    errors.append(f"{type(r).__name__}: {str(r)[:120]}")
+            if (await PaymentAttempt.get(id=attempt.id)).status == "pending":
+                errors.append(f"attempt left pending, order {(await Order.get(id=order.id)).status}")
+        assert not errors, errors
+        await all_clean()
+
+    @postgres_only
+    async def test_the_sweep_racing_a_notice_at_the_deadline_settles_the_money_once(
+        self, db, settings, provider
+    ) -> None:
+        """The sweep's clock says the order lapsed, the notice's says it has not (two workers)."""
+        _, _, listing = await listed(settings, kg=2000)
+        errors: list[str] = []
+        for _ in range(30):
+            buyer = await a_buyer()
+            order = await market.place_order(settings, buyer, ask(listing, 10))
+            attempt = await market.pay(settings, provider, buyer, order.public_id)
+            signed = await provider.pay(attempt.out_trade_no)
+            order = await Order.get(id=order.id)
+            results = await asyncio.gather(
+                market.expire_overdue_orders(at=order.expires_at + timedelta(microseconds=1)),
+                payments.receive(settings, provider, signed.headers, signed.body),
+                return_exceptions=True,
+            )
+            errors += [f"{type(r).__name__}: {str(r)[:160]}" for r in results if isinstance(r, BaseException)]
+            a, o = await PaymentAttempt.get(id=attempt.id), await Order.get(id=order.id)
+            if a.status == "pending":
+                errors.append(f"attempt left pending, order {o.status}")
+            if o.status == "fulfilled" and a.status != "paid":
+                errors.append("fulfilled but not paid")
+        assert not errors, errors
         await all_clean()
