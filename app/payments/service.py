@@ -50,6 +50,11 @@ REJECTED = Counter(
     "Payment notifications refused before they changed anything, by provider and reason",
     ["provider", "reason"],
 )
+REFUNDS_FAILED = Counter(
+    "microsink_payment_refunds_failed_total",
+    "Refunds the provider reported failed or closed (attempt now refund_failed: an operator pays it back)",
+    ["provider", "state"],
+)
 _IDS = uuid.UUID("6f1d2c8e-6b39-4a51-9c55-3c1f0a3f2b10")  # namespace of the ledger transfer ids we derive
 
 
@@ -324,6 +329,10 @@ async def _refund_notice(provider: PaymentProvider, notice: PaymentNotice) -> No
     attempt = await PaymentAttempt.get_or_none(provider=provider.name, out_trade_no=notice.out_trade_no)
     if attempt is None:
         raise NotificationRejected("unknown_trade", notice.out_trade_no)
+    if notice.out_refund_no and notice.out_refund_no != refund_number(attempt):
+        raise NotificationRejected("unknown_refund", notice.out_refund_no)
+    if notice.refund_fen and notice.refund_fen != attempt.amount_fen:
+        raise NotificationRejected("amount_mismatch", f"refund {notice.refund_fen} != {attempt.amount_fen}")
     if await _already_recorded(provider, notice):
         return
     try:
@@ -341,6 +350,8 @@ async def _refund_notice(provider: PaymentProvider, notice: PaymentNotice) -> No
             )
             if notice.kind == "refund_succeeded":
                 await _settle_refund(attempt, notice.out_refund_no or attempt.out_refund_no)
+            else:  # refund_failed (REFUND.ABNORMAL) or refund_closed: asking again gets the same answer
+                await _refund_failed(attempt, notice.out_refund_no or attempt.out_refund_no, notice.kind)
     except IntegrityError:
         if not await _already_recorded(provider, notice):
             raise
@@ -383,6 +394,9 @@ async def refund(settings: Settings, provider: PaymentProvider, attempt: Payment
     if result.state == "succeeded":
         async with in_transaction():
             await _settle_refund(current, number)
+    elif result.state in ("failed", "closed"):
+        async with in_transaction():
+            await _refund_failed(current, number, f"refund_{result.state}")
     return await PaymentAttempt.get(id=current.id)
 
 
@@ -408,6 +422,31 @@ async def _settle_refund(attempt: PaymentAttempt, number: str) -> None:
         before={"status": "refund_due"},
         after={"status": "refunded", "amount_fen": attempt.amount_fen, "out_refund_no": number},
     )
+
+
+async def _refund_failed(attempt: PaymentAttempt, number: str, why: str) -> None:
+    """The provider will not pay this refund (ABNORMAL: e.g. the payer's card is closed; or CLOSED):
+    asking again with the same out_refund_no gets the same answer, so the attempt ends `refund_failed`,
+    its money stays in clearing, and an operator pays it back by other means (docs/payments.md)."""
+    if not await PaymentAttempt.filter(id=attempt.id, status="refund_due").update(
+        status="refund_failed", out_refund_no=number
+    ):
+        return
+    REFUNDS_FAILED.labels(provider=attempt.provider, state=why).inc()
+    log.error("payment_refund_failed", out_trade_no=attempt.out_trade_no, out_refund_no=number, state=why)
+    await record(
+        actor=f"system:payments:{attempt.provider}",
+        action="payment.refund_failed",
+        entity_type="payment",
+        entity_id=attempt.out_trade_no,
+        before={"status": "refund_due"},
+        after={"status": "refund_failed", "amount_fen": attempt.amount_fen, "out_refund_no": number, "state": why},
+    )
+
+
+async def failed_refunds(limit: int = 200) -> list[PaymentAttempt]:
+    """What operators must pay back by hand: refunds the provider reported failed or closed."""
+    return await PaymentAttempt.filter(status="refund_failed").order_by("id").limit(limit)
 
 
 async def retry_refunds(settings: Settings, provider: PaymentProvider) -> int:

