@@ -60,7 +60,7 @@ from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
 from app.payments import service as payments
-from app.payments.routes import PaymentNotifyController, SandboxPayPages
+from app.payments.routes import PaymentNotifyController, PaymentsAdminController, SandboxPayPages
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MarketPages,
             MarketOrderPages,
             PaymentNotifyController,
+            PaymentsAdminController,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
         ],
         plugins=[TortoisePlugin(settings)],

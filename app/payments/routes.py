@@ -9,12 +9,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from app.core.auth import Role, requires
 from app.core.errors import AppError, NotFound
 from app.core.i18n import request_language
 from app.core.pages import page
 from app.payments import service
 from app.payments.protocol import PaymentProvider, ProviderRefused
 from app.payments.sandbox import SandboxProvider
+from app.payments.schemas import FailedRefundOut
 from app.settings import Settings
 from models.payments import SandboxTrade
 
@@ -45,6 +47,29 @@ class PaymentNotifyController(Controller):
             _settings(request), provider, dict(request.headers), await request.body()
         )
         return Response(content=body, status_code=status, media_type=media_type)
+
+
+class PaymentsAdminController(Controller):
+    path = "/api/v1/admin/payments"
+    tags = ["admin", "payments"]
+    guards = [requires(Role.PLATFORM_ADMIN)]
+
+    @get("/refunds-failed", summary="Refunds the provider reported failed or closed: to pay back by hand")
+    async def failed_refunds(self, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200) -> list[FailedRefundOut]:
+        return [
+            FailedRefundOut(
+                a.out_trade_no,
+                a.out_refund_no,
+                a.provider,
+                a.purpose,
+                a.subject,
+                a.amount_fen,
+                a.refund_reason,
+                a.paid_at,
+                a.created_at,
+            )
+            for a in await service.failed_refunds(limit)
+        ]
 
 
 class SandboxForm(msgspec.Struct):

@@ -249,6 +249,31 @@ class TestRefunds:
         assert rejected("unknown_refund") == before + 1
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
 
+    async def test_platform_admins_see_the_refunds_that_failed_and_others_do_not(self, client, settings) -> None:
+        from app.core.auth import Role
+
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        await payments.receive(settings, provider, late.headers, late.body)
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        abnormal = provider.notification_for(trade, event="REFUND.ABNORMAL")
+        assert (await payments.receive(settings, provider, abnormal.headers, abnormal.body))[0] == 204
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        _, citizen = await signed_in(settings)
+        url = "/api/v1/admin/payments/refunds-failed"
+        assert (await client.get(url, headers=citizen)).status_code == 403
+        listed_ = await client.get(url, headers=admin)
+        assert listed_.status_code == 200, listed_.text
+        [row] = listed_.json()
+        assert (row["out_trade_no"], row["amount_fen"], row["refund_reason"]) == (
+            attempt.out_trade_no,
+            attempt.amount_fen,
+            "expired",
+        )
+
 
 def later() -> datetime:
     """A housekeeping round run once RECONCILE_AFTER has passed."""
