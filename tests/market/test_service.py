@@ -107,6 +107,21 @@ class TestPlaceOrder:
         assert refused.value.status_code == 400
         assert await Order.all().count() == 0 and await supply(issuance) == (100, 0, 0)
 
+    async def test_refuses_a_total_the_ledger_cannot_book_and_names_the_limit(self, db, settings) -> None:
+        """Above ledger.MAX_AMOUNT the payment could be taken but never booked, fulfilled or refunded."""
+        from app.core.i18n import t
+
+        _, _, listing = await listed(settings, kg=200_000, price_fen=100_000_000, unit_kg=1)
+        buyer = await a_buyer()
+        with pytest.raises(AppError) as refused:
+            await market.place_order(settings, buyer, ask(listing, 10_001))
+        assert (refused.value.status_code, refused.value.key) == (400, "market.order_too_large")
+        assert await Order.all().count() == 0
+        assert "10000000000 元" in t(refused.value.key, "zh", **refused.value.params)
+        assert "¥10000000000" in t(refused.value.key, "en", **refused.value.params)
+        at_the_limit = await market.place_order(settings, buyer, ask(listing, 10_000))
+        assert at_the_limit.total_fen == ledger.MAX_AMOUNT
+
     async def test_refuses_more_than_is_left_and_writes_nothing(self, db, settings) -> None:
         _, issuance, listing = await listed(settings)
         await market.place_order(settings, await a_buyer(), ask(listing, 90))
