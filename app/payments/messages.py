@@ -24,6 +24,10 @@ register_messages(
             "zh": "这笔付款当前状态为 {status}，不能退款",
             "en": "This payment is {status} and cannot be refunded",
         },
+        "payments.open_in_wechat": {
+            "zh": "请在微信小程序中打开以使用微信支付",
+            "en": "Please open this in our WeChat mini-program to pay with WeChat Pay",
+        },
         "payments.not_found": {"zh": "找不到这笔支付", "en": "No such payment"},
         "payments.unknown_provider": {"zh": "未知的支付渠道 {provider}", "en": "Unknown payment provider {provider}"},
         "payments.sandbox.title": {"zh": "模拟支付（沙箱）", "en": "Sandbox payment"},

@@ -56,6 +56,7 @@ class SignedNotification:
 
 class SandboxProvider:
     name = "sandbox"
+    needs_payer_openid = False
     appid = APPID
     mchid = MCHID
 

@@ -135,6 +135,8 @@ async def start(
     now = _now()
     if expires_at <= now:
         raise Conflict("payments.expired")
+    if provider.needs_payer_openid and not payer_openid:  # before any attempt row is written
+        raise AppError("payments.open_in_wechat", status_code=400)
     existing = (
         await PaymentAttempt.filter(
             purpose=purpose,

@@ -131,6 +131,7 @@ class WeChatPayProvider:
     """The `wechatpay` provider: JSAPI prepay, notifications, query, close and refund."""
 
     name = "wechatpay"
+    needs_payer_openid = True
 
     def __init__(
         self,

@@ -68,6 +68,28 @@ class TestProviderSelection:
             Settings.from_env({"PAYMENT_PROVIDER": "cash"})
 
 
+class TestStart:
+    async def test_wechat_pay_without_an_openid_is_a_clear_400_and_writes_no_attempt(self, db, settings) -> None:
+        """Signed in by SMS or on an H5 page there is no openid: JSAPI cannot take the payment."""
+        from app.core.errors import AppError
+        from app.core.i18n import t
+        from tests.payments.fake_wechatpay import adapter, session_keys
+
+        wechat = adapter(session_keys(), "http://127.0.0.1:9")  # nothing listens: it must not be asked
+        try:
+            _, _, listing = await listed(settings)
+            buyer = await a_buyer()
+            assert not buyer.wechat_openid
+            order = await market.place_order(settings, buyer, ask(listing))
+            with pytest.raises(AppError) as refused:
+                await market.pay(settings, wechat, buyer, order.public_id)
+        finally:
+            await wechat.aclose()
+        assert (refused.value.status_code, refused.value.key) == (400, "payments.open_in_wechat")
+        assert t(refused.value.key, "zh") == "请在微信小程序中打开以使用微信支付"
+        assert await PaymentAttempt.filter(subject=order.public_id).count() == 0
+
+
 class TestNotificationChecks:
     @pytest.mark.parametrize(
         ("change", "reason"),

