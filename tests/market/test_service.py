@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tortoise.exceptions import IntegrityError
@@ -323,6 +323,27 @@ class TestPoints:
         wallet = await points.balance_of(buyer)
         assert (wallet.balance, wallet.held) == (200, 0)
         assert await balance("seller_income", listing.seller_holder) == 400  # 80 % of the whole 500 fen
+        await all_clean()
+
+    async def test_a_points_hold_lapsing_after_retirement_rolls_the_retirement_back(
+        self, db, settings, provider
+    ) -> None:
+        """points_expired raised after retire() and the order update must undo both (the fulfilment's
+        savepoint), else kg are retired for a payment we then refund."""
+        _, _, listing = await listed(settings)
+        buyer = await a_buyer()
+        await give_points(buyer, 50)
+        order = await market.place_order(settings, buyer, ask(listing, 10, points=5))
+        # The hold lapses between retire() and post_hold() (each step reads its own clock).
+        await Hold.filter(id=order.points_hold_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.refund_reason) == ("refunded", "points_expired")
+        assert (await Order.get(id=order.id)).status == "pending"
+        assert await Retirement.filter(reservation_ref=market.reference_of(order)).count() == 0
+        assert (await Reservation.get(reference=market.reference_of(order))).status == "held"
         await all_clean()
 
     async def test_the_points_hold_is_voided_once_when_the_order_is_cancelled(self, db, settings, provider) -> None:

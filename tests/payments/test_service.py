@@ -296,6 +296,33 @@ class TestRefunds:
             "expired",
         )
 
+    async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(
+        self, db, settings, monkeypatch
+    ) -> None:
+        """The process dies after the provider took the refund and before we booked it: the housekeeping
+        retry asks again with the same out_refund_no and books it exactly once."""
+        provider = RecordingSandbox(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        real = payments._settle_refund
+
+        async def crash(*a, **k):  # type: ignore[no-untyped-def]
+            raise SystemExit("killed")
+
+        monkeypatch.setattr(payments, "_settle_refund", crash)
+        with pytest.raises(SystemExit):
+            await payments.receive(settings, provider, late.headers, late.body)
+        monkeypatch.setattr(payments, "_settle_refund", real)
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
+        assert await payments.retry_refunds(settings, provider) == 1
+        assert await payments.retry_refunds(settings, provider) == 0
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
+        assert {r.out_refund_no for r in provider.refunds} == {"R" + attempt.out_trade_no}
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
 
 def later() -> datetime:
     """A housekeeping round run once RECONCILE_AFTER has passed."""
