@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 import msgspec
@@ -123,7 +124,7 @@ async def _trade(request: Request, out_trade_no: str, token: str) -> tuple[Sandb
     sandbox = _provider(request)
     if not isinstance(sandbox, SandboxProvider):
         raise NotFound("error.not_found")
-    if token != sandbox.page_token(out_trade_no):
+    if not hmac.compare_digest(token.encode(), sandbox.page_token(out_trade_no).encode()):
         raise AppError("payments.sandbox.bad_link", status_code=404)
     trade = await SandboxTrade.get_or_none(out_trade_no=out_trade_no)
     if trade is None:

@@ -151,17 +151,7 @@ async def start(
     )
     if existing is not None and existing.client:
         return existing
-    attempt = existing or await PaymentAttempt.create(
-        out_trade_no="MS" + secrets.token_hex(15),
-        provider=provider.name,
-        purpose=purpose,
-        subject=subject,
-        amount_fen=amount_fen,
-        description=description[:127],
-        appid=str(getattr(provider, "appid", "")),
-        mchid=str(getattr(provider, "mchid", "")),
-        expires_at=expires_at,
-    )
+    attempt = existing or await _new_attempt(provider, purpose, subject, amount_fen, description, expires_at)
     try:
         started = await provider.create(
             PaymentRequest(
@@ -179,6 +169,31 @@ async def start(
         raise Conflict("payments.refused", code=refused.code) from None
     attempt.client = dict(started.client)
     await attempt.save(update_fields=["client"])
+    return attempt
+
+
+async def _new_attempt(
+    provider: PaymentProvider, purpose: str, subject: str, amount_fen: int, description: str, expires_at: datetime
+) -> PaymentAttempt:
+    async with in_transaction():
+        attempt = await PaymentAttempt.create(
+            out_trade_no="MS" + secrets.token_hex(15),
+            provider=provider.name,
+            purpose=purpose,
+            subject=subject,
+            amount_fen=amount_fen,
+            description=description[:127],
+            appid=str(getattr(provider, "appid", "")),
+            mchid=str(getattr(provider, "mchid", "")),
+            expires_at=expires_at,
+        )
+        await record(
+            actor=f"system:payments:{provider.name}",
+            action="payment.created",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            after={"status": "pending", "amount_fen": amount_fen, "subject": subject, "purpose": purpose},
+        )
     return attempt
 
 

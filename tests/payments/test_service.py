@@ -89,6 +89,24 @@ class TestStart:
         assert t(refused.value.key, "zh") == "请在微信小程序中打开以使用微信支付"
         assert await PaymentAttempt.filter(subject=order.public_id).count() == 0
 
+    async def test_a_new_attempt_is_audited_once_and_resuming_it_writes_nothing(self, db, settings, provider) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        buyer_id = (await Order.get(id=order.id)).buyer_id  # type: ignore[attr-defined]
+        from models.accounts import User
+
+        again = await market.pay(settings, provider, await User.get(id=buyer_id), order.public_id)
+        assert again.id == attempt.id
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.created").count() == 1
+
+    async def test_a_cancel_closes_the_open_attempt_with_an_audit_record(self, db, settings, provider) -> None:
+        from models.accounts import User
+
+        order, attempt = await open_attempt(settings, provider)
+        buyer = await User.get(id=(await Order.get(id=order.id)).buyer_id)  # type: ignore[attr-defined]
+        await market.cancel(provider, buyer, order.public_id)
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "closed"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.closed").count() == 1
+
 
 class TestNotificationChecks:
     @pytest.mark.parametrize(
