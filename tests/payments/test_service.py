@@ -61,7 +61,9 @@ class TestProviderSelection:
         }
         with pytest.raises(SettingsError, match="sandbox payment provider"):
             Settings.from_env(env)
-        assert Settings.from_env({**env, "PAYMENT_PROVIDER": "wechatpay"}).payment_provider == "wechatpay"
+        # wechatpay is accepted in production, and then needs its merchant credentials.
+        with pytest.raises(SettingsError, match="PAYMENT_PROVIDER=wechatpay needs WECHATPAY_MCHID"):
+            Settings.from_env({**env, "PAYMENT_PROVIDER": "wechatpay"})
 
     def test_an_unknown_provider_is_refused(self) -> None:
         with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):
