@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 run: $(VENV)/.installed  ## embedded mode: SQLite file, memory stores, one worker, demo data, http://127.0.0.1:8000
 	$(BIN)/python -m app.cli migrate
 	$(BIN)/python -m app.cli demo-load
+	$(BIN)/python -m app.cli campaigns-sync
 	$(BIN)/uvicorn app.main:create_app --factory --host 127.0.0.1 --port 8000 --workers 1
 
 # Both runs always run, each in its own process (STACK.md trap 4); either failing fails the target.

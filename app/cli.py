@@ -30,6 +30,7 @@ def _load_command_modules() -> None:
     # Each domain registers its commands with @command when imported.
     import app.accounts.cli
     import app.audit.cli
+    import app.campaigns.cli
     import app.credits.cli
     import app.ledger.cli
     import app.portable.cli

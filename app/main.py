@@ -22,6 +22,7 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.campaigns.routes import CampaignPages, CampaignsController
 from app.certificates.routes import CertificatePages, CertificatesController
 from app.citylink.relay import relay_lifespan as city_account_relay
 from app.citylink.routes import city_account_handlers
@@ -177,6 +178,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PaymentNotifyController,
             PaymentsAdminController,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
+            CampaignsController,
+            CampaignPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.
@@ -189,7 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key,
             cookie_secure=settings.is_production,
             cookie_httponly=True,
-            exclude=[r"^/api/"],
+            # Probes are not forms: a CSRF cookie (an HMAC and a Set-Cookie) on each of them is waste.
+            exclude=[r"^/api/", r"^/(healthz|readyz|metrics)$"],
         ),
         template_config=TemplateConfig(directory=Path(ROOT / "templates"), engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

@@ -321,6 +321,8 @@ class Settings:
             missing = self.wechatpay_missing()
             if missing:
                 raise SettingsError(f"PAYMENT_PROVIDER=wechatpay needs {', '.join(missing)}")
+            if not self.base_url.startswith("https://"):  # our notify_url: WeChat refuses anything but HTTPS
+                raise SettingsError("PAYMENT_PROVIDER=wechatpay needs an https:// BASE_URL (WeChat's notify_url)")
             if self.is_production and not self.wechatpay_base_url.startswith("https://"):
                 raise SettingsError("production talks to WeChat Pay over HTTPS only (WECHATPAY_BASE_URL)")
         if self.city_account_provider == "oauth2":

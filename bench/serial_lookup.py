@@ -18,6 +18,7 @@ import asyncio
 import os
 import platform
 import random
+import resource
 import secrets
 import signal
 import socket
@@ -142,7 +143,14 @@ async def _wait(base: str, path: str) -> None:
     raise RuntimeError(f"{base} did not come up")
 
 
-async def _load(base: str, paths: list[str], concurrency: int) -> tuple[float, list[float], int]:
+def _cpu_s() -> float:
+    """CPU seconds this process (the load generator) has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _load(base: str, paths: list[str], concurrency: int) -> tuple[float, list[float], int, float]:
+    """Elapsed s, latencies, failures, and the load generator's own CPU ms per request."""
     latencies: list[float] = []
     failures = 0
     queue = list(paths)
@@ -161,15 +169,18 @@ async def _load(base: str, paths: list[str], concurrency: int) -> tuple[float, l
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
+        cpu, started = _cpu_s(), time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies, failures
+        return time.perf_counter() - started, latencies, failures, (_cpu_s() - cpu) * 1000 / len(paths)
 
 
-def _line(name: str, n: int, elapsed: float, latencies: list[float], failures: int) -> float:
+def _line(name: str, n: int, elapsed: float, latencies: list[float], failures: int, client_ms: float) -> float:
     rate = (n - failures) / elapsed
     q = statistics.quantiles(latencies, n=100)
-    print(f"{name:<34} {rate:8.1f} /s   p50 {q[49] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   failed {failures}")
+    print(
+        f"{name:<34} {rate:8.1f} /s   p50 {q[49] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   failed {failures}"
+        f"   load generator {client_ms:.2f} ms CPU/req"
+    )
     return rate
 
 
@@ -209,7 +220,8 @@ async def main() -> None:
         await _wait(bare_base, "/bare/warm")
         await _load(app_base, paths[:500], args.concurrency)  # warm both: connections, caches, JIT-free imports
         await _load(bare_base, bare_paths[:500], args.concurrency)
-        best: dict[str, tuple[float, list[float], int]] = {}
+        best: dict[str, tuple[float, list[float], int, float]] = {}
+        every: dict[str, list[float]] = {"app": [], "bare": [], "health": []}
         health = ["/healthz"] * args.requests
         for _ in range(args.rounds):
             for name, base, ps in (
@@ -218,6 +230,7 @@ async def main() -> None:
                 ("health", app_base, health),
             ):
                 result = await _load(base, ps, args.concurrency)
+                every[name].append((args.requests - result[2]) / result[0])
                 if name not in best or result[0] < best[name][0]:
                     best[name] = result
         print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -230,6 +243,13 @@ async def main() -> None:
         health_rate = _line("GET /healthz (app, no database)", args.requests, *best["health"])
         print(f"ratio lookups / bare:              {lookups / bare:8.2f}  (target ≥ 0.7)")
         print(f"ratio lookups / app's /healthz:    {lookups / health_rate:8.2f}  (the app's middleware is in both)")
+        rounds = [a / b for a, b in zip(every["app"], every["bare"], strict=True)]
+        print(
+            "every round (lookups, bare, ratio): "
+            + "; ".join(
+                f"{a:.0f}, {b:.0f}, {r:.2f}" for a, b, r in zip(every["app"], every["bare"], rounds, strict=True)
+            )
+        )
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)

@@ -26,7 +26,7 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0020_parcel_photos")]
+    dependencies = [("models", "0021_campaigns")]
 
     initial = False
 

@@ -2,6 +2,7 @@
 
 from models.accounts import AuthSession, Membership, Organisation, User
 from models.audit import AuditEvent
+from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 from models.citylink import CityDelivery, CityLink, SandboxGrant, SandboxReceipt, SandboxToken
 from models.core import IdempotencyRecord
 from models.coupons import Coupon, CouponOffer
@@ -30,6 +31,9 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
+    "Booking",
+    "Campaign",
+    "CheckIn",
     "CityDelivery",
     "CityLink",
     "Coupon",
@@ -68,6 +72,8 @@ __all__ = [
     "SandboxTrade",
     "SerialBlock",
     "SerialCounter",
+    "Site",
+    "Slot",
     "SmsCode",
     "StandMeasurement",
     "Transfer",

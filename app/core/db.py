@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
@@ -18,13 +19,30 @@ from app.settings import Settings
 MODEL_MODULES = ["models"]
 
 
+async def _release_as_is(connection: Any) -> None:
+    """The pool's reset hook: asyncpg has already rolled back any open transaction; nothing else to undo.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    each time a connection goes back to the pool, i.e. after every query run outside a transaction:
+    a third of the round trips of a points posting (bench/README.md). Our SQL leaves no session state
+    for it to undo: advisory locks are transaction-scoped (pg_advisory_xact_lock), nothing LISTENs,
+    no cursor outlives its transaction, and settings are changed with SET LOCAL only.
+    tests/core/test_db.py fails if a session-level form of any of these appears in app/ or models/.
+    """
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     url = settings.database_url
     if url.startswith("sqlite") and "busy_timeout" not in url:
         # Several short writers in one process still wait for each other instead of failing.
         url += ("&" if "?" in url else "?") + "busy_timeout=5000"
+    connection: str | dict[str, Any] = url
+    if not url.startswith("sqlite"):
+        connection = expand_db_url(url)
+        if connection["engine"] == "tortoise.backends.asyncpg":
+            connection["credentials"]["reset"] = _release_as_is  # passed on to asyncpg.create_pool
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
 
@@ -28,6 +28,7 @@ SELECT b.id, b.serial_start, b.serial_end, b.quantity, b.display, b.status, b.ho
        i.methodology_id, i.methodology_version, i.parameter_sha256, i.parcel_public_ids,
        i.quantity AS i_quantity, i.owner_kg, i.buffer_kg, i.serial_start AS i_serial_start,
        i.serial_end AS i_serial_end, i.owner_holder, i.issued_at, i.id AS i_id,
+       i.monitoring_report_id AS i_report_id,
        p.public_id AS p_public_id, p.name AS p_name, p.county_code AS p_county_code,
        r.beneficiary, r.beneficiary_shown, r.purpose, r.purpose_reference, r.retired_at,
        e.public_id AS e_public_id, e.cause AS e_cause, e.occurred_on AS e_occurred_on
@@ -200,13 +201,19 @@ async def lookup(serial: str) -> SerialView:
     children: list[Any] = []
     if block.status == "superseded":
         children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
-    return SerialView(asked, unit, block, issuance, retirement, reversal, children, await chain_of(row["i_id"]))
+    chain = await chain_of_report(row["i_report_id"])
+    return SerialView(asked, unit, block, issuance, retirement, reversal, children, chain)
 
 
 async def chain_of(issuance_id: int) -> Chain | None:
     """issuance → report → the parcel estimates used (each with methodology id, version, parameter hash)."""
     report_ids = await Issuance.filter(id=issuance_id).values_list("monitoring_report_id", flat=True)
-    report = await MonitoringReport.get_or_none(id=report_ids[0]) if report_ids else None
+    return await chain_of_report(cast(int, report_ids[0]) if report_ids else None)
+
+
+async def chain_of_report(report_id: int | None) -> Chain | None:
+    """`chain_of` for a caller that already read the issuance's monitoring report id."""
+    report = await MonitoringReport.get_or_none(id=report_id) if report_id is not None else None
     if report is None:
         return None
     used = await ReportEstimate.filter(report_id=report.id).order_by("parcel_public_id")

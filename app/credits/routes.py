@@ -227,7 +227,8 @@ class MonitoringReportsController(Controller):
     async def approve(self, request: Request, report_id: FromPath[str]) -> IssuanceOut:
         issuance = await service.approve(require_principal(request), report_id)
         found, supply, blocks = await lookup.issuance_view(issuance.public_id)
-        return issuance_out(found, supply, blocks, await lookup.chain_of(found.id))
+        chain = await lookup.chain_of_report(found.monitoring_report_id)  # type: ignore[attr-defined]
+        return issuance_out(found, supply, blocks, chain)
 
 
 class LossEventsController(Controller):
@@ -261,7 +262,8 @@ class CreditsPublicController(Controller):
     @get("/issuances/{issuance_id:str}", summary="An issuance, its supply and its blocks (no sign-in)")
     async def issuance(self, issuance_id: FromPath[str]) -> IssuanceOut:
         found, supply, blocks = await lookup.issuance_view(issuance_id)
-        return issuance_out(found, supply, blocks, await lookup.chain_of(found.id))
+        chain = await lookup.chain_of_report(found.monitoring_report_id)  # type: ignore[attr-defined]
+        return issuance_out(found, supply, blocks, chain)
 
 
 class CreditsPages(Controller):
@@ -290,5 +292,5 @@ class CreditsPages(Controller):
     @get("/credits/issuances/{issuance_id:str}")
     async def issuance_page(self, request: Request, issuance_id: FromPath[str]) -> Template:
         found, supply, blocks = await lookup.issuance_view(issuance_id)
-        chain = await lookup.chain_of(found.id)
+        chain = await lookup.chain_of_report(found.monitoring_report_id)  # type: ignore[attr-defined]
         return page(request, "credits/issuance.html", issuance=issuance_out(found, supply, blocks, chain))

@@ -72,12 +72,26 @@ def _check_pair(debit: LedgerAccount, credit: LedgerAccount) -> None:
 
 async def open_account(ledger: str, code: str, owner: str, *, may_go_negative: bool = False) -> LedgerAccount:
     """The account for (ledger, code, owner), created on first use; safe to call concurrently."""
+    return (await open_accounts(ledger, (code, owner, may_go_negative)))[0]
+
+
+async def open_accounts(ledger: str, *wanted: tuple[str, str, bool]) -> list[LedgerAccount]:
+    """`open_account` for several (code, owner, may_go_negative) of one ledger, in `wanted` order.
+
+    One query when they all exist (the usual case: an account is created once in its life).
+    """
     if ledger not in LEDGERS:
         raise AppError("ledger.unknown_ledger", ledger=ledger)
+    either = Q(*(Q(code=code, owner=owner) for code, owner, _ in wanted), join_type=Q.OR)
+    found = {(a.code, a.owner): a for a in await LedgerAccount.filter(Q(ledger=ledger) & either)}
+    return [found.get((code, owner)) or await _create_account(ledger, code, owner, neg) for code, owner, neg in wanted]
+
+
+async def _create_account(ledger: str, code: str, owner: str, may_go_negative: bool) -> LedgerAccount:
     lookup: dict[str, Any] = {"ledger": ledger, "code": code, "owner": owner}
-    if account := await LedgerAccount.get_or_none(**lookup):
-        return account
     try:
+        # A transaction of its own (a savepoint inside the caller's): a concurrent creator's row makes
+        # this insert fail without aborting the caller's transaction, and is then read back.
         async with in_transaction():
             return await LedgerAccount.create(**lookup, may_go_negative=may_go_negative)
     except IntegrityError:
@@ -133,13 +147,20 @@ async def transfer(
     amount: int,
     reason: str,
     reference: str = "",
+    *,
+    known_new: bool = False,
 ) -> Transfer:
-    """Move `amount` from `debit` to `credit` at once. Replaying the same id returns the first transfer."""
+    """Move `amount` from `debit` to `credit` at once. Replaying the same id returns the first transfer.
+
+    `known_new`: the caller has just looked `transfer_id` up inside its own transaction and found no
+    transfer, so the replay look-up is skipped; a concurrent insert of the same id still fails on the
+    primary key and is answered as its replay (or its conflict), as without the flag.
+    """
     _check_amount(amount)
     _check_reason(reason, reference)
     _check_pair(debit, credit)
     request_hash = _hash("transfer", debit.id, credit.id, amount, reason, reference)
-    if done := await _replayed(Transfer, transfer_id, request_hash):
+    if not known_new and (done := await _replayed(Transfer, transfer_id, request_hash)):
         return done  # type: ignore[return-value]
     try:
         async with in_transaction():

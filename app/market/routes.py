@@ -270,6 +270,8 @@ class MarketOrderPages(Controller):
             out=order_out(order),
             status=service._status_now(order),
             refunded=sum(1 for a in attempts if a.status in ("refunded", "refund_due")),
+            # WeChat Pay (JSAPI) pays only inside the mini-program: a phone browser is told to open it there.
+            in_app_only=payments.in_app_only(_provider(request)),
         )
 
     @get("/market/orders")
@@ -280,6 +282,8 @@ class MarketOrderPages(Controller):
     @post("/market/orders/{order_id:str}/pay")
     async def pay(self, request: Request, order_id: FromPath[str]) -> Redirect:
         user = require_principal(request).user
+        if payments.in_app_only(_provider(request)):  # no prepay for a page that cannot call wx.requestPayment
+            return Redirect(f"/market/orders/{order_id}?lang={request_language(request)}", status_code=303)
         attempt = await service.pay(_settings(request), _provider(request), user, order_id)
         target = attempt.client.get("confirm_url") or f"/market/orders/{order_id}"
         base = _settings(request).base_url.rstrip("/")

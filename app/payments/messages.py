@@ -24,9 +24,9 @@ register_messages(
             "zh": "这笔付款当前状态为 {status}，不能退款",
             "en": "This payment is {status} and cannot be refunded",
         },
-        "payments.open_in_wechat": {
-            "zh": "请在微信小程序中打开以使用微信支付",
-            "en": "Please open this in our WeChat mini-program to pay with WeChat Pay",
+        "payments.open_in_mini_program": {
+            "zh": "微信支付只能在“微碳汇”微信小程序里完成：请在微信小程序中打开这个订单并支付",
+            "en": "WeChat Pay works only inside the MicroSink WeChat mini-program: open it in the WeChat mini-program to pay this order",
         },
         "payments.not_found": {"zh": "找不到这笔支付", "en": "No such payment"},
         "payments.unknown_provider": {"zh": "未知的支付渠道 {provider}", "en": "Unknown payment provider {provider}"},

@@ -125,7 +125,6 @@ class ProviderRefused(Exception):
 
 class PaymentProvider(Protocol):
     name: str
-    needs_payer_openid: bool  # WeChat JSAPI: only a payer inside our mini-program (with an openid) can pay
 
     async def create(self, request: PaymentRequest) -> PaymentStart: ...
 

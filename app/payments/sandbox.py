@@ -56,7 +56,6 @@ class SignedNotification:
 
 class SandboxProvider:
     name = "sandbox"
-    needs_payer_openid = False
     appid = APPID
     mchid = MCHID
 

@@ -119,6 +119,12 @@ def notify_url(settings: Settings, provider: str) -> str:
     return f"{settings.base_url.rstrip('/')}/api/v1/payments/notify/{provider}"
 
 
+def in_app_only(provider: PaymentProvider) -> bool:
+    """True when the payer can pay only inside our WeChat mini-program (JSAPI's wx.requestPayment), not
+    on a web page in a phone's browser; the sandbox's confirm page is an ordinary web page."""
+    return bool(getattr(provider, "in_app_only", False))
+
+
 # --- starting a payment -----------------------------------------------------------------------------
 async def start(
     settings: Settings,
@@ -135,8 +141,8 @@ async def start(
     now = _now()
     if expires_at <= now:
         raise Conflict("payments.expired")
-    if provider.needs_payer_openid and not payer_openid:  # before any attempt row is written
-        raise AppError("payments.open_in_wechat", status_code=400)
+    if in_app_only(provider) and not payer_openid:  # JSAPI pays an openid of our mini-program, nobody else
+        raise Conflict("payments.open_in_mini_program")
     existing = (
         await PaymentAttempt.filter(
             purpose=purpose,
@@ -232,7 +238,8 @@ async def receive(
     """The notify entry point (the route and the sandbox both call it): verify, record once, act once.
 
     Returns the provider's acknowledgement (status, body, media type): 2xx once recorded (or already
-    recorded), 4xx when refused.
+    recorded), 4xx when refused. `settings` gives a refund started here our notify URL, so the
+    provider's refund notification comes back to us.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     try:

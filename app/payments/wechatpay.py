@@ -131,7 +131,7 @@ class WeChatPayProvider:
     """The `wechatpay` provider: JSAPI prepay, notifications, query, close and refund."""
 
     name = "wechatpay"
-    needs_payer_openid = True
+    in_app_only = True  # JSAPI: wx.requestPayment inside our mini-program, with the payer's openid
 
     def __init__(
         self,

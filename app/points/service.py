@@ -40,12 +40,18 @@ class Balance:
     holds: list[Hold]
 
 
+_WALLET = "user_wallet"
+_ISSUANCE = ("platform_issuance", "platform", True)  # (code, owner, may go negative)
+
+
 async def wallet_of(user: User) -> LedgerAccount:
-    return await ledger.open_account("points", "user_wallet", f"user:{user.public_id}")
+    return await ledger.open_account("points", _WALLET, f"user:{user.public_id}")
 
 
-async def _issuance() -> LedgerAccount:
-    return await ledger.open_account("points", "platform_issuance", "platform", may_go_negative=True)
+async def _wallet_and_issuance(user: User) -> tuple[LedgerAccount, LedgerAccount]:
+    """The person's wallet and the platform's issuance account, in one query once both exist."""
+    wallet, issuance = await ledger.open_accounts("points", (_WALLET, f"user:{user.public_id}", False), _ISSUANCE)
+    return wallet, issuance
 
 
 def rule_for(action: str, campaign: str | None = None) -> Rule:
@@ -98,11 +104,11 @@ async def earn(
     if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
         raise AppError("points.bad_units", maximum=MAX_UNITS, detail=[{"field": "units"}])
     points = rule.points_per_unit * units
-    wallet, issuance = await wallet_of(user), await _issuance()
+    wallet, issuance = await _wallet_and_issuance(user)
     reason = f"earn.{action}"
     local = (now or datetime.now(BEIJING)).astimezone(BEIJING)
-    if await Transfer.exists(id=award_id):
-        return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)  # replay or 409
+    # A replay needs no look-up of its own here: it is found under the counter locks below, after
+    # its caps (or its cap refusal), rolled back, and answered by the ledger as the first award.
     try:
         day, year = f"day:{local.date().isoformat()}", f"year:{local.year}"
         async with in_transaction():
@@ -119,7 +125,7 @@ async def earn(
             # very award has either committed (and is seen here) or waits behind us.
             if existing := await Transfer.get_or_none(id=award_id):
                 raise _AlreadyAwarded(existing)
-            awarded = await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
+            awarded = await ledger.transfer(award_id, issuance, wallet, points, reason, reference, known_new=True)
     except _AlreadyAwarded:
         return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
     if leaderboard is not None:

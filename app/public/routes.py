@@ -17,13 +17,6 @@ class HomeController(Controller):
     async def home(self, request: Request) -> Template:
         return page(request, "public/home.html")
 
-    # The home page links here already; each page says honestly that it is still being built
-    # until its issue (campaigns) replaces the handler. /registry: app.registry.routes.
-    @get(["/campaigns"])
-    async def being_built(self, request: Request) -> Template:
-        section = request.url.path.strip("/")
-        return page(request, "public/being_built.html", section=section)
-
     @get("/verify")
     async def verify(self, request: Request) -> Redirect:
         """The home page's "verify a certificate": the certificate lookup (app.certificates.routes)."""

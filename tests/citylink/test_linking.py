@@ -197,9 +197,11 @@ class TestSandboxPlatform:
 
 
 class TestSettings:
-    def test_production_refuses_the_sandbox_city_platform(self) -> None:
+    def test_production_refuses_the_sandbox_city_platform(self, tmp_path) -> None:
         import base64
         import os
+
+        from tests.payments.fake_wechatpay import wechatpay_environment
 
         env = {
             "ENVIRONMENT": "production",
@@ -208,7 +210,7 @@ class TestSettings:
             "WECHAT_LOGIN_BASE_URL": "http://127.0.0.1:9",
             "SMS_PROVIDER": "tencent",
             "WECHAT_MESSAGE_BASE_URL": "http://127.0.0.1:9",
-            "PAYMENT_PROVIDER": "wechatpay",  # production refuses the sandbox payment provider too
+            **wechatpay_environment(tmp_path),  # production refuses the sandbox payment provider too
         }
         with pytest.raises(SettingsError, match="city account"):
             Settings.from_env(env)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import UTC as _UTC
 from datetime import date as _date
+from datetime import datetime as _datetime
 
 import pytest
 from tortoise import Tortoise
@@ -249,8 +251,54 @@ async def _valid_rows() -> dict[str, object]:
     }
     credit_rows.update(await _market_rows(user, issuance, later))
 
+    from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
+
+    campaign = await Campaign.create(
+        slug="c1",
+        title_zh="春",
+        title_en="Spring",
+        story_zh="s",
+        story_en="s",
+        organisation=shop,
+        starts_on=date(2027, 3, 1),
+        ends_on=date(2027, 3, 31),
+        goal_trees=10,
+        donation_fen_per_tree=100,
+    )
+    site = await Site.create(
+        campaign=campaign,
+        key="hill",
+        name_zh="山",
+        name_en="Hill",
+        lon=104.3,
+        lat=30.5,
+        county_code="510112",
+        checkin_radius_m=300,
+        checkin_opens_min=30,
+        checkin_closes_min=60,
+    )
+    slot = await Slot.create(site=site, starts_at=later, ends_at=later + timedelta(hours=3), capacity=2, booked=1)
+    booking = await Booking.create(public_id="b1", slot=slot, campaign=campaign, user=user)
+    campaign_rows = {
+        "campaign": campaign,
+        "campaign_site": site,
+        "campaign_slot": slot,
+        "campaign_booking": booking,
+        "campaign_checkin": await CheckIn.create(
+            booking=booking,
+            token_step=1,
+            captured_at=later,
+            lon=104.3,
+            lat=30.5,
+            coordinate_system="wgs84",
+            distance_m=0,
+            offline=False,
+        ),
+    }
+
     return {
         **credit_rows,
+        **campaign_rows,
         "city_link": city_link,
         "move_out": await PortableMoveOut.create(id=uuid4(), user=user, audience="https://x", claim_code="c", amount=1),
         "portable_import": imported,
@@ -381,6 +429,16 @@ async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ign
 
 # constraint name → (row, the change that must be refused)
 VIOLATIONS = {
+    "campaign_dates_ordered": ("campaign", {"ends_on": _date(2027, 2, 1)}),
+    "campaign_goals_positive": ("campaign", {"goal_trees": 0}),
+    "campaign_counters_nonnegative": ("campaign", {"bookings_count": -1}),
+    "campaign_donation_price_positive": ("campaign", {"donation_fen_per_tree": 0}),
+    "campaign_site_rules_sane": ("campaign_site", {"checkin_radius_m": 0}),
+    "campaign_slot_capacity_positive": ("campaign_slot", {"capacity": 0, "booked": 0}),
+    "campaign_slot_booked_within_capacity": ("campaign_slot", {"booked": 3}),
+    "campaign_slot_times_ordered": ("campaign_slot", {"ends_at": _datetime(2000, 1, 1, tzinfo=_UTC)}),
+    "campaign_booking_status_known": ("campaign_booking", {"status": "maybe"}),
+    "campaign_checkin_sane": ("campaign_checkin", {"distance_m": -1}),
     "session_kind_known": ("session", {"kind": "pigeon"}),
     "idempotency_status_range": ("idempotency", {"status_code": 42}),
     "sms_code_attempts_range": ("sms", {"attempts": -1}),

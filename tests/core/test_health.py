@@ -30,6 +30,11 @@ class TestHealth:
         assert r.status_code == 503
         assert r.json()["checks"]["database"].startswith("error")
 
+    async def test_probes_get_no_csrf_cookie_but_pages_still_do(self, client) -> None:
+        for probe in ("/healthz", "/readyz", "/metrics"):
+            assert "set-cookie" not in (await client.get(probe)).headers, probe
+        assert "csrftoken=" in (await client.get("/")).headers.get("set-cookie", "")
+
     async def test_metrics_are_prometheus_text(self, client) -> None:
         await client.get("/healthz")
         r = await client.get("/metrics")

@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -636,3 +637,25 @@ def payment_request(out_trade_no: str = "MS20261206ORDER0001", amount_fen: int =
 
 def _notify_url_ok(url: object) -> bool:
     return isinstance(url, str) and url.startswith("https://") and "?" not in url
+
+
+def wechatpay_environment(directory: Path) -> dict[str, str]:
+    """A complete WeChat Pay environment (PAYMENT_PROVIDER=wechatpay) with its key files written to
+    `directory`, as an operator sets it: what a production configuration needs to start."""
+    keys = session_keys()
+    (directory / "apiclient_key.pem").write_bytes(private_pem(keys.merchant))
+    (directory / "pub_key.pem").write_bytes(keys.public_key.pem)
+    (directory / "platform_cert.pem").write_bytes(keys.certificate.pem)
+    return {
+        "PAYMENT_PROVIDER": "wechatpay",
+        "BASE_URL": "https://microsink.example",  # WeChat posts notifications to https only
+        "WECHAT_APPID": keys.appid,
+        "WECHATPAY_MCHID": keys.mchid,
+        "WECHATPAY_PRIVATE_KEY_FILE": str(directory / "apiclient_key.pem"),
+        "WECHATPAY_CERT_SERIAL": keys.merchant_serial,
+        "WECHATPAY_APIV3_KEY": keys.apiv3_key,
+        "WECHATPAY_PLATFORM_KEYS": (
+            f"{keys.public_key.serial}={directory / 'pub_key.pem'}, "
+            f"{keys.certificate.serial}={directory / 'platform_cert.pem'}"
+        ),
+    }

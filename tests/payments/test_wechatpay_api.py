@@ -185,6 +185,14 @@ class TestRefund:
         assert [f.refund for f in w.fake.refunds.values()] == [400]
         assert (await w.provider.query("MS20261206ORDER0001")).state == "refunded"
 
+    async def test_the_refund_notify_url_is_sent_when_given_and_left_out_when_not(self, w: World) -> None:
+        await w.provider.create(request())
+        w.fake.pay("MS20261206ORDER0001")
+        await w.provider.refund(RefundRequest("MS20261206ORDER0001", "MS-REFUND-0001", 100, 1000, "r", NOTIFY))
+        await w.provider.refund(RefundRequest("MS20261206ORDER0001", "MS-REFUND-0002", 100, 1000, "r", ""))
+        # An empty string is not "no URL": WeChat would refuse it; absent, it uses the merchant platform's.
+        assert [f.notify_url for f in w.fake.refunds.values()] == [NOTIFY, ""]
+
     async def test_refunding_more_than_is_left_is_refused(self, w: World) -> None:
         await w.provider.create(request())
         w.fake.pay("MS20261206ORDER0001")

@@ -11,7 +11,14 @@ import pytest
 
 from app.payments.wechatpay import WeChatPayProvider
 from app.settings import Settings, SettingsError
-from tests.payments.fake_wechatpay import FakeWeChatPay, Keys, payment_request, private_pem, serving, session_keys
+from tests.payments.fake_wechatpay import (
+    FakeWeChatPay,
+    Keys,
+    payment_request,
+    serving,
+    session_keys,
+    wechatpay_environment,
+)
 
 PRODUCTION = {
     "ENVIRONMENT": "production",
@@ -27,22 +34,7 @@ PRODUCTION = {
 @pytest.fixture
 def files(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A merchant's WeChat Pay environment with its key files written out, as an operator sets it."""
-    keys = session_keys()
-    (tmp_path / "apiclient_key.pem").write_bytes(private_pem(keys.merchant))
-    (tmp_path / "pub_key.pem").write_bytes(keys.public_key.pem)
-    (tmp_path / "platform_cert.pem").write_bytes(keys.certificate.pem)
-    yield {
-        "PAYMENT_PROVIDER": "wechatpay",
-        "WECHAT_APPID": keys.appid,
-        "WECHATPAY_MCHID": keys.mchid,
-        "WECHATPAY_PRIVATE_KEY_FILE": str(tmp_path / "apiclient_key.pem"),
-        "WECHATPAY_CERT_SERIAL": keys.merchant_serial,
-        "WECHATPAY_APIV3_KEY": keys.apiv3_key,
-        "WECHATPAY_PLATFORM_KEYS": (
-            f"{keys.public_key.serial}={tmp_path / 'pub_key.pem'}, "
-            f"{keys.certificate.serial}={tmp_path / 'platform_cert.pem'}"
-        ),
-    }
+    yield wechatpay_environment(tmp_path)
 
 
 class TestFromSettings:
@@ -111,6 +103,11 @@ class TestRefusals:
         assert Settings.from_env(PRODUCTION | files).payment_provider == "wechatpay"
         with pytest.raises(SettingsError, match="HTTPS"):
             Settings.from_env(PRODUCTION | files | {"WECHATPAY_BASE_URL": "http://127.0.0.1:9"})
+
+    def test_our_notify_url_must_be_https_or_wechat_refuses_every_prepay(self, files: dict[str, str]) -> None:
+        # Met end to end: with the default http:// BASE_URL every jsapi call came back PARAM_ERROR (409).
+        with pytest.raises(SettingsError, match="https:// BASE_URL"):
+            Settings.from_env(files | {"BASE_URL": "http://127.0.0.1:8000"})
 
     def test_the_sandbox_needs_none_of_it(self) -> None:
         assert Settings.from_env({}).payment_provider == "sandbox"

@@ -245,3 +245,29 @@ class TestRetriesAtTheCap:
         assert all(not isinstance(r, Exception) for r in results), results
         assert {r.id for r in results} == {key}  # type: ignore[union-attr]
         assert (await service.balance_of(user)).balance == 2
+
+    async def test_a_replay_once_the_cap_is_full_is_the_first_award_not_a_refusal(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        first = await service.earn(key, user, "planting.approved", units=10)  # 100 = the daily cap
+        again = await service.earn(key, user, "planting.approved", units=10)
+        assert (again.id, again.amount) == (first.id, 100)
+        assert (await service.balance_of(user)).balance == 100
+
+    async def test_a_replay_on_a_later_day_counts_nothing_on_that_day(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        await service.earn(key, user, "planting.approved", units=10)
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        assert (await service.earn(key, user, "planting.approved", units=10, now=tomorrow)).id == key
+        await service.earn(uuid4(), user, "planting.approved", units=10, now=tomorrow)  # tomorrow's cap is whole
+        assert (await service.balance_of(user)).balance == 200
+
+    async def test_a_reused_id_with_another_body_at_the_cap_is_an_id_conflict(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        key = uuid4()
+        await service.earn(key, user, "planting.approved", units=10)
+        with pytest.raises(Conflict) as refused:
+            await service.earn(key, user, "planting.approved", units=3)
+        assert refused.value.key == "ledger.id_reused"
+        assert await Transfer.all().count() == 1
