@@ -70,7 +70,7 @@ from app.notifications.outbox import relay_lifespan as notifications_relay
 from app.notifications.routes import NotificationController, NotificationPagesController
 from app.notifications.sms import sms_provider_for
 from app.payments import service as payments
-from app.payments.routes import PaymentNotifyController, SandboxPayPages
+from app.payments.routes import PaymentNotifyController, PaymentsAdminController, SandboxPayPages
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
@@ -190,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganisationBuyingController,
             InvoiceExportController,
             IncomePages,
+            PaymentsAdminController,
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
@@ -232,7 +233,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)
-    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(app.state.payments, settings))
+    housekeeping.register("payments.retry_refunds", lambda: payments.retry_refunds(settings, app.state.payments))
+    # Attempts whose notice never took: asked of the provider, then paid (fulfilled or refunded) or closed.
+    housekeeping.register(
+        "payments.reconcile_pending", lambda: payments.reconcile_pending(settings, app.state.payments)
+    )
     # docs/money.md: the sandbox is the only payout provider so far; in production it never claims to have paid
     app.state.payouts = SandboxPayoutProvider(settings, instant=not settings.is_production)
     housekeeping.register("money.retry_payouts", lambda: money_payouts.retry_payouts(settings, app.state.payouts))

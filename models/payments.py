@@ -23,9 +23,9 @@ class PaymentAttempt(models.Model):
     appid = fields.CharField(max_length=64, default="", description="the provider appid notifications must name")
     mchid = fields.CharField(max_length=64, default="", description="the merchant id notifications must name")
     status = fields.CharField(
-        max_length=12,
+        max_length=16,
         default="pending",
-        description="pending | paid (fulfilled its subject) | refund_due | refunded | closed",
+        description="pending | paid (fulfilled its subject) | refund_due | refunded | refund_failed | closed",
     )
     provider_transaction_id = fields.CharField(max_length=64, default="", description="the provider's id once paid")
     client: dict[str, Any] = fields.JSONField(default=dict, description="what the payer's page or app needs")

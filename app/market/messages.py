@@ -36,6 +36,10 @@ register_messages(
             "zh": "购买数量（kg）须为 1 到 {high} 之间的整数千克",
             "en": "kg must be a whole number from 1 to {high}",
         },
+        "market.order_too_large": {
+            "zh": "订单总额不能超过 {maximum_yuan} 元（{maximum_fen} 分）：请减少购买数量",
+            "en": "An order may total at most ¥{maximum_yuan} ({maximum_fen} fen): please buy fewer kg",
+        },
         "market.kg_not_whole_units": {
             "zh": "该挂牌按每 {unit} 千克计价：购买数量须为 {unit} 千克的整数倍",
             "en": "This listing is priced per {unit} kg: order a whole multiple of {unit} kg",

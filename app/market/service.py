@@ -252,6 +252,8 @@ async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
     if ask.kg % listing.price_unit_kg:
         raise _bad("market.kg_not_whole_units", "kg", unit=listing.price_unit_kg)
     total = ask.kg // listing.price_unit_kg * listing.price_fen
+    if total > ledger.MAX_AMOUNT:  # the ledger books no single amount above it: refuse before anyone pays
+        raise _bad("market.order_too_large", "kg", maximum_fen=ledger.MAX_AMOUNT, maximum_yuan=ledger.MAX_AMOUNT // 100)
     rate = settings.market_points_per_fen
     points_fen = min(ask.points // rate, total - 1)  # points pay part of a price, never all of it
     points = points_fen * rate
@@ -420,7 +422,10 @@ def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
 
 
 async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
-    order = await Order.get_or_none(public_id=subject)
+    # The order row is locked first, then the reservation (retire), then the points hold: the order in
+    # which cancel and the expiry sweep (`_end`) take them, so the two never deadlock on PostgreSQL; a
+    # cancel that lands meanwhile waits for this transaction and then finds the order fulfilled.
+    order = await Order.filter(public_id=subject).select_for_update().first()
     if order is None:
         raise payments.NotFulfillable("unknown_order")
     if attempt.amount_fen != order.cash_fen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 import msgspec
@@ -9,17 +10,24 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from app.core.auth import Role, requires
 from app.core.errors import AppError, NotFound
 from app.core.i18n import request_language
 from app.core.pages import page
 from app.payments import service
 from app.payments.protocol import PaymentProvider, ProviderRefused
 from app.payments.sandbox import SandboxProvider
+from app.payments.schemas import FailedRefundOut
+from app.settings import Settings
 from models.payments import SandboxTrade
 
 
 def _provider(request: Request) -> PaymentProvider:
     return request.app.state.payments  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 class PaymentNotifyController(Controller):
@@ -37,9 +45,32 @@ class PaymentNotifyController(Controller):
         if provider_name != provider.name:
             raise NotFound("payments.unknown_provider", provider=provider_name[:32])
         status, body, media_type = await service.receive(
-            provider, dict(request.headers), await request.body(), settings=request.app.state.settings
+            _settings(request), provider, dict(request.headers), await request.body()
         )
         return Response(content=body, status_code=status, media_type=media_type)
+
+
+class PaymentsAdminController(Controller):
+    path = "/api/v1/admin/payments"
+    tags = ["admin", "payments"]
+    guards = [requires(Role.PLATFORM_ADMIN)]
+
+    @get("/refunds-failed", summary="Refunds the provider reported failed or closed: to pay back by hand")
+    async def failed_refunds(self, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200) -> list[FailedRefundOut]:
+        return [
+            FailedRefundOut(
+                a.out_trade_no,
+                a.out_refund_no,
+                a.provider,
+                a.purpose,
+                a.subject,
+                a.amount_fen,
+                a.refund_reason,
+                a.paid_at,
+                a.created_at,
+            )
+            for a in await service.failed_refunds(limit)
+        ]
 
 
 class SandboxForm(msgspec.Struct):
@@ -77,7 +108,7 @@ class SandboxPayPages(Controller):
                 f"/payments/sandbox/{out_trade_no}?t={data.t}&lang={request_language(request)}", status_code=303
             )
         # The sandbox sends itself its signed callback through the notify entry point WeChat's take.
-        await service.receive(sandbox, signed.headers, signed.body, settings=request.app.state.settings)
+        await service.receive(_settings(request), sandbox, signed.headers, signed.body)
         attempt = await service.attempt_by_out_trade_no(out_trade_no)
         return Redirect(f"{service.return_path(attempt)}?lang={request_language(request)}", status_code=303)
 
@@ -93,7 +124,7 @@ async def _trade(request: Request, out_trade_no: str, token: str) -> tuple[Sandb
     sandbox = _provider(request)
     if not isinstance(sandbox, SandboxProvider):
         raise NotFound("error.not_found")
-    if token != sandbox.page_token(out_trade_no):
+    if not hmac.compare_digest(token.encode(), sandbox.page_token(out_trade_no).encode()):
         raise AppError("payments.sandbox.bad_link", status_code=404)
     trade = await SandboxTrade.get_or_none(out_trade_no=out_trade_no)
     if trade is None:

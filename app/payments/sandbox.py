@@ -36,7 +36,12 @@ from models.payments import SandboxTrade
 APPID = "sandbox-appid"
 MCHID = "sandbox-mchid"
 MAX_SKEW_S = 300
-_EVENTS = {"TRANSACTION.SUCCESS": "paid", "REFUND.SUCCESS": "refund_succeeded"}
+_EVENTS = {
+    "TRANSACTION.SUCCESS": "paid",
+    "REFUND.SUCCESS": "refund_succeeded",
+    "REFUND.ABNORMAL": "refund_failed",
+    "REFUND.CLOSED": "refund_closed",
+}
 
 
 def _now() -> datetime:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from prometheus_client import Counter
@@ -49,6 +49,11 @@ REJECTED = Counter(
     "microsink_payment_notifications_rejected_total",
     "Payment notifications refused before they changed anything, by provider and reason",
     ["provider", "reason"],
+)
+REFUNDS_FAILED = Counter(
+    "microsink_payment_refunds_failed_total",
+    "Refunds the provider reported failed or closed (attempt now refund_failed: an operator pays it back)",
+    ["provider", "state"],
 )
 _IDS = uuid.UUID("6f1d2c8e-6b39-4a51-9c55-3c1f0a3f2b10")  # namespace of the ledger transfer ids we derive
 
@@ -152,17 +157,7 @@ async def start(
     )
     if existing is not None and existing.client:
         return existing
-    attempt = existing or await PaymentAttempt.create(
-        out_trade_no="MS" + secrets.token_hex(15),
-        provider=provider.name,
-        purpose=purpose,
-        subject=subject,
-        amount_fen=amount_fen,
-        description=description[:127],
-        appid=str(getattr(provider, "appid", "")),
-        mchid=str(getattr(provider, "mchid", "")),
-        expires_at=expires_at,
-    )
+    attempt = existing or await _new_attempt(provider, purpose, subject, amount_fen, description, expires_at)
     try:
         started = await provider.create(
             PaymentRequest(
@@ -183,6 +178,31 @@ async def start(
     return attempt
 
 
+async def _new_attempt(
+    provider: PaymentProvider, purpose: str, subject: str, amount_fen: int, description: str, expires_at: datetime
+) -> PaymentAttempt:
+    async with in_transaction():
+        attempt = await PaymentAttempt.create(
+            out_trade_no="MS" + secrets.token_hex(15),
+            provider=provider.name,
+            purpose=purpose,
+            subject=subject,
+            amount_fen=amount_fen,
+            description=description[:127],
+            appid=str(getattr(provider, "appid", "")),
+            mchid=str(getattr(provider, "mchid", "")),
+            expires_at=expires_at,
+        )
+        await record(
+            actor=f"system:payments:{provider.name}",
+            action="payment.created",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            after={"status": "pending", "amount_fen": amount_fen, "subject": subject, "purpose": purpose},
+        )
+    return attempt
+
+
 async def attempts_of(purpose: str, subject: str) -> list[PaymentAttempt]:
     return await PaymentAttempt.filter(purpose=purpose, subject=subject).order_by("id")
 
@@ -197,7 +217,7 @@ async def close_open(provider: PaymentProvider, purpose: str, subject: str) -> i
         except (ProviderRefused, ProviderUnavailable) as why:
             log.info("payment_close_failed", out_trade_no=attempt.out_trade_no, error=str(why))
             continue
-        closed += await PaymentAttempt.filter(id=attempt.id, status="pending").update(status="closed")
+        closed += await _mark_closed(provider, attempt, "subject_ended")
     return closed
 
 
@@ -209,12 +229,11 @@ def _refuse(provider: PaymentProvider, reason: str, detail: str = "") -> tuple[i
 
 
 async def receive(
+    settings: Settings,
     provider: PaymentProvider,
     headers: Mapping[str, str],
     body: bytes,
     now: datetime | None = None,
-    *,
-    settings: Settings | None = None,
 ) -> tuple[int, bytes, str]:
     """The notify entry point (the route and the sandbox both call it): verify, record once, act once.
 
@@ -237,7 +256,7 @@ async def receive(
         return _refuse(provider, rejected.reason, rejected.detail)
     if refund_due is not None:
         try:
-            await refund(provider, refund_due, settings=settings)
+            await refund(settings, provider, refund_due)
         except AppError as failed:  # recorded as refund_due: the housekeeping round retries it
             log.warning("payment_refund_deferred", out_trade_no=refund_due.out_trade_no, error=failed.key)
     return provider.acknowledgement(True)
@@ -334,6 +353,10 @@ async def _refund_notice(provider: PaymentProvider, notice: PaymentNotice) -> No
     attempt = await PaymentAttempt.get_or_none(provider=provider.name, out_trade_no=notice.out_trade_no)
     if attempt is None:
         raise NotificationRejected("unknown_trade", notice.out_trade_no)
+    if notice.out_refund_no and notice.out_refund_no != refund_number(attempt):
+        raise NotificationRejected("unknown_refund", notice.out_refund_no)
+    if notice.refund_fen and notice.refund_fen != attempt.amount_fen:
+        raise NotificationRejected("amount_mismatch", f"refund {notice.refund_fen} != {attempt.amount_fen}")
     if await _already_recorded(provider, notice):
         return
     try:
@@ -351,6 +374,8 @@ async def _refund_notice(provider: PaymentProvider, notice: PaymentNotice) -> No
             )
             if notice.kind == "refund_succeeded":
                 await _settle_refund(attempt, notice.out_refund_no or attempt.out_refund_no)
+            else:  # refund_failed (REFUND.ABNORMAL) or refund_closed: asking again gets the same answer
+                await _refund_failed(attempt, notice.out_refund_no or attempt.out_refund_no, notice.kind)
     except IntegrityError:
         if not await _already_recorded(provider, notice):
             raise
@@ -361,13 +386,10 @@ def refund_number(attempt: PaymentAttempt) -> str:
     return "R" + attempt.out_trade_no
 
 
-async def refund(
-    provider: PaymentProvider, attempt: PaymentAttempt, *, settings: Settings | None = None
-) -> PaymentAttempt:
+async def refund(settings: Settings, provider: PaymentProvider, attempt: PaymentAttempt) -> PaymentAttempt:
     """Give a payment back that fulfilled nothing; asking twice is safe (out_refund_no is fixed).
 
-    With `settings` the provider is told our notify URL for the refund's outcome (WeChat otherwise
-    uses the refund URL configured on the merchant platform, if any)."""
+    The provider posts the refund's outcome (REFUND.*) to the same notify route as payments."""
     current = await PaymentAttempt.get(id=attempt.id)
     if current.status == "paid":
         raise Conflict("payments.refund_after_retirement")
@@ -385,7 +407,7 @@ async def refund(
                 refund_fen=current.amount_fen,
                 total_fen=current.amount_fen,
                 reason="订单已失效或已支付，原路退回 / order no longer payable, refunded",
-                notify_url=notify_url(settings, provider.name) if settings is not None else "",
+                notify_url=notify_url(settings, provider.name),
             )
         )
     except ProviderUnavailable:
@@ -396,6 +418,9 @@ async def refund(
     if result.state == "succeeded":
         async with in_transaction():
             await _settle_refund(current, number)
+    elif result.state in ("failed", "closed"):
+        async with in_transaction():
+            await _refund_failed(current, number, f"refund_{result.state}")
     return await PaymentAttempt.get(id=current.id)
 
 
@@ -423,16 +448,117 @@ async def _settle_refund(attempt: PaymentAttempt, number: str) -> None:
     )
 
 
-async def retry_refunds(provider: PaymentProvider, settings: Settings | None = None) -> int:
+async def _refund_failed(attempt: PaymentAttempt, number: str, why: str) -> None:
+    """The provider will not pay this refund (ABNORMAL: e.g. the payer's card is closed; or CLOSED):
+    asking again with the same out_refund_no gets the same answer, so the attempt ends `refund_failed`,
+    its money stays in clearing, and an operator pays it back by other means (docs/payments.md)."""
+    if not await PaymentAttempt.filter(id=attempt.id, status="refund_due").update(
+        status="refund_failed", out_refund_no=number
+    ):
+        return
+    REFUNDS_FAILED.labels(provider=attempt.provider, state=why).inc()
+    log.error("payment_refund_failed", out_trade_no=attempt.out_trade_no, out_refund_no=number, state=why)
+    await record(
+        actor=f"system:payments:{attempt.provider}",
+        action="payment.refund_failed",
+        entity_type="payment",
+        entity_id=attempt.out_trade_no,
+        before={"status": "refund_due"},
+        after={"status": "refund_failed", "amount_fen": attempt.amount_fen, "out_refund_no": number, "state": why},
+    )
+
+
+async def failed_refunds(limit: int = 200) -> list[PaymentAttempt]:
+    """What operators must pay back by hand: refunds the provider reported failed or closed."""
+    return await PaymentAttempt.filter(status="refund_failed").order_by("id").limit(limit)
+
+
+async def retry_refunds(settings: Settings, provider: PaymentProvider) -> int:
     """The housekeeping round: refund what is due and was not refunded yet (the provider was down)."""
     done = 0
     for attempt in await PaymentAttempt.filter(status="refund_due", provider=provider.name).order_by("id").limit(100):
         try:
-            if (await refund(provider, attempt, settings=settings)).status == "refunded":
+            if (await refund(settings, provider, attempt)).status == "refunded":
                 done += 1
         except AppError as failed:
             log.info("payment_refund_retry_failed", out_trade_no=attempt.out_trade_no, error=failed.key)
     return done
+
+
+# --- reconciliation ---------------------------------------------------------------------------------
+RECONCILE_AFTER = timedelta(minutes=5)  # a notice normally lands within seconds; after this we ask
+
+
+async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: datetime | None = None) -> int:
+    """The housekeeping round: ask the provider about attempts still pending after RECONCILE_AFTER.
+
+    A notice may never arrive or never take (its transaction failed, our notify route was down beyond
+    the provider's retries): a `paid` answer goes through the very path a notice takes (`_paid`: recorded
+    once by the provider's transaction id, fulfilled or refunded once, audited), so a notice that still
+    arrives afterwards changes nothing. An attempt the provider says was not paid and whose moment has
+    passed is closed at the provider and here. Returns the attempts settled or closed.
+    """
+    at = at or _now()
+    settled = 0
+    for attempt in (
+        await PaymentAttempt.filter(provider=provider.name, status="pending", created_at__lte=at - RECONCILE_AFTER)
+        .order_by("id")
+        .limit(100)
+    ):
+        try:
+            status = await provider.query(attempt.out_trade_no)
+        except (ProviderUnavailable, ProviderRefused) as why:
+            log.info("payment_reconcile_query_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
+            continue
+        if status.state in ("paid", "refunded") and status.provider_transaction_id:
+            notice = PaymentNotice(
+                kind="paid",
+                notification_id=f"query:{status.provider_transaction_id}"[:64],
+                out_trade_no=attempt.out_trade_no,
+                provider_transaction_id=status.provider_transaction_id,
+                amount_fen=status.amount_fen,
+                occurred_at=status.occurred_at or at,
+                appid=attempt.appid,
+                mchid=attempt.mchid,
+                replay_key=f"query:{status.provider_transaction_id}",
+                raw={"source": "query", "state": status.state, "amount_fen": status.amount_fen},
+            )
+            try:
+                refund_due = await _paid(provider, notice)
+            except NotificationRejected as rejected:  # e.g. the provider's amount differs: an operator looks
+                _refuse(provider, rejected.reason, f"query {attempt.out_trade_no}: {rejected.detail}")
+                continue
+            log.warning("payment_reconciled", out_trade_no=attempt.out_trade_no, refund_due=refund_due is not None)
+            settled += 1
+            if refund_due is not None:
+                try:
+                    await refund(settings, provider, refund_due)
+                except AppError as failed:  # recorded as refund_due: retry_refunds takes it from here
+                    log.warning("payment_refund_deferred", out_trade_no=attempt.out_trade_no, error=failed.key)
+        elif status.state in ("pending", "closed", "failed") and attempt.expires_at <= at:
+            if status.state == "pending":
+                try:
+                    await provider.close(attempt.out_trade_no)
+                except (ProviderUnavailable, ProviderRefused) as why:  # paid meanwhile: the next round sees it
+                    log.info("payment_close_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
+                    continue
+            settled += await _mark_closed(provider, attempt, "unpaid_past_expiry")
+    return settled
+
+
+async def _mark_closed(provider: PaymentProvider, attempt: PaymentAttempt, reason: str) -> int:
+    async with in_transaction():
+        if not await PaymentAttempt.filter(id=attempt.id, status="pending").update(status="closed"):
+            return 0
+        await record(
+            actor=f"system:payments:{provider.name}",
+            action="payment.closed",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            before={"status": "pending"},
+            after={"status": "closed", "reason": reason, "subject": attempt.subject},
+        )
+    return 1
 
 
 async def attempt_by_out_trade_no(out_trade_no: str) -> PaymentAttempt:

@@ -448,7 +448,7 @@ class WeChatPayProvider:
             "reason": request.reason[:80],
             "amount": {"refund": request.refund_fen, "total": request.total_fen, "currency": "CNY"},
         }
-        if request.notify_url:  # optional: without it WeChat uses the merchant platform's refund URL
+        if request.notify_url:  # optional; WeChat refuses an empty one (PARAM_ERROR): leave it out instead
             payload["notify_url"] = request.notify_url
         _, answer = await self._call("POST", "/v3/refund/domestic/refunds", payload)
         try:

@@ -46,7 +46,7 @@ async def pay(settings: Settings, provider: SandboxProvider, buyer: User, order:
     """The payer opens the sandbox page and presses 支付; the signed callback goes through `receive`."""
     attempt = await market.pay(settings, provider, buyer, order.public_id)
     signed = await provider.pay(attempt.out_trade_no)
-    status, _, _ = await payments.receive(provider, signed.headers, signed.body)
+    status, _, _ = await payments.receive(settings, provider, signed.headers, signed.body)
     assert status == 204
     return await PaymentAttempt.get(id=attempt.id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tortoise.exceptions import IntegrityError
@@ -106,6 +107,21 @@ class TestPlaceOrder:
         assert refused.value.status_code == 400
         assert await Order.all().count() == 0 and await supply(issuance) == (100, 0, 0)
 
+    async def test_refuses_a_total_the_ledger_cannot_book_and_names_the_limit(self, db, settings) -> None:
+        """Above ledger.MAX_AMOUNT the payment could be taken but never booked, fulfilled or refunded."""
+        from app.core.i18n import t
+
+        _, _, listing = await listed(settings, kg=200_000, price_fen=100_000_000, unit_kg=1)
+        buyer = await a_buyer()
+        with pytest.raises(AppError) as refused:
+            await market.place_order(settings, buyer, ask(listing, 10_001))
+        assert (refused.value.status_code, refused.value.key) == (400, "market.order_too_large")
+        assert await Order.all().count() == 0
+        assert "10000000000 元" in t(refused.value.key, "zh", **refused.value.params)
+        assert "¥10000000000" in t(refused.value.key, "en", **refused.value.params)
+        at_the_limit = await market.place_order(settings, buyer, ask(listing, 10_000))
+        assert at_the_limit.total_fen == ledger.MAX_AMOUNT
+
     async def test_refuses_more_than_is_left_and_writes_nothing(self, db, settings) -> None:
         _, issuance, listing = await listed(settings)
         await market.place_order(settings, await a_buyer(), ask(listing, 90))
@@ -173,7 +189,7 @@ class TestFulfilment:
         order = await market.place_order(settings, buyer, ask(listing, 20))
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         signed = await provider.pay(attempt.out_trade_no)
-        answers = {(await payments.receive(provider, signed.headers, signed.body))[0] for _ in range(100)}
+        answers = {(await payments.receive(settings, provider, signed.headers, signed.body))[0] for _ in range(100)}
         assert answers == {204}
         assert await PaymentNotification.all().count() == 1
         assert await Retirement.filter(reservation_ref=f"order:{order.public_id}").count() >= 1
@@ -189,7 +205,7 @@ class TestFulfilment:
         order = await market.place_order(settings, buyer, ask(listing))
         attempt = await pay(settings, provider, buyer, order)
         again = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no))
-        assert (await payments.receive(provider, again.headers, again.body))[0] == 204
+        assert (await payments.receive(settings, provider, again.headers, again.body))[0] == 204
         assert await PaymentNotification.all().count() == 1
         await all_clean()
 
@@ -200,7 +216,7 @@ class TestFulfilment:
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         await lapse(order)
         late = await late_notification(provider, attempt)
-        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
         attempt = await PaymentAttempt.get(id=attempt.id)
         assert (attempt.status, attempt.refund_reason, attempt.out_refund_no) == (
             "refunded",
@@ -225,7 +241,7 @@ class TestFulfilment:
         assert second.out_trade_no != first.out_trade_no
         for attempt in (first, second):
             signed = await provider.pay(attempt.out_trade_no)
-            assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+            assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
         statuses = {a.out_trade_no: a.status for a in await PaymentAttempt.all()}
         assert statuses == {first.out_trade_no: "paid", second.out_trade_no: "refunded"}
         assert (await PaymentAttempt.get(id=second.id)).refund_reason == "paid_twice"
@@ -238,7 +254,7 @@ class TestFulfilment:
         buyer = await a_buyer()
         attempt = await pay(settings, provider, buyer, await market.place_order(settings, buyer, ask(listing)))
         with pytest.raises(Conflict) as refused:
-            await payments.refund(provider, attempt)
+            await payments.refund(settings, provider, attempt)
         assert refused.value.key == "payments.refund_after_retirement"
 
     async def test_a_cancelled_order_releases_its_kg_and_a_payment_still_arriving_is_refunded(
@@ -251,7 +267,7 @@ class TestFulfilment:
         signed = await provider.pay(attempt.out_trade_no)  # paid at the provider a moment before the cancel
         await market.cancel(provider, buyer, order.public_id)
         assert await supply(issuance) == (100, 0, 0)
-        assert (await payments.receive(provider, signed.headers, signed.body))[0] == 204
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
         assert (await Order.get(id=order.id)).status == "cancelled"
         await all_clean()
@@ -307,6 +323,27 @@ class TestPoints:
         wallet = await points.balance_of(buyer)
         assert (wallet.balance, wallet.held) == (200, 0)
         assert await balance("seller_income", listing.seller_holder) == 400  # 80 % of the whole 500 fen
+        await all_clean()
+
+    async def test_a_points_hold_lapsing_after_retirement_rolls_the_retirement_back(
+        self, db, settings, provider
+    ) -> None:
+        """points_expired raised after retire() and the order update must undo both (the fulfilment's
+        savepoint), else kg are retired for a payment we then refund."""
+        _, _, listing = await listed(settings)
+        buyer = await a_buyer()
+        await give_points(buyer, 50)
+        order = await market.place_order(settings, buyer, ask(listing, 10, points=5))
+        # The hold lapses between retire() and post_hold() (each step reads its own clock).
+        await Hold.filter(id=order.points_hold_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.refund_reason) == ("refunded", "points_expired")
+        assert (await Order.get(id=order.id)).status == "pending"
+        assert await Retirement.filter(reservation_ref=market.reference_of(order)).count() == 0
+        assert (await Reservation.get(reference=market.reference_of(order))).status == "held"
         await all_clean()
 
     async def test_the_points_hold_is_voided_once_when_the_order_is_cancelled(self, db, settings, provider) -> None:
@@ -379,8 +416,96 @@ class TestConcurrency:
         order = await market.place_order(settings, buyer, ask(listing, 10))
         attempt = await market.pay(settings, provider, buyer, order.public_id)
         signed = await provider.pay(attempt.out_trade_no)
-        answers = await asyncio.gather(*(payments.receive(provider, signed.headers, signed.body) for _ in range(20)))
+        answers = await asyncio.gather(
+            *(payments.receive(settings, provider, signed.headers, signed.body) for _ in range(20))
+        )
         assert {a[0] for a in answers} == {204}
         assert await AuditEvent.filter(action="market.order.fulfilled").count() == 1
         assert await supply(issuance) == (90, 0, 10)
+        await all_clean()
+
+    @postgres_only
+    async def test_a_cancel_landing_mid_fulfilment_waits_and_is_refused_never_deadlocks(
+        self, db, settings, provider, monkeypatch
+    ) -> None:
+        """Fulfilment locks the order, then the reservation, as cancel and the sweep do: a cancel landing
+        between retire and the order update waits, then answers 409 order_fulfilled (no deadlock, no 500)."""
+        from app.credits import inventory
+
+        _, _, listing = await listed(settings)
+        buyer = await a_buyer()
+        order = await market.place_order(settings, buyer, ask(listing, 10))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
+        signed = await provider.pay(attempt.out_trade_no)
+        real_retire = inventory.retire
+
+        async def slow_retire(*a, **k):  # type: ignore[no-untyped-def]
+            done = await real_retire(*a, **k)
+            await asyncio.sleep(0.5)
+            return done
+
+        monkeypatch.setattr(inventory, "retire", slow_retire)
+
+        async def cancel_later():  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.2)
+            return await market.cancel(provider, buyer, order.public_id)
+
+        notice, cancelled = await asyncio.gather(
+            payments.receive(settings, provider, signed.headers, signed.body), cancel_later(), return_exceptions=True
+        )
+        assert not isinstance(notice, BaseException) and notice[0] == 204, notice
+        assert isinstance(cancelled, Conflict) and cancelled.key == "market.order_fulfilled", cancelled
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "paid"
+        assert (await Order.get(id=order.id)).status == "fulfilled"
+        await all_clean()
+
+    @postgres_only
+    async def test_cancel_racing_a_payment_notice_never_errors_and_never_leaves_the_payment_pending(
+        self, db, settings, provider
+    ) -> None:
+        _, _, listing = await listed(settings, kg=2000)
+        errors: list[str] = []
+        for _ in range(30):
+            buyer = await a_buyer()
+            order = await market.place_order(settings, buyer, ask(listing, 10))
+            attempt = await market.pay(settings, provider, buyer, order.public_id)
+            signed = await provider.pay(attempt.out_trade_no)
+            results = await asyncio.gather(
+                market.cancel(provider, buyer, order.public_id),
+                payments.receive(settings, provider, signed.headers, signed.body),
+                return_exceptions=True,
+            )
+            for r in results:
+                if isinstance(r, BaseException) and not (isinstance(r, AppError) and r.key.startswith("market.order_")):
+                    errors.append(f"{type(r).__name__}: {str(r)[:120]}")
+            if (await PaymentAttempt.get(id=attempt.id)).status == "pending":
+                errors.append(f"attempt left pending, order {(await Order.get(id=order.id)).status}")
+        assert not errors, errors
+        await all_clean()
+
+    @postgres_only
+    async def test_the_sweep_racing_a_notice_at_the_deadline_settles_the_money_once(
+        self, db, settings, provider
+    ) -> None:
+        """The sweep's clock says the order lapsed, the notice's says it has not (two workers)."""
+        _, _, listing = await listed(settings, kg=2000)
+        errors: list[str] = []
+        for _ in range(30):
+            buyer = await a_buyer()
+            order = await market.place_order(settings, buyer, ask(listing, 10))
+            attempt = await market.pay(settings, provider, buyer, order.public_id)
+            signed = await provider.pay(attempt.out_trade_no)
+            order = await Order.get(id=order.id)
+            results = await asyncio.gather(
+                market.expire_overdue_orders(at=order.expires_at + timedelta(microseconds=1)),
+                payments.receive(settings, provider, signed.headers, signed.body),
+                return_exceptions=True,
+            )
+            errors += [f"{type(r).__name__}: {str(r)[:160]}" for r in results if isinstance(r, BaseException)]
+            a, o = await PaymentAttempt.get(id=attempt.id), await Order.get(id=order.id)
+            if a.status == "pending":
+                errors.append(f"attempt left pending, order {o.status}")
+            if o.status == "fulfilled" and a.status != "paid":
+                errors.append("fulfilled but not paid")
+        assert not errors, errors
         await all_clean()

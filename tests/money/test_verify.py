@@ -31,8 +31,8 @@ async def a_busy_market(settings):  # type: ignore[no-untyped-def]
     attempt = await market.pay(settings, provider, buyer, order.public_id)
     await lapse(order)
     signed = await late_notification(provider, attempt)
-    await payments.receive(provider, signed.headers, signed.body)
-    refunded = await payments.refund(provider, await PaymentAttempt.get(id=attempt.id))
+    await payments.receive(settings, provider, signed.headers, signed.body)
+    refunded = await payments.refund(settings, provider, await PaymentAttempt.get(id=attempt.id))
     assert refunded.status == "refunded"
     await payouts.set_payee(settings, owner, holder, "bank", CARD, "张三")
     paid = await payouts.request_payout(settings, SandboxPayoutProvider(settings), owner, holder, 300)

@@ -294,7 +294,7 @@ class FakeWeChatPay:
         problems = [
             not (isinstance(data.get("description"), str) and 1 <= len(data["description"]) <= 127),
             not re.fullmatch(r"[0-9A-Za-z_\-|*]{6,32}", str(data.get("out_trade_no", ""))),
-            not str(data.get("notify_url", "")).startswith("https://") or "?" in str(data.get("notify_url")),
+            not _notify_url_ok(data.get("notify_url")),
             type(amount.get("total")) is not int or amount["total"] <= 0,
             amount.get("currency", "CNY") != "CNY",
             not payer.get("openid"),
@@ -356,8 +356,8 @@ class FakeWeChatPay:
             or amount["refund"] <= 0
             or amount.get("total") != order.total
             or amount.get("currency") != "CNY"
-            # optional, but when given an HTTPS URL without a query string, as for jsapi
-            or ("notify_url" in data and not re.fullmatch(r"https://[^?]+", str(data["notify_url"])))
+            # optional, but when sent it must be an https URL without a query: "" is a PARAM_ERROR
+            or ("notify_url" in data and not _notify_url_ok(data["notify_url"]))
         ):
             return self._error(400, "PARAM_ERROR", "参数错误")
         existing = self.refunds.get(data["out_refund_no"])
@@ -633,6 +633,10 @@ def payment_request(out_trade_no: str = "MS20261206ORDER0001", amount_fen: int =
         "payer_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
     }
     return PaymentRequest(**(values | kw))  # type: ignore[arg-type]
+
+
+def _notify_url_ok(url: object) -> bool:
+    return isinstance(url, str) and url.startswith("https://") and "?" not in url
 
 
 def wechatpay_environment(directory: Path) -> dict[str, str]:

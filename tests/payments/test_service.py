@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from prometheus_client import REGISTRY
 
 from app.ledger import service as ledger
 from app.market import service as market
 from app.payments import service as payments
-from app.payments.protocol import ProviderUnavailable, RefundResult
+from app.payments.protocol import ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings, SettingsError
+from models.audit import AuditEvent
 from models.ledger import LedgerAccount, Transfer
 from models.market import Order
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
@@ -66,6 +69,46 @@ class TestProviderSelection:
             Settings.from_env({"PAYMENT_PROVIDER": "cash"})
 
 
+class TestStart:
+    async def test_wechat_pay_without_an_openid_is_a_clear_409_and_writes_no_attempt(self, db, settings) -> None:
+        """Signed in by SMS or on an H5 page there is no openid: JSAPI cannot take the payment."""
+        from app.core.errors import AppError
+        from app.core.i18n import t
+        from tests.payments.fake_wechatpay import adapter, session_keys
+
+        wechat = adapter(session_keys(), "http://127.0.0.1:9")  # nothing listens: it must not be asked
+        try:
+            _, _, listing = await listed(settings)
+            buyer = await a_buyer()
+            assert not buyer.wechat_openid
+            order = await market.place_order(settings, buyer, ask(listing))
+            with pytest.raises(AppError) as refused:
+                await market.pay(settings, wechat, buyer, order.public_id)
+        finally:
+            await wechat.aclose()
+        assert (refused.value.status_code, refused.value.key) == (409, "payments.open_in_mini_program")
+        assert "请在微信小程序中打开" in t(refused.value.key, "zh")
+        assert await PaymentAttempt.filter(subject=order.public_id).count() == 0
+
+    async def test_a_new_attempt_is_audited_once_and_resuming_it_writes_nothing(self, db, settings, provider) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        buyer_id = (await Order.get(id=order.id)).buyer_id  # type: ignore[attr-defined]
+        from models.accounts import User
+
+        again = await market.pay(settings, provider, await User.get(id=buyer_id), order.public_id)
+        assert again.id == attempt.id
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.created").count() == 1
+
+    async def test_a_cancel_closes_the_open_attempt_with_an_audit_record(self, db, settings, provider) -> None:
+        from models.accounts import User
+
+        order, attempt = await open_attempt(settings, provider)
+        buyer = await User.get(id=(await Order.get(id=order.id)).buyer_id)  # type: ignore[attr-defined]
+        await market.cancel(provider, buyer, order.public_id)
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "closed"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.closed").count() == 1
+
+
 class TestNotificationChecks:
     @pytest.mark.parametrize(
         ("change", "reason"),
@@ -78,7 +121,7 @@ class TestNotificationChecks:
         await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="paid")
         odd = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no), **change)
         before = rejected(reason)
-        status, body, _ = await payments.receive(provider, odd.headers, odd.body)
+        status, body, _ = await payments.receive(settings, provider, odd.headers, odd.body)
         assert status == 400 and reason.encode() in body
         assert rejected(reason) == before + 1
         assert await PaymentNotification.all().count() == 0
@@ -96,7 +139,7 @@ class TestNotificationChecks:
             status="paid",
         )
         signed = provider.notification_for(await SandboxTrade.get(out_trade_no="MSNOTOURS"))
-        assert (await payments.receive(provider, signed.headers, signed.body))[0] == 400
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 400
 
 
 class TestNotifyRoute:
@@ -140,7 +183,29 @@ class SlowRefunds(SandboxProvider):
         return RefundResult(result.out_refund_no, answer, result.provider_refund_id)  # type: ignore[arg-type]
 
 
+class RecordingSandbox(SandboxProvider):
+    """The sandbox, remembering every refund request it was sent."""
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.refunds: list[RefundRequest] = []
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        self.refunds.append(request)
+        return await super().refund(request)
+
+
 class TestRefunds:
+    async def test_a_refund_asks_the_provider_to_post_its_outcome_to_our_notify_route(self, db, settings) -> None:
+        """WeChat refuses an empty notify_url, and without ours sends no REFUND.* notice at all."""
+        provider = RecordingSandbox(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        assert [r.notify_url for r in provider.refunds] == [payments.notify_url(settings, provider.name)]
+        assert provider.refunds[0].notify_url.endswith("/api/v1/payments/notify/sandbox")
+
     async def test_a_refund_the_provider_could_not_take_is_retried_and_settled_by_its_notice_once(
         self, db, settings
     ) -> None:
@@ -148,17 +213,203 @@ class TestRefunds:
         order, attempt = await open_attempt(settings, provider)
         await lapse(order)
         late = await late_notification(provider, attempt)
-        assert (await payments.receive(provider, late.headers, late.body))[0] == 204
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"  # the provider was down
-        assert await payments.retry_refunds(provider) == 0  # accepted, still processing
+        assert await payments.retry_refunds(settings, provider) == 0  # accepted, still processing
         attempt = await PaymentAttempt.get(id=attempt.id)
         assert (attempt.status, attempt.out_refund_no) == ("refund_due", "R" + attempt.out_trade_no)
         trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
         done = provider.notification_for(trade, event="REFUND.SUCCESS")
         for _ in range(3):
-            assert (await payments.receive(provider, done.headers, done.body))[0] == 204
+            assert (await payments.receive(settings, provider, done.headers, done.body))[0] == 204
         assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
         clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
         assert clearing.balance == 0
         assert await Transfer.filter(reason="payment.refunded").count() == 1
         assert (await ledger.verify(full=True)).ok
+
+    async def test_a_refund_the_provider_reports_failed_ends_refund_failed_and_is_not_asked_again(
+        self, db, settings
+    ) -> None:
+        """REFUND.ABNORMAL/CLOSED: the same out_refund_no gets the same answer for ever; an operator must act."""
+
+        class FailingRefunds(SandboxProvider):
+            asked = 0
+
+            async def refund(self, request: RefundRequest) -> RefundResult:
+                FailingRefunds.asked += 1
+                return RefundResult(request.out_refund_no, "failed", "R1")
+
+        provider = FailingRefunds(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        for _ in range(5):
+            assert await payments.retry_refunds(settings, provider) == 0
+        assert FailingRefunds.asked == 1
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.out_refund_no) == ("refund_failed", "R" + attempt.out_trade_no)
+        assert [a.id for a in await payments.failed_refunds()] == [attempt.id]
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_failed").count() == 1
+        clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
+        assert clearing.balance == attempt.amount_fen  # still owed to the payer, by hand
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_a_refund_closed_notice_ends_refund_failed_once(self, db, settings) -> None:
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        closed = provider.notification_for(trade, event="REFUND.CLOSED")
+        for _ in range(2):
+            assert (await payments.receive(settings, provider, closed.headers, closed.body))[0] == 204
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_failed"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_failed").count() == 1
+        assert await payments.retry_refunds(settings, provider) == 0
+        # A later SUCCESS notice for it is recorded but cannot book the money a second time.
+        done = provider.notification_for(trade, event="REFUND.SUCCESS")
+        assert (await payments.receive(settings, provider, done.headers, done.body))[0] == 204
+        assert await Transfer.filter(reason="payment.refunded").count() == 0
+
+    async def test_a_refund_notice_for_another_refund_number_is_refused(self, db, settings) -> None:
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        await payments.receive(settings, provider, late.headers, late.body)
+        await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(out_refund_no="RSOMEONEELSE")
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        odd = provider.notification_for(trade, event="REFUND.SUCCESS")
+        before = rejected("unknown_refund")
+        assert (await payments.receive(settings, provider, odd.headers, odd.body))[0] == 400
+        assert rejected("unknown_refund") == before + 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
+
+    async def test_platform_admins_see_the_refunds_that_failed_and_others_do_not(self, client, settings) -> None:
+        from app.core.auth import Role
+
+        provider = SlowRefunds(settings)
+        provider.answers = ["processing"]
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        await payments.receive(settings, provider, late.headers, late.body)
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        abnormal = provider.notification_for(trade, event="REFUND.ABNORMAL")
+        assert (await payments.receive(settings, provider, abnormal.headers, abnormal.body))[0] == 204
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        _, citizen = await signed_in(settings)
+        url = "/api/v1/admin/payments/refunds-failed"
+        assert (await client.get(url, headers=citizen)).status_code == 403
+        listed_ = await client.get(url, headers=admin)
+        assert listed_.status_code == 200, listed_.text
+        [row] = listed_.json()
+        assert (row["out_trade_no"], row["amount_fen"], row["refund_reason"]) == (
+            attempt.out_trade_no,
+            attempt.amount_fen,
+            "expired",
+        )
+
+    async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(
+        self, db, settings, monkeypatch
+    ) -> None:
+        """The process dies after the provider took the refund and before we booked it: the housekeeping
+        retry asks again with the same out_refund_no and books it exactly once."""
+        provider = RecordingSandbox(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        real = payments._settle_refund
+
+        async def crash(*a, **k):  # type: ignore[no-untyped-def]
+            raise SystemExit("killed")
+
+        monkeypatch.setattr(payments, "_settle_refund", crash)
+        with pytest.raises(SystemExit):
+            await payments.receive(settings, provider, late.headers, late.body)
+        monkeypatch.setattr(payments, "_settle_refund", real)
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refund_due"
+        assert await payments.retry_refunds(settings, provider) == 1
+        assert await payments.retry_refunds(settings, provider) == 0
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded"
+        assert {r.out_refund_no for r in provider.refunds} == {"R" + attempt.out_trade_no}
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
+
+def later() -> datetime:
+    """A housekeeping round run once RECONCILE_AFTER has passed."""
+    return datetime.now(UTC) + payments.RECONCILE_AFTER + timedelta(seconds=1)
+
+
+class TestReconciliation:
+    async def test_a_payment_whose_notification_failed_is_reconciled_and_refunded_once(
+        self, db, settings, provider, monkeypatch
+    ) -> None:
+        """The notify transaction failed (a deadlock, a crash, WeChat's retries used up): the payer's money
+        must not stay at the provider with the attempt pending for ever."""
+        order, attempt = await open_attempt(settings, provider)
+        real = payments._FULFILLERS[market.PURPOSE]
+
+        async def broken(subject, attempt):  # type: ignore[no-untyped-def]
+            raise RuntimeError("transient: deadlock detected")
+
+        monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
+        signed = await provider.pay(attempt.out_trade_no)  # the provider now holds the money
+        with pytest.raises(RuntimeError):
+            await payments.receive(settings, provider, signed.headers, signed.body)
+        monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, real)
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
+        await lapse(order)
+        assert await payments.reconcile_pending(settings, provider) == 0  # too early to ask
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 0
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        assert (attempt.status, attempt.refund_reason) == ("refunded", "expired")
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status == "refunded"
+        # WeChat's own retry of the notice, arriving after all, changes nothing.
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        assert await Transfer.filter(reason="payment.received").count() == 1
+        assert await Transfer.filter(reason="payment.refunded").count() == 1
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refund_due").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_a_payment_whose_notice_never_came_fulfils_its_order_once(self, db, settings, provider) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        signed = await provider.pay(attempt.out_trade_no)  # paid; the notice is lost
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "paid"
+        assert (await Order.get(id=order.id)).status == "fulfilled"
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        assert await Transfer.filter(reason="payment.received").count() == 1
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.paid").count() == 1
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_an_unpaid_attempt_past_its_moment_is_closed_and_a_fresh_one_left_alone(
+        self, db, settings, provider
+    ) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        _, fresh = await open_attempt(settings, provider)
+        await lapse(order)
+        await PaymentAttempt.filter(id=attempt.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        assert await payments.reconcile_pending(settings, provider) == 0
+        assert await payments.reconcile_pending(settings, provider, at=later() - timedelta(minutes=1)) == 0
+        await PaymentAttempt.filter(id=attempt.id).update(created_at=datetime.now(UTC) - timedelta(minutes=30))
+        assert await payments.reconcile_pending(settings, provider) == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "closed"
+        assert (await PaymentAttempt.get(id=fresh.id)).status == "pending"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.closed").count() == 1
+        assert (await SandboxTrade.get(out_trade_no=attempt.out_trade_no)).status in {"created", "closed"}
+        with pytest.raises(ProviderRefused):
+            await provider.pay(attempt.out_trade_no)
+
+    async def test_reconciliation_runs_with_housekeeping(self, client) -> None:
+        from app.core import housekeeping
+
+        assert {"payments.reconcile_pending", "payments.retry_refunds"} <= set(housekeeping._JOBS)

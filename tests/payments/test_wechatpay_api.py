@@ -201,6 +201,40 @@ class TestRefund:
             await w.provider.refund(RefundRequest("MS20261206ORDER0001", "MS-REFUND-0002", 700, 1000, "r", NOTIFY))
         assert refused.value.code == "INVALID_REQUEST"
 
+    async def test_an_empty_notify_url_is_left_out_of_the_request_not_sent_empty(self) -> None:
+        """WeChat answers PARAM_ERROR to notify_url "": the adapter leaves an empty optional field out."""
+        import json
+
+        import httpx
+
+        sent: list[dict] = []  # type: ignore[type-arg]
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            sent.append(json.loads(request.content))
+            return httpx.Response(200, json={})  # unsigned: the adapter refuses to trust it, which is fine here
+
+        wechat = adapter(session_keys(), "http://wechat.invalid", transport=httpx.MockTransport(answer))
+        try:
+            with pytest.raises(ProviderUnavailable):
+                await wechat.refund(RefundRequest("MS0123456789", "RMS0123456789", 100, 100, "test", ""))
+        finally:
+            await wechat.aclose()
+        assert sent and "notify_url" not in sent[0]
+
+    async def test_the_fake_refuses_an_empty_refund_notify_url_as_wechat_does(self, w: World) -> None:
+        await w.provider.create(request())
+        w.fake.pay("MS20261206ORDER0001")
+        payload = {
+            "out_trade_no": "MS20261206ORDER0001",
+            "out_refund_no": "MS-REFUND-0001",
+            "amount": {"refund": 100, "total": 1000, "currency": "CNY"},
+            "notify_url": "",
+        }
+        with pytest.raises(ProviderRefused) as refused:
+            await w.provider._call("POST", "/v3/refund/domestic/refunds", payload)
+        assert refused.value.code == "PARAM_ERROR"
+        assert not w.fake.refunds
+
     async def test_refunding_an_unpaid_order_is_refused(self, w: World) -> None:
         await w.provider.create(request())
         with pytest.raises(ProviderRefused):
