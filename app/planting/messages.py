@@ -6,8 +6,8 @@ register_messages(
     {
         # logs
         "planting.booking_not_checked_in": {
-            "zh": "预约状态为「{status}」：签到之后才能填写植树记录",
-            "en": "The booking is {status}: a planting log can be written only after checking in",
+            "zh": "预约状态为「{status_zh}」：签到之后才能填写植树记录",
+            "en": "The booking is {status_en}: a planting log can be written only after checking in",
         },
         "planting.log_exists": {
             "zh": "这个预约已经有植树记录（{log}），每个预约只能填写一次",
@@ -27,8 +27,8 @@ register_messages(
         },
         "planting.log_not_found": {"zh": "没有这条植树记录", "en": "No such planting log"},
         "planting.not_editable": {
-            "zh": "植树记录已「{status}」，不能再添加照片",
-            "en": "The planting log is {status}; photos can no longer be added",
+            "zh": "植树记录已「{status_zh}」，不能再添加照片",
+            "en": "The planting log is {status_en}; photos can no longer be added",
         },
         "planting.photo_cap": {
             "zh": "每条植树记录最多 {limit} 张照片",
@@ -40,8 +40,8 @@ register_messages(
             "en": "Only organisers of {organisation} may review this campaign's planting logs",
         },
         "planting.already_decided": {
-            "zh": "这条植树记录已「{status}」，不能再次审核",
-            "en": "This planting log is already {status}; it cannot be decided again",
+            "zh": "这条植树记录已「{status_zh}」，不能再次审核",
+            "en": "This planting log is already {status_en}; it cannot be decided again",
         },
         "planting.reason_required": {
             "zh": "驳回时须填写原因（中文，1–300 字）",

@@ -78,6 +78,11 @@ def new_certificate_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
 
 
+def _status(prefix: str, value: str) -> dict[str, str]:
+    """A status named in both languages, for messages rendered later in the request's language."""
+    return {"status_zh": t(f"{prefix}.{value}", "zh"), "status_en": t(f"{prefix}.{value}", "en")}
+
+
 def _bj_date(moment: datetime) -> date:
     return moment.astimezone(BEIJING).date()
 
@@ -173,7 +178,7 @@ async def submit(settings: Settings, user: User, booking_id: str, data: LogIn) -
     """Write the booking's one planting log (after its check-in), audited."""
     booking = await campaigns.my_booking(user, booking_id)
     if booking.status != "checked_in":
-        raise Conflict("planting.booking_not_checked_in", status=t(f"campaigns.status.{booking.status}"))
+        raise Conflict("planting.booking_not_checked_in", **_status("campaigns.status", booking.status))
     campaign: Campaign = booking.campaign
     _check_log(settings, campaign, data)
     done = await CheckIn.get(booking_id=booking.id)
@@ -241,7 +246,7 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
     the same photo already in the campaign; near-duplicates in the campaign are flagged."""
     log = await my_log(user, log_public_id)
     if log.status != "submitted":
-        raise Conflict("planting.not_editable", status=t(f"planting.status.{log.status}"))
+        raise Conflict("planting.not_editable", **_status("planting.status", log.status))
     cap = settings.planting_photos_per_log
     subject = subject_of(log)
     if await evidence.count_of(subject) >= cap:  # an early answer; the binding count is under the lock
@@ -254,7 +259,7 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
             locked = await PlantingLog.filter(id=log.id).select_for_update().using_db(conn).first()
             assert locked is not None
             if locked.status != "submitted":
-                raise Conflict("planting.not_editable", status=t(f"planting.status.{locked.status}"))
+                raise Conflict("planting.not_editable", **_status("planting.status", locked.status))
             if await evidence.count_of(subject, conn) >= cap:
                 raise Conflict("planting.photo_cap", limit=cap)
             photo = await evidence.attach(
@@ -399,7 +404,7 @@ async def approve(
     log = await organised_log(principal, public_id)
     decision = await _approve(settings, principal, log, now or datetime.now(UTC))
     if decision.outcome != "approved":
-        raise Conflict("planting.already_decided", status=t(f"planting.status.{decision.log.status}"))
+        raise Conflict("planting.already_decided", **_status("planting.status", decision.log.status))
     await _after_award(leaderboard, decision)
     return decision
 
@@ -458,7 +463,7 @@ async def reject(
         )
         if not flipped:
             current = await PlantingLog.get(id=log.id)
-            raise Conflict("planting.already_decided", status=t(f"planting.status.{current.status}"))
+            raise Conflict("planting.already_decided", **_status("planting.status", current.status))
         # The reason is the organiser's text about a log, not about the person: it may go in the chain.
         await audit.record(
             actor=audit.actor_of(principal.user),
