@@ -117,6 +117,10 @@ def person_of(settings: Settings, user: User, profile: DutyProfile | None) -> Pe
         number = decrypt(settings.data_key, bytes(user.id_number_enc), "id_number")
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         return Person(born, "m" if int(number[16]) % 2 else "f", True)
+    return _profile_values(settings, profile)
+
+
+def _profile_values(settings: Settings, profile: DutyProfile | None) -> Person:
     if profile is None:
         return Person(None, None, False)
     born_text = (
@@ -635,14 +639,13 @@ async def recent_approved(settings: Settings, campaign: Campaign, lang: str, lim
 # --- personal data ---------------------------------------------------------------------------------------
 
 
-async def _export(user: User) -> dict[str, Any]:
+async def _export(settings: Settings, user: User) -> dict[str, Any]:
+    """The person's logs, certificates and the optional birth date and sex they gave (decrypted)."""
     logs = await logs_of(user)
     profile = await DutyProfile.get_or_none(user_id=user.id)
+    given = _profile_values(settings, profile)
     return {
-        "profile": {
-            "birth_date_given": bool(profile and profile.birth_date_enc),
-            "sex_given": bool(profile and profile.sex_enc),
-        },
+        "profile": {"birth_date": given.birth_date.isoformat() if given.birth_date else None, "sex": given.sex},
         "logs": [
             {
                 "log": log.public_id,
@@ -671,5 +674,5 @@ async def _erase(user: User) -> None:
     await PlantingLog.filter(user_id=user.id).update(note="")
 
 
-privacy.register_exporter("planting", _export)
+privacy.register_keyed_exporter("planting", _export)
 privacy.register_eraser("planting", _erase)
