@@ -24,7 +24,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
@@ -78,7 +77,7 @@ def new_certificate_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
 
 
-def _status(prefix: str, value: str) -> dict[str, str]:
+def _status(prefix: str, value: str) -> dict[str, Any]:
     """A status named in both languages, for messages rendered later in the request's language."""
     return {"status_zh": t(f"{prefix}.{value}", "zh"), "status_en": t(f"{prefix}.{value}", "en")}
 
@@ -584,15 +583,12 @@ class DutyTally:
 
 
 async def duty_tally(user: User, year: int) -> DutyTally:
-    """The person's trees toward the yearly 义务植树 duty of a Beijing year."""
-    rows = (
-        await PlantingLog.filter(
-            user_id=user.id, status="approved", planted_on__gte=date(year, 1, 1), planted_on__lte=date(year, 12, 31)
-        )
-        .annotate(total=Sum("count"))
-        .values_list("total", flat=True)
-    )
-    planted = int(rows[0] or 0) if rows else 0
+    """The person's trees toward the yearly 义务植树 duty of a Beijing year: approved logs planted in the
+    year, plus whatever the registered sources (donations in lieu) add."""
+    counts = await PlantingLog.filter(
+        user_id=user.id, status="approved", planted_on__gte=date(year, 1, 1), planted_on__lte=date(year, 12, 31)
+    ).values_list("count", flat=True)
+    planted = sum(int(c) for c in counts)  # type: ignore[call-overload]
     in_lieu = 0
     for fn in _TALLY_SOURCES.values():
         in_lieu += await fn(user, year)

@@ -62,7 +62,10 @@ class TestLogApi:
         r = await client.post(
             url, json={"species": "tree.cupressus", "count": 999}, headers={**headers, "Accept-Language": "en"}
         )
-        assert r.status_code == 400 and r.json()["message"] == "The number of trees must be a whole number from 1 to 200 (it is 999)"
+        assert (
+            r.status_code == 400
+            and r.json()["message"] == "The number of trees must be a whole number from 1 to 200 (it is 999)"
+        )
         r = await client.post(url, json={"species": "tree.cupressus", "count": "three"}, headers=headers)
         assert r.status_code == 400
         assert not await PlantingLog.exists()
@@ -104,7 +107,9 @@ class TestPhotos:
     async def test_a_log_holds_at_most_the_configured_number(self, client, settings) -> None:
         _, log, headers = await self._log(client, settings)
         client._transport.app.state.settings = settings.with_(planting_photos_per_log=1)  # type: ignore[attr-defined]
-        assert (await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a", phone_jpeg(1))}, headers=headers)).status_code == 201
+        assert (
+            await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a", phone_jpeg(1))}, headers=headers)
+        ).status_code == 201
         r = await client.post(f"{API}/logs/{log}/photos", files={"photo": ("b", phone_jpeg(2))}, headers=headers)
         assert r.status_code == 409 and r.json()["message"] == "每条植树记录最多 1 张照片"
 
@@ -113,7 +118,9 @@ class TestPhotos:
         _, second, other = await self._log(client, settings, planted)
         await client.post(f"{API}/logs/{first}/photos", files={"photo": ("a", phone_jpeg(1))}, headers=headers)
         r = await client.post(f"{API}/logs/{second}/photos", files={"photo": ("a", phone_jpeg(1))}, headers=other)
-        assert r.status_code == 409 and r.json()["code"] == "evidence.duplicate_elsewhere" and first in r.json()["message"]
+        assert (
+            r.status_code == 409 and r.json()["code"] == "evidence.duplicate_elsewhere" and first in r.json()["message"]
+        )
 
     async def test_a_recompressed_copy_on_another_log_is_flagged_for_the_reviewer(self, client, settings) -> None:
         planted, first, headers = await self._log(client, settings)
@@ -145,7 +152,9 @@ class TestReviewApi:
         r = await client.post(f"{API}/review/{logs[0].public_id}/approve", headers=org)
         assert r.status_code == 409 and r.json()["message"] == "这条植树记录已「已通过」，不能再次审核"
         r = await client.post(
-            f"{API}/review/{logs[1].public_id}/reject", json={"reason_zh": "看不到树苗", "reason_en": "No seedlings"}, headers=org
+            f"{API}/review/{logs[1].public_id}/reject",
+            json={"reason_zh": "看不到树苗", "reason_en": "No seedlings"},
+            headers=org,
         )
         assert r.status_code == 200 and r.json()["reject_reason"] == "看不到树苗"
         ids = [x.public_id for x in logs]
@@ -197,7 +206,7 @@ class TestCertificateAndProfile:
         assert (await client.get("/planting/certificates/NOPE")).status_code == 404
 
     async def test_the_profile_api_and_the_tally(self, client, settings) -> None:
-        user, headers = await signed_in(settings)
+        _, headers = await signed_in(settings)
         r = await client.put(f"{API}/profile", json={"birth_date": "1990-05-01", "sex": "f"}, headers=headers)
         assert r.status_code == 200 and r.json() == {"birth_date": "1990-05-01", "sex": "f", "from_id_number": False}
         assert (await client.get(f"{API}/profile", headers=headers)).json()["sex"] == "f"
@@ -225,7 +234,9 @@ class TestPages:
         await user.save()
         client.cookies.set(SESSION_COOKIE, await cookie_for(user))
         campaign_page = await client.get("/campaigns/spring")
-        assert f"/planting/bookings/{booking.public_id}/log" in campaign_page.text and "填写植树记录" in campaign_page.text
+        assert (
+            f"/planting/bookings/{booking.public_id}/log" in campaign_page.text and "填写植树记录" in campaign_page.text
+        )
         form = await client.get(f"/planting/bookings/{booking.public_id}/log")
         assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
         r = await client.post(
@@ -282,7 +293,7 @@ class TestPages:
         await service.approve(settings, planted.organiser, log.public_id)
         client.cookies.set(SESSION_COOKIE, await cookie_for(await log.user))
         page = await client.get("/planting/me")
-        assert f"已植树 2 株，义务 3 株 · 未完成" in page.text and "/planting/certificates/" in page.text
+        assert "已植树 2 株，义务 3 株 · 未完成" in page.text and "/planting/certificates/" in page.text
         r = await client.post(
             "/planting/me/profile", data={"_csrf_token": csrf(page.text), "birth_date": "1990-01-02", "sex": "m"}
         )

@@ -49,7 +49,9 @@ class TestAgeRule:
         assert service.kind_for("m", born_years_before(61, days_after=1), DAY) == "duty"  # still 60 today
         assert service.kind_for("f", born_years_before(56, days_after=1), DAY) == "duty"  # still 55 today
 
-    @pytest.mark.parametrize(("sex", "born"), [(None, date(1990, 1, 1)), ("m", None), (None, None), ("x", date(1990, 1, 1))])
+    @pytest.mark.parametrize(
+        ("sex", "born"), [(None, date(1990, 1, 1)), ("m", None), (None, None), ("x", date(1990, 1, 1))]
+    )
     def test_unknown_sex_or_birth_date_is_honour(self, sex, born) -> None:  # type: ignore[no-untyped-def]
         assert service.kind_for(sex, born, DAY) == "honour"
 

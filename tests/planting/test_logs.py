@@ -80,7 +80,9 @@ class TestSubmit:
         user, booking = await checked_in(settings, planted)
         with pytest.raises(AppError):
             await service.submit(settings, user, booking.public_id, LogIn(species="tree.cupressus", count=6))
-        assert (await service.submit(settings, user, booking.public_id, LogIn(species="tree.cupressus", count=5))).count == 5
+        assert (
+            await service.submit(settings, user, booking.public_id, LogIn(species="tree.cupressus", count=5))
+        ).count == 5
 
 
 class TestStateMachine:
