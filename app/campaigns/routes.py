@@ -266,6 +266,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         notice=notice,
         when=slot_time,
         logs=logs,
+        organiser=bool(principal and c.organisation_id in principal.orgs_with(Role.ORGANISER.value)),  # type: ignore[attr-defined]
         recent=await planting.recent_approved(_settings(request), c, lang),
     )
 

@@ -272,6 +272,8 @@ class TestPages:
         logs = [await submitted(settings, planted, count=n) for n in (1, 2, 3)]
         organiser = planted.organiser.user
         client.cookies.set(SESSION_COOKIE, await cookie_for(organiser))
+        campaign_page = await client.get("/campaigns/spring")
+        assert "/planting/review?campaign=spring" in campaign_page.text
         page = await client.get("/planting/review")
         assert page.status_code == 200 and page.text.count('class="card review-log"') == 3
         token = csrf(page.text)
