@@ -22,7 +22,6 @@ from app.evidence.images import too_large
 from app.evidence.schemas import PhotoOut, photo_out
 from app.planting import service
 from app.planting.schemas import (
-    BatchForm,
     BatchIn,
     BatchResultOut,
     CertificateOut,
@@ -381,14 +380,14 @@ class PlantingPages(Controller):
         return await _review_page(request, campaign)
 
     @post("/planting/review/approve", guards=[requires(Role.ORGANISER)], status_code=200)
-    async def batch(self, request: Request, data: URLEncodedBody[BatchForm]) -> Template:
+    async def batch(self, request: Request) -> Template:
+        # Read as a multi-dict: one ticked box sends one `ids` value, several send several.
+        form = await request.form()
+        ids = [str(v) for v in form.getall("ids")] if "ids" in form else []
         campaign = request.query_params.get("campaign", "")
         try:
             results = await service.approve_many(
-                _settings(request),
-                require_principal(request),
-                data.ids or [],
-                leaderboard=request.app.state.leaderboard,
+                _settings(request), require_principal(request), ids, leaderboard=request.app.state.leaderboard
             )
         except AppError as exc:
             return await _review_page(request, campaign, error=exc)

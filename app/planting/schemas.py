@@ -129,11 +129,6 @@ class RejectForm:
 
 
 @dataclass
-class BatchForm:
-    ids: list[str] | None = None
-
-
-@dataclass
 class ProfileForm:
     birth_date: str = ""
     sex: str = ""

@@ -302,3 +302,14 @@ class TestPages:
         assert r.status_code == 303
         page = await client.get(r.headers["location"])
         assert "已保存" in page.text and 'value="1990-01-02"' in page.text and "义务植树尽责证书" in page.text
+
+    async def test_one_ticked_box_or_none_in_the_batch_form(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log = await submitted(settings, planted, count=2)
+        client.cookies.set(SESSION_COOKIE, await cookie_for(planted.organiser.user))
+        token = csrf((await client.get("/planting/review?lang=en")).text)
+        r = await client.post("/planting/review/approve?lang=en", data={"_csrf_token": token})
+        assert r.status_code == 400 and "Choose at least one planting log" in r.text
+        r = await client.post("/planting/review/approve", data={"_csrf_token": token, "ids": log.public_id})
+        assert r.status_code == 200 and r.text.count("outcome approved") == 1
+        assert (await PlantingLog.get(id=log.id)).status == "approved"
