@@ -5,19 +5,16 @@ tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tortoise import Tortoise
 
 from app.campaigns import checkin
 from app.core.auth import SESSION_COOKIE
-from app.core.db import tortoise_config
+from tests.browser.seeding import seed
 from tests.campaigns.builders import HOME
 from tests.campaigns.test_api import cookie_for
 from tests.evidence.photos import phone_jpeg
@@ -28,34 +25,26 @@ pytestmark = pytest.mark.browser
 
 
 async def _seed(settings: Any) -> dict[str, Any]:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        planted = await planting_campaign(settings)
-        citizen, bearer = await signed_in(settings)
-        citizen.display_name = "林小满"
-        await citizen.save()
-        from app.planting import service
+    from app.planting import service
 
-        await service.set_profile(settings, citizen, datetime(1992, 4, 1).date(), "f")
-        return {
-            "site_id": planted.slot.site_id,  # type: ignore[attr-defined]
-            "citizen_cookie": await cookie_for(citizen),
-            "bearer": bearer,
-            "organiser_cookie": await cookie_for(planted.organiser.user),
-        }
-    finally:
-        await Tortoise.close_connections()
+    planted = await planting_campaign(settings)
+    citizen, bearer = await signed_in(settings)
+    citizen.display_name = "林小满"
+    await citizen.save()
+    await service.set_profile(settings, citizen, datetime(1992, 4, 1).date(), "f")
+    return {
+        "site_id": planted.slot.site_id,  # type: ignore[attr-defined]
+        "citizen_cookie": await cookie_for(citizen),
+        "bearer": bearer,
+        "organiser_cookie": await cookie_for(planted.organiser.user),
+    }
 
 
 @pytest.fixture
 def seeded(settings: Any) -> dict[str, Any]:
     """A campaign with a slot under way, a citizen and the campaign's organiser, written before the
     server starts (one ORM context per process)."""
-    out: list[dict[str, Any]] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join()
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 async def _as(browser: Any, live_server: str, cookie: str, lang: str = "zh-CN") -> Any:
