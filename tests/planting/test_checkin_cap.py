@@ -81,7 +81,7 @@ class TestDailyCap:
     @postgres_only
     async def test_racing_check_ins_of_one_person_never_pass_the_cap(self, db, settings) -> None:
         user, _ = await signed_in(settings)
-        pairs = await booked_in(settings, [f"c{n}" for n in range(6)], user)
+        pairs = await booked_in(settings, [f"race-{n}" for n in range(6)], user)
 
         async def one(booking, site):  # type: ignore[no-untyped-def]
             try:
