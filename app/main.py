@@ -71,6 +71,7 @@ from app.notifications.routes import NotificationController, NotificationPagesCo
 from app.notifications.sms import sms_provider_for
 from app.payments import service as payments
 from app.payments.routes import PaymentNotifyController, PaymentsAdminController, SandboxPayPages
+from app.planting.routes import PlantingController, PlantingPages
 from app.points.leaderboard import Leaderboard, current_year
 from app.points.routes import LeaderboardController, PointsController, PointsPages, PointsRulesController
 from app.portable.routes import PortableController
@@ -194,6 +195,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
+            PlantingController,
+            PlantingPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.

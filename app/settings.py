@@ -127,6 +127,11 @@ class Settings:
     photo_near_duplicate_bits: int = 10
     registry_photos_per_parcel: int = 12
     registry_photo_max_distance_m: int = 500
+    # Planting (docs/planting.md): the most trees one planting log may claim, the photos it may hold,
+    # and how many check-ins one person may make on one Beijing day (across all campaigns).
+    planting_max_trees_per_log: int = 200
+    planting_photos_per_log: int = 6
+    campaign_checkins_per_day: int = 3
     # Market and payments (docs/market.md, docs/payments.md): "sandbox" (in-app confirm page and signed
     # callback) or "wechatpay" (WeChat Pay API v3); how long an unpaid order holds its kg; the platform's
     # share of each sale in basis points (fee = floor(total × bps / 10000), the rest to the seller); how
@@ -255,6 +260,9 @@ class Settings:
             "PHOTO_NEAR_DUPLICATE_BITS": "photo_near_duplicate_bits",
             "REGISTRY_PHOTOS_PER_PARCEL": "registry_photos_per_parcel",
             "REGISTRY_PHOTO_MAX_DISTANCE_M": "registry_photo_max_distance_m",
+            "PLANTING_MAX_TREES_PER_LOG": "planting_max_trees_per_log",
+            "PLANTING_PHOTOS_PER_LOG": "planting_photos_per_log",
+            "CAMPAIGN_CHECKINS_PER_DAY": "campaign_checkins_per_day",
             "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
             "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
             "MARKET_POINTS_PER_FEN": "market_points_per_fen",
@@ -297,6 +305,10 @@ class Settings:
             raise SettingsError(f"PHOTO_MAX_BYTES must be between 1 and {PHOTO_BODY_CEILING_BYTES - 64 * 1024}")
         if self.photo_max_pixels <= 0 or not 0 <= self.photo_near_duplicate_bits <= 64:
             raise SettingsError("PHOTO_MAX_PIXELS must be positive and PHOTO_NEAR_DUPLICATE_BITS within 0..64")
+        if min(self.planting_max_trees_per_log, self.planting_photos_per_log, self.campaign_checkins_per_day) < 1:
+            raise SettingsError(
+                "PLANTING_MAX_TREES_PER_LOG, PLANTING_PHOTOS_PER_LOG and CAMPAIGN_CHECKINS_PER_DAY must be at least 1"
+            )
         if self.is_production:
             if self.secret_key == _DEV_SECRET:
                 raise SettingsError("production needs its own SECRET_KEY")

@@ -23,6 +23,7 @@ from models.market import Listing, Order
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
+from models.planting import CheckInDay, DutyCertificate, DutyProfile, PlantingLog
 from models.points import AwardCounter
 from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
@@ -35,11 +36,14 @@ __all__ = [
     "Booking",
     "Campaign",
     "CheckIn",
+    "CheckInDay",
     "CityDelivery",
     "CityLink",
     "Coupon",
     "CouponOffer",
     "CreditSupply",
+    "DutyCertificate",
+    "DutyProfile",
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
@@ -66,6 +70,7 @@ __all__ = [
     "Payout",
     "PayoutNotification",
     "Photo",
+    "PlantingLog",
     "PortableClaim",
     "PortableImport",
     "PortableMoveOut",

@@ -24,8 +24,10 @@ from models.accounts import AuthSession, Membership, User
 from models.audit import AuditEvent
 
 Exporter = Callable[[User], Awaitable[Any]]
+KeyedExporter = Callable[[Settings, User], Awaitable[Any]]  # decrypts what it exports with the data key
 Eraser = Callable[[User], Awaitable[None]]
 _EXPORTERS: dict[str, Exporter] = {}
+_KEYED_EXPORTERS: dict[str, KeyedExporter] = {}
 _ERASERS: dict[str, Eraser] = {}
 
 _ID_FIELD = {"field": "id_number", "source": "body", "message": "18 characters, a real birth date, a valid check digit"}
@@ -35,6 +37,11 @@ _ID_CHECK = "10X98765432"
 
 def register_exporter(section: str, fn: Exporter) -> None:
     _EXPORTERS[section] = fn
+
+
+def register_keyed_exporter(section: str, fn: KeyedExporter) -> None:
+    """An exporter that needs the settings (the data key) to decrypt what it holds."""
+    _KEYED_EXPORTERS[section] = fn
 
 
 def register_eraser(name: str, fn: Eraser) -> None:
@@ -132,6 +139,8 @@ async def export_user_data(settings: Settings, user: User) -> dict[str, Any]:
     }
     for section, exporter in sorted(_EXPORTERS.items()):
         document[section] = await exporter(user)
+    for section, keyed in sorted(_KEYED_EXPORTERS.items()):
+        document[section] = await keyed(settings, user)
     return document
 
 

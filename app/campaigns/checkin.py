@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,15 +29,37 @@ from app.campaigns.service import my_booking
 from app.core import audit
 from app.core.errors import AppError, Conflict
 from app.core.i18n import BEIJING, t
+from app.points import service as points
+from app.points.leaderboard import Leaderboard
 from app.registry.geometry import GEOD, gcj02_to_wgs84
 from app.settings import Settings
 from models.accounts import User
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
+from models.ledger import Transfer
+from models.planting import CheckInDay
 
 PREFIX = "MSCK1"
 STEP_S = 60
 OFFLINE_MAX_AGE = timedelta(hours=72)
 CLOCK_SKEW_S = 60
+CHECKIN_POINTS_ACTION = "campaign.checkin"  # app/points/earning_rules.toml
+# Namespace of check-in award ids: uuid5(AWARDS, "campaign.checkin:<booking public id>"), one per booking.
+AWARDS = uuid.UUID("5b0f6c64-6f1e-4c55-9a55-0c2d6c1e7a01")
+
+
+def award_id(booking: Booking) -> uuid.UUID:
+    return uuid.uuid5(AWARDS, f"{CHECKIN_POINTS_ACTION}:{booking.public_id}")
+
+
+async def _count_the_day(settings: Settings, user: User, at: datetime) -> None:
+    """Raise the person's check-ins of `at`'s Beijing day by one conditional update under the cap, or
+    refuse (409). Inside the check-in's transaction, so a refused or failed check-in counts nothing."""
+    day = at.astimezone(BEIJING).date()
+    cap = settings.campaign_checkins_per_day
+    await CheckInDay.bulk_create([CheckInDay(user_id=user.id, day=day)], ignore_conflicts=True)
+    raised = await CheckInDay.filter(user_id=user.id, day=day, checkins__lt=cap).update(checkins=F("checkins") + 1)
+    if not raised:
+        raise Conflict("campaigns.checkin.daily_cap", cap=cap, day=day.isoformat(), detail={"cap": cap})
 
 
 def _key(settings: Settings) -> bytes:
@@ -110,9 +133,17 @@ def window_of(site: Site, slot: Slot) -> tuple[datetime, datetime]:
 
 
 async def check_in(
-    settings: Settings, user: User, booking_id: str, data: CheckInIn, now: datetime | None = None
+    settings: Settings,
+    user: User,
+    booking_id: str,
+    data: CheckInIn,
+    now: datetime | None = None,
+    leaderboard: Leaderboard | None = None,
 ) -> CheckIn:
-    """Accept the booking's one check-in, or refuse with the rule and the limit it broke."""
+    """Accept the booking's one check-in, or refuse with the rule and the limit it broke.
+
+    Also counts the check-in against the person's daily cap (CAMPAIGN_CHECKINS_PER_DAY, Beijing day)
+    and awards the `campaign.checkin` points once per booking (none once the points caps are reached)."""
     now = now or datetime.now(UTC)
     booking = await my_booking(user, booking_id)
     slot: Slot = booking.slot
@@ -174,6 +205,7 @@ async def check_in(
                 done = await CheckIn.get(booking_id=booking.id)
                 raise Conflict("campaigns.checkin.already", at=_bj(done.captured_at))
             raise Conflict("campaigns.checkin.not_booked", status=t(f"campaigns.status.{current.status}"))
+        await _count_the_day(settings, user, at)
         checkin = await CheckIn.create(
             booking_id=booking.id,
             token_step=token_step,
@@ -199,4 +231,14 @@ async def check_in(
                 "at": audit.iso_utc(at),
             },
         )
+        award: Transfer | None = await points.earn_unless_capped(
+            award_id(booking),
+            user,
+            CHECKIN_POINTS_ACTION,
+            campaign=booking.campaign.slug,
+            reference=f"campaign_booking:{booking.public_id}",
+        )
+    if award is not None and leaderboard is not None:
+        wallet = await points.wallet_of(user)
+        await leaderboard.record(user, wallet.id, award.created_at.astimezone(BEIJING).year)
     return checkin

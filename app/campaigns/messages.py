@@ -177,6 +177,11 @@ register_messages(
             "zh": "扫码时间 {at}（北京时间）晚于当前时间，请检查手机时间",
             "en": "The scan time {at} (Beijing time) is in the future; check the phone's clock",
         },
+        "campaigns.checkin.daily_cap": {
+            "zh": "每人每天（北京时间）最多签到 {cap} 次，{day} 的次数已用完，请明天再来",
+            "en": "One person may check in at most {cap} times a day (Beijing time); {day}'s check-ins are used up, "
+            "come back tomorrow",
+        },
         # pages
         "campaigns.page.title": {"zh": "植树活动", "en": "Planting campaigns"},
         "campaigns.page.intro": {
@@ -192,9 +197,9 @@ register_messages(
         "campaigns.page.goal.fen": {"zh": "筹款", "en": "Funds"},
         "campaigns.page.trees_unit": {"zh": "{n} / {target} 棵", "en": "{n} / {target} trees"},
         "campaigns.page.progress_note": {
-            "zh": "植树与碳汇数来自审核通过的植树记录，筹款数来自到账捐款；这些功能上线前保持为 0。",
-            "en": "Trees and carbon come from approved planting logs, funds from received donations; they stay 0 "
-            "until those features arrive.",
+            "zh": "植树数来自组织者审核通过的植树记录；碳汇数与筹款数在相应功能上线前保持为 0。",
+            "en": "Trees come from planting logs the organiser approved; carbon and funds stay 0 until those "
+            "features arrive.",
         },
         "campaigns.page.participation": {
             "zh": "已预约 {bookings} 人次，已签到 {checkins} 人次",

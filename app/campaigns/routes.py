@@ -33,6 +33,7 @@ from app.core.auth import Principal, Role, principal_of, require_principal, requ
 from app.core.errors import AppError, Forbidden
 from app.core.i18n import BEIJING, request_language
 from app.core.pages import page
+from app.planting import service as planting
 from app.regions import service as regions
 from app.settings import Settings
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
@@ -185,7 +186,13 @@ class CampaignsController(Controller):
         status_code=200,
     )
     async def check_in(self, request: Request, booking_id: FromPath[str], data: JSONBody[CheckInIn]) -> CheckInOut:
-        done = await checkin.check_in(_settings(request), require_principal(request).user, booking_id, data)
+        done = await checkin.check_in(
+            _settings(request),
+            require_principal(request).user,
+            booking_id,
+            data,
+            leaderboard=request.app.state.leaderboard,
+        )
         return CheckInOut(booking_id, "checked_in", done.captured_at, done.distance_m, done.offline)
 
 
@@ -239,6 +246,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
     principal = principal_of(request)
     mine = await service.bookings_of(principal.user, c) if principal else []
     held = {b.slot.id: b.status for b, _ in mine if b.status != "cancelled"}
+    logs = await planting.logs_of_bookings([b for b, _ in mine])
     return page(
         request,
         "campaigns/campaign.html",
@@ -257,6 +265,9 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         error=error,
         notice=notice,
         when=slot_time,
+        logs=logs,
+        organiser=bool(principal and c.organisation_id in principal.orgs_with(Role.ORGANISER.value)),  # type: ignore[attr-defined]
+        recent=await planting.recent_approved(_settings(request), c, lang),
     )
 
 

@@ -134,6 +134,21 @@ async def earn(
     return awarded
 
 
+async def earn_unless_capped(
+    award_id: UUID, user: User, action: str, *, units: int = 1, campaign: str | None = None, reference: str = ""
+) -> Transfer | None:
+    """`earn` for awards that ride on another change (a check-in, an approved planting log), called
+    inside that change's transaction: a reached daily or yearly cap gives no points (None) and leaves
+    the change standing. The award's own savepoint rolls back; a replay of `award_id` returns the first.
+    The caller adds a new award to the leaderboard after its transaction committed."""
+    try:
+        return await earn(award_id, user, action, units=units, campaign=campaign, reference=reference)
+    except Conflict as exc:
+        if exc.key in ("points.daily_cap", "points.yearly_cap"):
+            return None
+        raise
+
+
 async def balance_of(user: User) -> Balance:
     wallet = await wallet_of(user)
     holds = await Hold.filter(debit_id=wallet.id, status="pending").order_by("expires_at")

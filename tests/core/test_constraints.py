@@ -295,6 +295,25 @@ async def _valid_rows() -> dict[str, object]:
             offline=False,
         ),
     }
+    from models.planting import CheckInDay, DutyCertificate, PlantingLog
+
+    campaign_rows.update(
+        {
+            "planting_log": await PlantingLog.create(
+                public_id="l1",
+                booking=booking,
+                campaign=campaign,
+                user=user,
+                species="tree.cupressus",
+                count=3,
+                planted_on=date(2027, 3, 12),
+            ),
+            "planting_certificate": await DutyCertificate.create(
+                code="ABCDEFGHJKLMNPQR", user=user, year=2027, kind="duty", trees=3
+            ),
+            "checkin_day": await CheckInDay.create(user=user, day=date(2027, 3, 12), checkins=1),
+        }
+    )
 
     return {
         **credit_rows,
@@ -468,6 +487,12 @@ VIOLATIONS = {
     "campaign_slot_times_ordered": ("campaign_slot", {"ends_at": _datetime(2000, 1, 1, tzinfo=_UTC)}),
     "campaign_booking_status_known": ("campaign_booking", {"status": "maybe"}),
     "campaign_checkin_sane": ("campaign_checkin", {"distance_m": -1}),
+    "planting_log_status_known": ("planting_log", {"status": "maybe"}),
+    "planting_log_count_positive": ("planting_log", {"count": 0}),
+    "planting_log_rejection_has_reason": ("planting_log", {"status": "rejected"}),
+    "planting_certificate_kind_known": ("planting_certificate", {"kind": "gold"}),
+    "planting_certificate_trees_nonnegative": ("planting_certificate", {"trees": -1}),
+    "campaign_checkin_day_nonnegative": ("checkin_day", {"checkins": -1}),
     "session_kind_known": ("session", {"kind": "pigeon"}),
     "idempotency_status_range": ("idempotency", {"status_code": 42}),
     "sms_code_attempts_range": ("sms", {"attempts": -1}),

@@ -1,0 +1,137 @@
+"""Planting on a phone, end to end: the campaign page, booking, the check-in (the mini-app's API call
+with the site's current token), the planting log with a photo from the page form, the organiser's
+review page approving it, the person's duty page and the public certificate. Screenshots under
+tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.campaigns import checkin
+from app.core.auth import SESSION_COOKIE
+from tests.browser.seeding import seed
+from tests.campaigns.builders import HOME
+from tests.campaigns.test_api import cookie_for
+from tests.evidence.photos import phone_jpeg
+from tests.helpers import signed_in
+from tests.planting.builders import planting_campaign
+
+pytestmark = pytest.mark.browser
+
+
+async def _seed(settings: Any) -> dict[str, Any]:
+    from app.planting import service
+
+    planted = await planting_campaign(settings)
+    citizen, bearer = await signed_in(settings)
+    citizen.display_name = "林小满"
+    await citizen.save()
+    await service.set_profile(settings, citizen, datetime(1992, 4, 1).date(), "f")
+    return {
+        "site_id": planted.slot.site_id,  # type: ignore[attr-defined]
+        "citizen_cookie": await cookie_for(citizen),
+        "bearer": bearer,
+        "organiser_cookie": await cookie_for(planted.organiser.user),
+    }
+
+
+@pytest.fixture
+def seeded(settings: Any) -> dict[str, Any]:
+    """A campaign with a slot under way, a citizen and the campaign's organiser, written before the
+    server starts (one ORM context per process)."""
+    return seed(settings, lambda: _seed(settings))
+
+
+async def _as(browser: Any, live_server: str, cookie: str, lang: str = "zh-CN") -> Any:
+    context = await browser.new_context(locale=lang, viewport={"width": 390, "height": 844})
+    await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": live_server}])
+    return await context.new_page()
+
+
+async def _no_sideways_scroll(page: Any) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+
+
+class TestPlantingOnAPhone:
+    async def test_book_check_in_log_with_a_photo_approve_and_the_certificate(
+        self, seeded: dict[str, Any], live_server: str, browser: Any, screenshots: Path, settings: Any, tmp_path: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        phone = await _as(browser, live_server, seeded["citizen_cookie"])
+        await phone.goto(live_server + "/campaigns/spring")
+        await phone.locator("li.slot form button").first.click()
+        await expect(phone.locator(".notice")).to_contain_text("预约成功")
+
+        # At the site, the mini-app (same person, bearer token) scans the QR and sends it with its position.
+        token = checkin.token_for(settings, seeded["site_id"], checkin.step_at(datetime.now(UTC)))
+        async with httpx.AsyncClient(base_url=live_server) as api:
+            mine = (await api.get("/api/v1/campaigns/bookings", headers=seeded["bearer"])).json()
+            booking_id = mine[0]["id"]
+            done = await api.post(
+                f"/api/v1/campaigns/bookings/{booking_id}/check-in",
+                json={"token": token, "lon": HOME[0], "lat": HOME[1]},
+                headers=seeded["bearer"],
+            )
+            assert done.status_code == 200, done.text
+
+        await phone.reload()
+        await expect(phone.locator("#mine .status")).to_contain_text("已签到")
+        await phone.locator("#mine a.button").click()  # 填写植树记录
+        await expect(phone.locator("h1")).to_contain_text("填写植树记录")
+        photo = tmp_path / "planting.jpg"
+        photo.write_bytes(phone_jpeg(7))
+        await phone.select_option('select[name="species"]', "tree.cupressus")
+        await phone.fill('input[name="count"]', "5")
+        await phone.fill('textarea[name="note"]', "山坡东侧，已浇水")
+        await phone.set_input_files('input[name="photo"]', str(photo))
+        await _no_sideways_scroll(phone)
+        await phone.screenshot(path=str(screenshots / "planting-log-form-zh.png"), full_page=True)
+        await phone.locator('form[enctype="multipart/form-data"] button[type="submit"]').click()
+        await expect(phone.locator(".notice")).to_contain_text("已提交，等待组织者审核")
+        await expect(phone.locator("#log img")).to_have_count(1)
+        await phone.screenshot(path=str(screenshots / "planting-log-submitted-zh.png"), full_page=True)
+
+        organiser = await _as(browser, live_server, seeded["organiser_cookie"])
+        await organiser.goto(live_server + "/planting/review")
+        await expect(organiser.locator(".review-log")).to_have_count(1)
+        await expect(organiser.locator(".review-log img")).to_have_count(1)
+        await _no_sideways_scroll(organiser)
+        await organiser.screenshot(path=str(screenshots / "planting-review-zh.png"), full_page=True)
+        await organiser.locator('.review-log form[action*="/approve"] button').click()
+        await expect(organiser.locator(".results")).to_contain_text("已通过")
+        await expect(organiser.locator("main")).to_contain_text("没有待审核的记录")
+        await organiser.screenshot(path=str(screenshots / "planting-review-done-zh.png"), full_page=True)
+
+        await phone.goto(live_server + "/campaigns/spring")
+        await expect(phone.locator("#recent")).to_contain_text("林** 种下 5 株柏木")
+        await expect(phone.locator(".progress")).to_contain_text("植树：5 / 1000")
+        await phone.screenshot(path=str(screenshots / "planting-campaign-recent-zh.png"), full_page=True)
+
+        await phone.goto(live_server + "/planting/me")
+        await expect(phone.locator(".tally-line")).to_contain_text("已植树 5 株，义务 3 株 · 完成")
+        await phone.screenshot(path=str(screenshots / "planting-me-zh.png"), full_page=True)
+        await phone.locator('a[href^="/planting/certificates/"]').first.click()
+        await expect(phone.locator("h1")).to_contain_text("义务植树尽责证书")
+        await expect(phone.locator(".certificate")).to_contain_text("林**")
+        await expect(phone.locator("td.duty")).to_contain_text("5 / 3 株 · 完成")
+        await expect(phone.locator("figure.qr svg")).to_have_count(1)
+        await _no_sideways_scroll(phone)
+        await phone.screenshot(path=str(screenshots / "planting-certificate-zh.png"), full_page=True)
+        url = phone.url.split("?")[0]
+
+        public = await browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+        page = await public.new_page()
+        await page.goto(url + "?lang=en")
+        await expect(page.locator("h1")).to_contain_text("duty certificate")
+        await expect(page.locator("td.duty")).to_contain_text("5 / 3 trees · done")
+        await page.screenshot(path=str(screenshots / "planting-certificate-en.png"), full_page=True)
+        await public.close()
+        await organiser.context.close()
+        await phone.context.close()
