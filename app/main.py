@@ -22,6 +22,8 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.campaigns.live import channels_plugin
+from app.campaigns.live_routes import CampaignDashboardController, CampaignLivePages
 from app.campaigns.routes import CampaignPages, CampaignsController
 from app.certificates.routes import CertificatePages, CertificatesController
 from app.citylink.relay import relay_lifespan as city_account_relay
@@ -194,8 +196,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
+            CampaignDashboardController,  # live progress and the organiser dashboard (issue 7)
+            CampaignLivePages,
         ],
-        plugins=[TortoisePlugin(settings)],
+        # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
+        plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],
         # Document the real error shape and statuses before anyone reads the spec.
         on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
         lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay, city_account_relay],

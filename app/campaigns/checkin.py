@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from app.campaigns import live
 from app.campaigns import messages as _messages  # noqa: F401  (registers the texts)
 from app.campaigns.schemas import CheckInIn
 from app.campaigns.service import my_booking
@@ -199,4 +200,5 @@ async def check_in(
                 "at": audit.iso_utc(at),
             },
         )
+    await live.publish_progress(booking.campaign_id)  # type: ignore[attr-defined]  # committed: tell the live pages
     return checkin
