@@ -45,7 +45,7 @@ def dashboard_out(board: dashboard.Dashboard) -> DashboardOut:
 def _csv_response(body: bytes, slug: str, what: str) -> Response[bytes]:
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
         headers={
             "Content-Disposition": f'attachment; filename="campaign-{slug}-{what}.csv"',
             "Cache-Control": "no-store",
@@ -53,8 +53,10 @@ def _csv_response(body: bytes, slug: str, what: str) -> Response[bytes]:
     )
 
 
-async def _export(request: Request, slug: str, what: str) -> Response[bytes]:
-    if what not in dashboard.EXPORTS:
+async def _export(request: Request, slug: str, file: str) -> Response[bytes]:
+    # A path parameter is a whole segment in Litestar, so the ".csv" is taken off here.
+    what = file.removesuffix(".csv")
+    if not file.endswith(".csv") or what not in dashboard.EXPORTS:
         raise NotFound("campaigns.dashboard.export_unknown", what=what, options=", ".join(dashboard.EXPORTS))
     principal = require_principal(request)
     c = await dashboard.organised(principal, slug)
@@ -72,12 +74,13 @@ class CampaignDashboardController(Controller):
         return dashboard_out(await dashboard.dashboard(c, request_language(request)))
 
     @get(
-        "/{slug:str}/exports/{what:str}.csv",
+        "/{slug:str}/exports/{file:str}",
         summary="CSV export (bookings per slot, or check-ins with people masked), UTF-8 with BOM; audited",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
     )
-    async def export(self, request: Request, slug: FromPath[str], what: FromPath[str]) -> Response[bytes]:
-        return await _export(request, slug, what)
+    async def export(self, request: Request, slug: FromPath[str], file: FromPath[str]) -> Response[bytes]:
+        """`file` is bookings.csv or checkins.csv."""
+        return await _export(request, slug, file)
 
 
 class CampaignLivePages(Controller):
@@ -106,6 +109,7 @@ class CampaignLivePages(Controller):
             exports=dashboard.EXPORTS,
         )
 
-    @get("/campaigns/{slug:str}/dashboard/{what:str}.csv", guards=[requires(Role.ORGANISER)])
-    async def export(self, request: Request, slug: FromPath[str], what: FromPath[str]) -> Response[bytes]:
-        return await _export(request, slug, what)
+    @get("/campaigns/{slug:str}/dashboard/{file:str}", guards=[requires(Role.ORGANISER)])
+    async def export(self, request: Request, slug: FromPath[str], file: FromPath[str]) -> Response[bytes]:
+        """`file` is bookings.csv or checkins.csv."""
+        return await _export(request, slug, file)
