@@ -51,6 +51,7 @@ from app.credits.routes import (
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
+from app.kepu.routes import KepuPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.market.routes import (
     MarketListingsController,
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CampaignPages,
             CampaignDashboardController,  # live progress and the organiser dashboard (issue 7)
             CampaignLivePages,
+            KepuPages,  # 科普 (issue 7)
         ],
         # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
         plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],
