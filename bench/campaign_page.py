@@ -119,7 +119,8 @@ async def _upsert_campaigns(settings: Settings) -> dict[str, int]:
 
 async def _participations(conn: asyncpg.Connection, campaign_id: int, bookings: int) -> None:
     """`bookings` bookings over the campaign's slots (users × slots), every other one checked in, and the
-    counters as booking and check-in would have left them — all in SQL."""
+    counters as booking and check-in would have left them — all in SQL. Capacities keep places free, so
+    both pages show the same "book" links."""
     users = bookings // SLOTS
     await conn.execute(
         """
@@ -144,7 +145,7 @@ async def _participations(conn: asyncpg.Connection, campaign_id: int, bookings: 
     )
     await conn.execute(
         """
-        UPDATE campaign_slot sl SET capacity = GREATEST(sl.capacity, n.c), booked = n.c
+        UPDATE campaign_slot sl SET capacity = GREATEST(sl.capacity, n.c + 100000), booked = n.c
         FROM (SELECT slot_id, count(*) AS c FROM campaign_booking WHERE campaign_id = $1 GROUP BY slot_id) AS n
         WHERE sl.id = n.slot_id
         """,

@@ -23,12 +23,14 @@ import asyncio
 from collections.abc import AsyncGenerator
 from types import TracebackType
 
+import anyio
 import msgspec
 import structlog
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.channels.subscriber import Subscriber
 from litestar.response import ServerSentEventMessage
 from redis.asyncio import Redis
 
@@ -136,24 +138,33 @@ async def progress_stream(
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     """The SSE stream of one campaign: the current counters first (so a reconnect is never stale), then
     each published event, a keep-alive comment when idle, and an end after `lifetime_s`."""
+    name = channels.channel(c.id)
     received: asyncio.Queue[bytes] = asyncio.Queue(maxsize=64)
 
-    async def keep(event: bytes) -> None:
-        if received.full():
-            received.get_nowait()  # the newest event carries everything the dropped one did
-        received.put_nowait(event)
+    async def pump(subscriber: Subscriber) -> None:
+        async for event in subscriber.iter_events():
+            if received.full():
+                received.get_nowait()  # the newest event carries everything the dropped one did
+            received.put_nowait(event)
 
-    async with channels.start_subscription([channels.channel(c.id)]) as subscriber:
-        async with subscriber.run_in_background(keep, join=False):
-            yield ServerSentEventMessage(
-                data=msgspec.json.encode(progress_of(c)).decode(), event="progress", retry=RETRY_MS
-            )
-            loop = asyncio.get_running_loop()
-            ends = loop.time() + lifetime_s
-            while (left := ends - loop.time()) > 0:
-                try:
-                    event = await asyncio.wait_for(received.get(), min(KEEP_ALIVE_S, left))
-                except TimeoutError:
-                    yield ServerSentEventMessage(comment="keep-alive")
-                    continue
-                yield ServerSentEventMessage(data=event.decode(), event="progress")
+    subscriber = await channels.subscribe([name])
+    pumping = asyncio.create_task(pump(subscriber))
+    try:
+        yield ServerSentEventMessage(
+            data=msgspec.json.encode(progress_of(c)).decode(), event="progress", retry=RETRY_MS
+        )
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + lifetime_s
+        while (left := ends - loop.time()) > 0:
+            try:
+                event = await asyncio.wait_for(received.get(), min(KEEP_ALIVE_S, left))
+            except TimeoutError:
+                yield ServerSentEventMessage(comment="keep-alive")
+                continue
+            yield ServerSentEventMessage(data=event.decode(), event="progress")
+    finally:
+        # A client that goes away cancels the response's task group; the clean-up must still run, or the
+        # worker would keep the channel subscribed (on Redis) and the subscriber registered.
+        pumping.cancel()
+        with anyio.CancelScope(shield=True):
+            await channels.unsubscribe(subscriber, [name])

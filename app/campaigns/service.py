@@ -365,7 +365,8 @@ async def campaigns() -> list[Campaign]:
 
 
 async def campaign(slug: str) -> Campaign:
-    found = await Campaign.get_or_none(slug=slug).prefetch_related("organisation")
+    # One round trip (a join), not two: the public page is the hot path (bench/campaign_page.py).
+    found = await Campaign.filter(slug=slug).select_related("organisation").first()
     if found is None:
         raise NotFound("campaigns.not_found")
     return found

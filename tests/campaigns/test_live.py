@@ -180,3 +180,35 @@ class TestServerSentEvents:
 
     async def test_an_unknown_campaign_has_no_stream(self, client) -> None:
         assert (await client.get("/campaigns/nothing/live")).status_code == 404
+
+
+class TestStreamCleanUp:
+    async def test_a_client_that_goes_away_leaves_no_subscription_behind(self, client, app) -> None:
+        campaign, _, _ = await make_campaign()
+        channels = _channels(app)
+        name = channels.channel(campaign.id)
+        first_body = asyncio.Event()
+        messages: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            await first_body.wait()  # the client reads the first event, then hangs up
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+            if message["type"] == "http.response.body" and message.get("body"):
+                first_body.set()
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+            "path": "/campaigns/spring/live", "raw_path": b"/campaigns/spring/live", "root_path": "",
+            "query_string": b"", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
+            "server": ("testserver", 80), "state": {},
+        }  # fmt: skip
+        await asyncio.wait_for(app(scope, receive, send), 10)  # type: ignore[arg-type]
+        assert messages[0]["status"] == 200 and b"event: progress" in messages[1]["body"]
+        assert not channels._channels.get(name)  # no subscriber left registered for the campaign
+        if isinstance(channels._backend, RedisChannelsPubSubBackend):
+            await asyncio.sleep(0.2)  # redis-py confirms unsubscribes asynchronously
+            pubsub = channels._backend._pub_sub
+            assert name.encode() not in set(pubsub.channels) - set(pubsub.pending_unsubscribe_channels)
