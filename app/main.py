@@ -22,6 +22,8 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
+from app.campaigns.live import channels_plugin
+from app.campaigns.live_routes import CampaignDashboardController, CampaignLivePages
 from app.campaigns.routes import CampaignPages, CampaignsController
 from app.certificates.routes import CertificatePages, CertificatesController
 from app.citylink.relay import relay_lifespan as city_account_relay
@@ -49,6 +51,7 @@ from app.credits.routes import (
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
+from app.kepu.routes import KepuPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.market.routes import (
     MarketListingsController,
@@ -197,8 +200,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CampaignPages,
             PlantingController,
             PlantingPages,
+            CampaignDashboardController,  # live progress and the organiser dashboard (issue 7)
+            CampaignLivePages,
+            KepuPages,  # 科普 (issue 7)
         ],
-        plugins=[TortoisePlugin(settings)],
+        # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
+        plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],
         # Document the real error shape and statuses before anyone reads the spec.
         on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
         lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay, city_account_relay],

@@ -29,10 +29,8 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 from litestar import Litestar, get
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -43,7 +41,18 @@ from tortoise import Tortoise
 from app.certificates import service as certificates
 from app.core.db import run_migrations, tortoise_config
 from app.settings import Settings
-from bench.serial_lookup import SHA, _db, _free_port, _line, _load, _seed, _serve, _wait
+from bench.common import (
+    LoadResult,
+    free_port,
+    line,
+    load,
+    serve,
+    server_env,
+    serving,
+    throwaway_database,
+    wait_until_up,
+)
+from bench.serial_lookup import SHA, _seed
 from models.credits import Retirement
 
 HERE = Path(__file__).resolve().parent
@@ -155,43 +164,30 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternate the two servers, keep each one's best")
     parser.add_argument("--posters", type=int, default=20, help="posters drawn in the render probe (each format)")
     args = parser.parse_args()
-    base_url, redis_url = os.environ["DATABASE_URL"], os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
-    run = uuid.uuid4().hex[:8]
-    app_db = f"msbench_cert_{run}"
-    admin = await asyncpg.connect(_db(base_url, "postgres").replace("postgres://", "postgresql://", 1))
-    await admin.execute(f'CREATE DATABASE "{app_db}"')
-    servers: list[subprocess.Popen] = []  # type: ignore[type-arg]
-    try:
-        settings = Settings(database_url=_db(base_url, app_db), redis_url=redis_url, redis_prefix=f"bench{run}")
+    async with throwaway_database("cert") as settings:
         await run_migrations(settings)
         await _seed(settings, args.issuances)
         codes = await _codes(settings)
         paths = [f"/certificates/{random.choice(codes)}" for _ in range(args.requests)]
         bare_paths = [p.replace("/certificates/", "/bare/") for p in paths]
-        env = {
-            **os.environ,
-            "DATABASE_URL": settings.database_url + "?max_size=10",
-            "REDIS_URL": redis_url,
-            "REDIS_PREFIX": settings.redis_prefix,
-            "API_RATE_LIMIT_PER_MINUTE": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-        app_port, bare_port = _free_port(), _free_port()
-        servers.append(_serve("app.main:create_app", app_port, args.workers, env))
-        servers.append(_serve("bench.certificate_verify:bare_app", bare_port, args.workers, env))
-        app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-        await _wait(app_base, "/readyz")
-        await _wait(bare_base, "/bare/warm")
-        await _load(app_base, paths[:500], args.concurrency)  # warm both: connections, template caches
-        await _load(bare_base, bare_paths[:500], args.concurrency)
-        best: dict[str, tuple[float, list[float], int]] = {}
-        for _ in range(args.rounds):
-            for name, base, ps in (("app", app_base, paths), ("bare", bare_base, bare_paths)):
-                result = await _load(base, ps, args.concurrency)
-                if name not in best or result[0] < best[name][0]:
-                    best[name] = result
-        sample = codes[: min(len(codes), 20)]
-        first, again, poster_failures = await _poster_over_http(app_base, sample)
+        env = server_env(settings)
+        app_port, bare_port = free_port(), free_port()
+        with serving([]) as servers:
+            servers.append(serve("app.main:create_app", app_port, args.workers, env))
+            servers.append(serve("bench.certificate_verify:bare_app", bare_port, args.workers, env))
+            app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+            await wait_until_up(app_base, "/readyz")
+            await wait_until_up(bare_base, "/bare/warm")
+            await load(app_base, paths[:500], args.concurrency)  # warm both: connections, template caches
+            await load(bare_base, bare_paths[:500], args.concurrency)
+            best: dict[str, LoadResult] = {}
+            for _ in range(args.rounds):
+                for name, base, ps in (("app", app_base, paths), ("bare", bare_base, bare_paths)):
+                    result = await load(base, ps, args.concurrency)
+                    if name not in best or result[0] < best[name][0]:
+                        best[name] = result
+            sample = codes[: min(len(codes), 20)]
+            first, again, poster_failures = await _poster_over_http(app_base, sample)
         probe = _poster_probe(args.posters)
 
         print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -199,8 +195,8 @@ async def main() -> None:
             f"servers: uvicorn, {args.workers} workers each; app on PostgreSQL + Redis with {len(codes)} certificates; "
             f"load: {args.concurrency} in flight, {args.requests} requests, best of {args.rounds}"
         )
-        pages = _line("GET /certificates/{code}", args.requests, *best["app"])
-        bare = _line("bare Litestar Jinja GET /bare/{code}", args.requests, *best["bare"])
+        pages = line("GET /certificates/{code}", args.requests, *best["app"])
+        bare = line("bare Litestar Jinja GET /bare/{code}", args.requests, *best["bare"])
         print(f"ratio verify page / bare page:      {pages / bare:8.2f}  (target ≥ 0.7)")
         if "error" in probe:
             print(f"poster render: {probe['error']}")
@@ -211,18 +207,14 @@ async def main() -> None:
                     f"poster render {fmt}: median {p['median_ms']:6.1f} ms (first {p['first_ms']:6.1f} ms, "
                     f"fonts loaded), {p['bytes'] / 1024:6.1f} KiB"
                 )
-            print(f"poster render peak RSS growth: {probe['rss_peak_growth_kib'] / 1024:6.1f} MiB over {args.posters}×2")
+            print(
+                f"poster render peak RSS growth: {probe['rss_peak_growth_kib'] / 1024:6.1f} MiB over {args.posters}×2"
+            )
         print(
             f"poster over HTTP ({len(sample)} certificates, failed {poster_failures}): first request median "
             f"{statistics.median(first) * 1000:6.1f} ms (drawn in a thread), repeat median "
             f"{statistics.median(again) * 1000:6.1f} ms (from the store)"
         )
-    finally:
-        for server in servers:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{app_db}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from app.campaigns import live
 from app.campaigns import messages as _messages  # noqa: F401  (registers the texts)
 from app.campaigns.schemas import CheckInIn
 from app.campaigns.service import my_booking
@@ -241,4 +242,5 @@ async def check_in(
     if award is not None and leaderboard is not None:
         wallet = await points.wallet_of(user)
         await leaderboard.record(user, wallet.id, award.created_at.astimezone(BEIJING).year)
+    await live.publish_progress(booking.campaign_id)  # type: ignore[attr-defined]  # committed: tell the live pages
     return checkin

@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
 from app.accounts import service as accounts
+from app.campaigns import live
 from app.campaigns import messages as _messages  # noqa: F401  (registers the texts)
 from app.campaigns.files import Problem
 from app.campaigns.schemas import CampaignIn, SiteIn
@@ -364,7 +365,8 @@ async def campaigns() -> list[Campaign]:
 
 
 async def campaign(slug: str) -> Campaign:
-    found = await Campaign.get_or_none(slug=slug).prefetch_related("organisation")
+    # One round trip (a join), not two: the public page is the hot path (bench/campaign_page.py).
+    found = await Campaign.filter(slug=slug).select_related("organisation").first()
     if found is None:
         raise NotFound("campaigns.not_found")
     return found
@@ -423,10 +425,11 @@ async def book(user: User, slot_id: int, *, now: datetime | None = None) -> Book
                 before={"status": "cancelled"} if revived else None,
                 after={"status": "booked", "slot_id": slot_id, "campaign_id": campaign_id},
             )
-            return booking
     except IntegrityError:
         # (slot, user) is unique: this person already holds the slot; the place taken above rolled back.
         raise Conflict("campaigns.already_booked") from None
+    await live.publish_progress(campaign_id)  # committed: tell the live pages (never raises)
+    return booking
 
 
 async def my_booking(user: User, public_id: str) -> Booking:
@@ -455,7 +458,8 @@ async def cancel(user: User, public_id: str) -> Booking:
             before={"status": "booked"},
             after={"status": "cancelled"},
         )
-        return booking
+    await live.publish_progress(booking.campaign_id)  # type: ignore[attr-defined]  # committed: tell the live pages
+    return booking
 
 
 async def bookings_of(user: User, campaign: Campaign | None = None) -> list[tuple[Booking, CheckIn | None]]:

@@ -1,0 +1,167 @@
+"""The organiser's dashboard of one campaign: counters and goals, bookings per slot, check-ins per site,
+and the CSV exports (bookings per slot; check-ins with the people masked), each export audited.
+
+Only organisers of the campaign's organisation see any of it (the same rule as the check-in QR).
+Counters come from the campaign and slot rows; check-ins per site are counted here (an organiser page,
+not the public hot path).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from app.campaigns import messages_live as _messages  # noqa: F401  (registers the texts)
+from app.campaigns import service
+from app.core import audit
+from app.core.auth import Principal, Role
+from app.core.crypto import mask_name, mask_phone
+from app.core.errors import Forbidden
+from app.core.i18n import BEIJING, t
+from models.campaigns import Campaign, CheckIn
+
+EXPORTS = ("bookings", "checkins")
+
+
+async def organised(principal: Principal, slug: str) -> Campaign:
+    """The campaign, if the principal is an organiser of its organisation; else 403."""
+    c = await service.campaign(slug)
+    if c.organisation_id not in principal.orgs_with(Role.ORGANISER.value):  # type: ignore[attr-defined]
+        raise Forbidden("campaigns.dashboard.not_organiser", organisation=c.organisation.name)
+    return c
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    site_key: str
+    site_name: str
+    slot_id: int
+    starts: str  # Beijing time, "2027-03-12 09:00"
+    ends: str
+    capacity: int
+    booked: int
+
+
+@dataclass(frozen=True)
+class SiteLine:
+    site_key: str
+    site_name: str
+    checkins: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    campaign: Campaign
+    goals: list[service.Goal]
+    slots: list[SlotLine]
+    sites: list[SiteLine]
+    # --- marked places for later parts of issue 7 -------------------------------------------------------
+    # Pending reviews: planting logs waiting for the organiser (app/planting). None until that exists;
+    # the page then shows "—". Replace with the planting service's count of pending logs.
+    pending_reviews: int | None
+    # Funds raised (fen) and trees approved read the campaign's counters, which donations and
+    # planting-log approval move (and then call app.campaigns.live.publish_progress).
+    funds_raised_fen: int
+    trees_approved: int
+
+
+def _bj(value: object) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined, no-any-return]
+
+
+async def dashboard(c: Campaign, lang: str) -> Dashboard:
+    views = await service.sites_of(c)
+    names = {v.site.id: v.site.name_zh if lang == "zh" else v.site.name_en for v in views}
+    counted = dict(
+        await CheckIn.filter(booking__campaign_id=c.id)
+        .annotate(n=Count("id"))
+        .group_by("booking__slot__site_id")
+        .values_list("booking__slot__site_id", "n")
+    )
+    return Dashboard(
+        campaign=c,
+        goals=service.goals_of(c),
+        slots=[
+            SlotLine(v.site.key, names[v.site.id], s.id, _bj(s.starts_at), _bj(s.ends_at), s.capacity, s.booked)
+            for v in views
+            for s in v.slots
+        ],
+        sites=[SiteLine(v.site.key, names[v.site.id], int(counted.get(v.site.id, 0))) for v in views],
+        pending_reviews=None,
+        funds_raised_fen=c.fen_raised,
+        trees_approved=c.trees_planted,
+    )
+
+
+def _cell(value: object) -> str:
+    """A text cell a spreadsheet will not run as a formula (as app/money/invoices.py does)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    # A BOM so spreadsheet programs read the Chinese as UTF-8 (house style: open data, invoices).
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+async def _bookings_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[object]]]:
+    board = await dashboard(c, lang)
+    header = [t(f"campaigns.dashboard.csv.{k}", lang) for k in ("site", "site_name", "slot", "starts", "ends")]
+    header += [t(f"campaigns.dashboard.csv.{k}", lang) for k in ("capacity", "booked", "left")]
+    rows: list[list[object]] = [
+        [s.site_key, s.site_name, s.slot_id, s.starts, s.ends, s.capacity, s.booked, s.capacity - s.booked]
+        for s in board.slots
+    ]
+    return header, rows
+
+
+async def _checkins_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[object]]]:
+    found = (
+        await CheckIn.filter(booking__campaign_id=c.id)
+        .order_by("captured_at", "id")
+        .prefetch_related("booking__user", "booking__slot__site")
+    )
+    keys = ("booking", "site", "slot_starts", "checked_in_at", "offline", "distance_m", "person")
+    header = [t(f"campaigns.dashboard.csv.{k}", lang) for k in keys]
+    rows: list[list[object]] = []
+    for done in found:
+        b = done.booking
+        user = b.user
+        person = mask_phone(user.phone_prefix3, user.phone_last4) or (
+            mask_name(user.display_name) if user.display_name else "—"
+        )
+        rows.append(
+            [
+                b.public_id,
+                b.slot.site.key,
+                _bj(b.slot.starts_at),
+                done.captured_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+                "1" if done.offline else "0",
+                done.distance_m,
+                person,
+            ]
+        )
+    return header, rows
+
+
+async def export_csv(principal: Principal, c: Campaign, what: str, lang: str) -> bytes:
+    """One export as UTF-8 CSV with a BOM; who exported what (and how many rows) goes to the audit chain
+    in the same transaction that reads the rows."""
+    async with in_transaction():
+        header, rows = await (_bookings_rows(c, lang) if what == "bookings" else _checkins_rows(c, lang))
+        await audit.record(
+            actor=audit.actor_of(principal.user),
+            action="campaign.exported",
+            entity_type="campaign",
+            entity_id=c.slug,
+            after={"export": what, "rows": len(rows), "format": "csv"},
+        )
+    return _csv(header, rows)
