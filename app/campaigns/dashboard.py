@@ -22,6 +22,7 @@ from app.core.auth import Principal, Role
 from app.core.crypto import mask_name, mask_phone
 from app.core.errors import Forbidden
 from app.core.i18n import BEIJING, t
+from app.planting import service as planting
 from models.campaigns import Campaign, CheckIn
 
 EXPORTS = ("bookings", "checkins")
@@ -59,10 +60,8 @@ class Dashboard:
     goals: list[service.Goal]
     slots: list[SlotLine]
     sites: list[SiteLine]
-    # --- marked places for later parts of issue 7 -------------------------------------------------------
-    # Pending reviews: planting logs waiting for the organiser (app/planting). None until that exists;
-    # the page then shows "—". Replace with the planting service's count of pending logs.
-    pending_reviews: int | None
+    # Pending reviews: planting logs waiting for the organiser's decision (app/planting).
+    pending_reviews: int
     # Funds raised (fen) and trees approved read the campaign's counters, which donations and
     # planting-log approval move (and then call app.campaigns.live.publish_progress).
     funds_raised_fen: int
@@ -91,7 +90,7 @@ async def dashboard(c: Campaign, lang: str) -> Dashboard:
             for s in v.slots
         ],
         sites=[SiteLine(v.site.key, names[v.site.id], int(counted.get(v.site.id, 0))) for v in views],
-        pending_reviews=None,
+        pending_reviews=await planting.pending_count(c),
         funds_raised_fen=c.fen_raised,
         trees_approved=c.trees_planted,
     )

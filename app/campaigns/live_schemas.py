@@ -32,9 +32,7 @@ class DashboardOut(msgspec.Struct):
     trees_approved: Annotated[int, msgspec.Meta(description="trees in approved planting logs (counter)")]
     kg_removed: Annotated[int, msgspec.Meta(description="kg CO2e credited (counter)")]
     funds_raised_fen: Annotated[int, msgspec.Meta(description="donations received, fen (counter)")]
-    pending_reviews: Annotated[
-        int | None, msgspec.Meta(description="planting logs awaiting review; null until planting-log review exists")
-    ]
+    pending_reviews: Annotated[int, msgspec.Meta(description="planting logs awaiting the organiser's review")]
     progress: list[ProgressOut]
     slots: list[DashboardSlotOut]
     sites: list[DashboardSiteOut]

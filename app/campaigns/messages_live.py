@@ -19,10 +19,7 @@ register_messages(
         "campaigns.dashboard.bookings": {"zh": "当前预约", "en": "Bookings held"},
         "campaigns.dashboard.checkins": {"zh": "已签到", "en": "Check-ins"},
         "campaigns.dashboard.pending_reviews": {"zh": "待审核植树记录", "en": "Planting logs awaiting review"},
-        "campaigns.dashboard.pending_not_built": {
-            "zh": "—（植树记录审核上线后显示）",
-            "en": "— (shown once planting-log review arrives)",
-        },
+        "campaigns.dashboard.review_link": {"zh": "去审核", "en": "Review"},
         "campaigns.dashboard.funds_raised": {"zh": "已筹款", "en": "Funds raised"},
         "campaigns.dashboard.trees_approved": {"zh": "审核通过的植树", "en": "Trees approved"},
         "campaigns.dashboard.goals": {"zh": "目标", "en": "Goals"},

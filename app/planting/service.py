@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
 from app.accounts import service as accounts
+from app.campaigns import live
 from app.campaigns import service as campaigns
 from app.core import audit
 from app.core.auth import Principal, Role
@@ -310,6 +311,11 @@ async def organised_log(principal: Principal, public_id: str) -> PlantingLog:
     return log
 
 
+async def pending_count(campaign: Campaign) -> int:
+    """Logs of the campaign still waiting for the organiser's decision (for the dashboard)."""
+    return await PlantingLog.filter(campaign_id=campaign.id, status="submitted").count()
+
+
 async def pending(principal: Principal, campaign_slug: str | None = None) -> list[PlantingLog]:
     """Submitted logs of the campaigns of the organiser's organisations, oldest first."""
     orgs = principal.orgs_with(Role.ORGANISER.value)
@@ -388,7 +394,10 @@ async def _approve(settings: Settings, principal: Principal, log: PlantingLog, n
 
 
 async def _after_award(leaderboard: Leaderboard | None, decision: Decision) -> None:
-    """A new award goes on the leaderboard after its transaction committed."""
+    """After the approval committed: the campaign's live pages hear the new tree count, and a new award
+    goes on the leaderboard."""
+    if decision.outcome == "approved":
+        await live.publish_progress(decision.log.campaign_id)  # type: ignore[attr-defined]
     if leaderboard is not None and decision.award is not None:
         user = await User.get(id=decision.log.user_id)  # type: ignore[attr-defined]
         wallet = await points.wallet_of(user)

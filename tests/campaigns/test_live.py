@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 
 import httpx
@@ -15,13 +14,12 @@ import structlog
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
-from tortoise import Tortoise
 
 from app.campaigns import checkin, live, service
 from app.campaigns.schemas import CheckInIn
-from app.core.db import tortoise_config
 from models.campaigns import Campaign
 from tests.browser.conftest import live_server  # noqa: F401  (the app served by uvicorn in a thread)
+from tests.browser.seeding import seed
 from tests.campaigns.builders import HOME, make_campaign
 from tests.conftest import REDIS_URL, redis_only
 from tests.helpers import signed_in
@@ -126,23 +124,15 @@ async def make_campaign_slot(campaign: Campaign) -> Any:
 
 
 async def _seed(settings: Any) -> tuple[int, dict[str, str]]:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        _, slot, _ = await make_campaign()
-        _, headers = await signed_in(settings)
-        return slot.id, headers
-    finally:
-        await Tortoise.close_connections()
+    _, slot, _ = await make_campaign()
+    _, headers = await signed_in(settings)
+    return slot.id, headers
 
 
 @pytest.fixture
 def seeded(settings: Any) -> tuple[int, dict[str, str]]:
     """A campaign and a signed-in citizen, written before the server starts (one ORM context per process)."""
-    out: list[tuple[int, dict[str, str]]] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join()
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 async def _sse_events(response: httpx.Response) -> Any:
