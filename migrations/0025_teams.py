@@ -2,11 +2,10 @@
 level of parent (only a class has one), and an index for the campaign team board's join from a
 campaign's bookings to their people (campaign_booking(campaign_id, user_id))."""
 
-from tortoise import migrations
-from tortoise.migrations import operations as ops
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
 
 from migrations._constraints import Check, apply
 

@@ -31,13 +31,24 @@ class Team(models.Model):
         description="the school a class belongs to (one level: only a class has one, only a school is one)",
     )
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name=False, on_delete=OnDelete.RESTRICT, description="who created the team, who may rotate its code and remove members"
+        "models.User",
+        related_name=False,
+        on_delete=OnDelete.RESTRICT,
+        description="who created the team, who may rotate its code and remove members",
     )
     organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
-        "models.Organisation", related_name=False, null=True, on_delete=OnDelete.RESTRICT, description="the organisation the team stands for"
+        "models.Organisation",
+        related_name=False,
+        null=True,
+        on_delete=OnDelete.RESTRICT,
+        description="the organisation the team stands for",
     )
     campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
-        "models.Campaign", related_name=False, null=True, on_delete=OnDelete.RESTRICT, description="set when formed for one campaign only"
+        "models.Campaign",
+        related_name=False,
+        null=True,
+        on_delete=OnDelete.RESTRICT,
+        description="set when formed for one campaign only",
     )
     join_code = fields.CharField(
         max_length=8, unique=True, description="8 random Crockford base32 characters, shown XXXX-XXXX, rotatable"

@@ -118,7 +118,6 @@ class LeaderboardController(Controller):
         places = await leaderboard.districts(current_year(), limit)
         return [DistrictPlaceOut(p.rank, p.district_code, p.district_name, p.points, p.people) for p in places]
 
-
     @get(
         "/teams",
         summary="Teams by this year's earned points of their current members (a school includes its classes)",
@@ -132,7 +131,9 @@ class LeaderboardController(Controller):
     ) -> list[TeamPlaceOut]:
         lang = request_language(request)
         places = await request.app.state.team_board.top(limit, kind)
-        return [TeamPlaceOut(p.rank, p.team.public_id, teams.team_name(p.team, lang), p.team.kind, p.points) for p in places]
+        return [
+            TeamPlaceOut(p.rank, p.team.public_id, teams.team_name(p.team, lang), p.team.kind, p.points) for p in places
+        ]
 
 
 class PointsRulesController(Controller):

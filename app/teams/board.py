@@ -151,11 +151,11 @@ class TeamBoard:
         self._cas = redis.register_script(_CAS_SCRIPT) if redis is not None else None
 
     def _keys(self, year: int, kind: str) -> list[str]:
-        tag = f"{{{self.prefix}:lb:teams:{year}}}"  # one hash slot per year, for Redis Cluster
-        return [f"{tag}:version", f"{tag}:all", f"{tag}:{kind}"]
+        # The script's keys share a hash slot (the {year} tag) so it also runs on Redis Cluster.
+        return [self.key(year, "version"), self.key(year), self.key(year, kind)]
 
     def key(self, year: int, kind: str = "all") -> str:
-        return f"{{{self.prefix}:lb:teams:{year}}}:{kind}"
+        return f"{self.prefix}:lb:teams:{{{year}}}:{kind}"
 
     # --- writes ------------------------------------------------------------------------------------
 
@@ -165,7 +165,8 @@ class TeamBoard:
             return
         year = year or current_year()
         ids = set(team_ids)
-        ids |= {p for p in await Team.filter(id__in=ids, parent_id__isnull=False).values_list("parent_id", flat=True)}
+        parents = await Team.filter(id__in=ids, parent_id__isnull=False).values_list("parent_id", flat=True)
+        ids |= {int(p) for p in parents}  # type: ignore[call-overload]
         for team_id in sorted(ids):
             async with in_transaction():
                 # The UPDATE takes the row lock first; the total is read after it (docstring, point 2).
@@ -185,7 +186,7 @@ class TeamBoard:
     async def member_scored(self, user: User, year: int) -> None:
         """A listener of the personal board: the person's teams move with their new total."""
         teams = await TeamMember.filter(user_id=user.id).values_list("team_id", flat=True)
-        await self.refresh([int(t) for t in teams], year)
+        await self.refresh([int(t) for t in teams], year)  # type: ignore[call-overload]
 
     async def rebuild(self, year: int | None = None) -> int:
         """Write every team's total of the year from the ledger, versioned like `refresh`."""
@@ -212,7 +213,9 @@ class TeamBoard:
             # every team tied with the last place, then order the same way as the database and cut.
             last = pairs[-1][1]
             tied: list[Any] = await self.redis.zrangebyscore(key, last, last)
-            pairs = [p for p in pairs if p[1] > last] + [(k.decode() if isinstance(k, bytes) else str(k), last) for k in tied]
+            pairs = [p for p in pairs if p[1] > last] + [
+                (k.decode() if isinstance(k, bytes) else str(k), last) for k in tied
+            ]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))[:limit]
 
     async def top(self, limit: int, kind: str | None = None, year: int | None = None) -> list[TeamPlace]:
@@ -297,7 +300,8 @@ async def members_top(team: Team, limit: int, year: int | None = None) -> list[P
 async def _class_ids(team: Team) -> list[int]:
     if team.kind != "school":
         return []
-    return [int(i) for i in await Team.filter(parent_id=team.id).values_list("id", flat=True)]
+    ids = await Team.filter(parent_id=team.id).values_list("id", flat=True)
+    return [int(i) for i in ids]  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,14 @@ class TeamsController(Controller):
         return CampaignBoardsOut(
             campaign=c.slug,
             teams=[
-                CampaignTeamPlaceOut(p.rank, p.team.public_id, service.team_name(p.team, lang), p.team.kind, p.checkins, p.people)  # type: ignore[arg-type]
+                CampaignTeamPlaceOut(
+                    p.rank,
+                    p.team.public_id,
+                    service.team_name(p.team, lang),
+                    p.team.kind,  # type: ignore[arg-type]
+                    p.checkins,
+                    p.people,
+                )
                 for p in teams
             ],
             people=[CampaignPersonPlaceOut(p.rank, p.name, p.score) for p in people],
@@ -224,7 +231,11 @@ async def _team_page(request: Request, public_id: str, *, error: AppError | None
     )
 
 
-NOTICES = {"joined": "teams.page.joined_notice", "left": "teams.page.left_notice", "rotated": "teams.page.rotated_notice"}
+NOTICES = {
+    "joined": "teams.page.joined_notice",
+    "left": "teams.page.left_notice",
+    "rotated": "teams.page.rotated_notice",
+}
 
 
 class TeamPages(Controller):
@@ -235,7 +246,9 @@ class TeamPages(Controller):
         return await _team_page(request, public_id, notice=NOTICES.get(request.query_params.get("done", ""), ""))
 
     @post("/teams/{public_id:str}/join", guards=[requires(Role.CITIZEN)], status_code=200)
-    async def join(self, request: Request, public_id: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template | Redirect:
+    async def join(
+        self, request: Request, public_id: FromPath[str], data: URLEncodedBody[CodeForm]
+    ) -> Template | Redirect:
         lang = request_language(request)
         try:
             done = await service.join(

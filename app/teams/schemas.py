@@ -14,12 +14,10 @@ class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Kind
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=40, description="name in Chinese, 1–40")]
     name_en: Annotated[str, msgspec.Meta(max_length=80, description="optional English name")] | None = None
-    parent: Annotated[str, msgspec.Meta(max_length=26, description="a school's public id (classes only)")] | None = (
-        None
-    )
-    organisation: Annotated[
-        str, msgspec.Meta(max_length=26, description="an organisation's public id you hold a role in")
-    ] | None = None
+    parent: Annotated[str, msgspec.Meta(max_length=26, description="a school's public id (classes only)")] | None = None
+    organisation: (
+        Annotated[str, msgspec.Meta(max_length=26, description="an organisation's public id you hold a role in")] | None
+    ) = None
     campaign: Annotated[str, msgspec.Meta(max_length=64, description="slug of the one campaign it is for")] | None = (
         None
     )

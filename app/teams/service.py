@@ -169,7 +169,9 @@ async def join(
                     raise NotFound("teams.code_unknown")
                 raise Conflict("teams.full", cap=max_members)
             # (user, lane, scope) is unique: a second team of the same lane fails here and rolls back the place.
-            member = await TeamMember.create(team_id=found.id, user_id=user.id, lane=LANES[found.kind], scope=scope_of(found))
+            member = await TeamMember.create(
+                team_id=found.id, user_id=user.id, lane=LANES[found.kind], scope=scope_of(found)
+            )
             await audit.record(
                 actor=audit.actor_of(user),
                 action="team.member.joined",
@@ -180,9 +182,9 @@ async def join(
     except IntegrityError:
         if await TeamMember.exists(team_id=found.id, user_id=user.id):
             return Joined(found, False)  # the same join raced itself
-        other = await TeamMember.get_or_none(user_id=user.id, lane=LANES[found.kind], scope=scope_of(found)).prefetch_related(
-            "team"
-        )
+        other = await TeamMember.get_or_none(
+            user_id=user.id, lane=LANES[found.kind], scope=scope_of(found)
+        ).prefetch_related("team")
         raise Conflict(
             "teams.lane_taken",
             lane=t(f"teams.lane.{LANES[found.kind]}"),

@@ -20,6 +20,8 @@ async def join(client: httpx.AsyncClient, headers: dict[str, str], code: str) ->
     return await client.post("/api/v1/teams/join", json={"code": code}, headers=headers)
 
 
-async def owner_and_team(client: httpx.AsyncClient, settings: Settings, **body: Any) -> tuple[dict[str, str], dict[str, Any]]:
+async def owner_and_team(
+    client: httpx.AsyncClient, settings: Settings, **body: Any
+) -> tuple[dict[str, str], dict[str, Any]]:
     _, headers = await signed_in(settings)
     return headers, await create_team(client, headers, **body)

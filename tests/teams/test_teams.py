@@ -12,12 +12,12 @@ from models.audit import AuditEvent
 from models.teams import Team, TeamMember
 from tests.conftest import postgres_only
 from tests.helpers import signed_in
-from tests.teams.builders import create_team, join, owner_and_team
+from tests.teams.builders import join, owner_and_team
 
 
 class TestCreate:
     async def test_the_owner_sees_the_code_and_others_do_not(self, client, settings) -> None:
-        owner, team = await owner_and_team(client, settings, name_en="Green Tech")
+        _owner, team = await owner_and_team(client, settings, name_en="Green Tech")
         assert team["owner"] is True and team["member"] is False and team["members"] == 0
         assert len(team["join_code"]) == 9 and team["join_code"][4] == "-"
         assert team["join_url"].endswith(f"/teams/{team['id']}?code={team['join_code']}")
