@@ -12,11 +12,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from app.accounts import privacy
 from app.accounts import service as accounts
 from app.campaigns import service as campaigns
 from app.core import audit
@@ -266,3 +268,29 @@ async def people_count(found: Team) -> int:
     """Direct members, and for a school its classes' members too."""
     classes = await classes_of(found)
     return found.member_count + sum(c.member_count for c in classes)
+
+
+# --- personal data -----------------------------------------------------------------------------------
+
+
+async def _export(user: User) -> dict[str, Any]:
+    """The person's memberships and the teams they own, for the data export."""
+    owned = await Team.filter(owner_id=user.id).order_by("created_at")
+    return {
+        "memberships": [
+            {"team": t.public_id, "name_zh": t.name_zh, "kind": t.kind, "joined_at": m.joined_at.isoformat()}
+            for t, m in await memberships_of(user)
+        ],
+        "owned": [{"team": t.public_id, "name_zh": t.name_zh, "kind": t.kind} for t in owned],
+    }
+
+
+async def _erase(user: User) -> None:
+    """Account deletion (in its transaction): the person leaves every team, each leave audited; teams they
+    own stay (their members rely on them). The board catches up at its next rebuild."""
+    for found, _ in await memberships_of(user):
+        await _remove(user, found, user, "team.member.left")
+
+
+privacy.register_exporter("teams", _export)
+privacy.register_eraser("teams", _erase)

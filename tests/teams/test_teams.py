@@ -218,3 +218,17 @@ class TestRacing:
         results = await asyncio.gather(*(service.join(me, team.join_code, max_members=20) for _ in range(10)))
         assert sum(r.joined for r in results) == 1
         assert (await Team.get(id=team.id)).member_count == 1
+
+
+class TestPersonalData:
+    async def test_the_export_lists_my_teams_and_deleting_the_account_leaves_them(self, client, settings) -> None:
+        _, team = await owner_and_team(client, settings, name_zh="导出公司")
+        me, headers = await signed_in(settings)
+        await join(client, headers, team["join_code"])
+        exported = (await client.get("/api/v1/me/export", headers=headers)).json()
+        assert [m["team"] for m in exported["teams"]["memberships"]] == [team["id"]]
+        r = await client.post("/api/v1/me/delete-account", json={"confirm": True}, headers=headers)
+        assert r.status_code == 200
+        assert await TeamMember.filter(user_id=me.id).count() == 0
+        assert (await Team.get(public_id=team["id"])).member_count == 0
+        assert await AuditEvent.filter(action="team.member.left", entity_id=team["id"]).count() == 1
