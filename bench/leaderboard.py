@@ -10,7 +10,8 @@ then grown to the large one in the same database and set):
   written by INSERT … SELECT generate_series (no ORM: 1M rows through the ORM would take an hour);
 - Redis: the year's sorted set seeded by pipelined ZADD (10,000 members a round trip) and a hash of names.
 
-Three reads of the top 50 are timed (`--reads` each, sequential, median and p99):
+Three reads of the top 50 are timed (sequential requests, median and p99; the two Redis reads in three
+rounds alternating between the sizes, each size keeping its own set, so both see the same load):
 
 1. redis raw: ZREVRANGE 0 49 WITHSCORES, then HMGET of the 50 names from a Redis hash;
 2. app + Redis: `Leaderboard.top(year, 50)`, the code the API runs (ZRANGE, then the 50 names from
@@ -107,22 +108,26 @@ async def _fill_redis(redis: Redis, key: str, names: str, start: int, end: int) 
         await pipe.execute()
 
 
-async def _timed(fn: Callable[[], Awaitable[object]], reads: int) -> tuple[float, float]:
+async def _samples(fn: Callable[[], Awaitable[object]], reads: int) -> list[float]:
     await fn()  # warm
     samples = []
     for _ in range(reads):
         started = time.perf_counter()
         await fn()
-        samples.append(time.perf_counter() - started)
-    samples.sort()
-    return statistics.median(samples) * 1000, samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--reads", type=int, default=500)
+    parser.add_argument("--reads", type=int, default=300, help="per size and round (three alternating rounds)")
     parser.add_argument("--db-reads", type=int, default=5)
     args = parser.parse_args()
     base, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
@@ -133,47 +138,60 @@ async def main() -> None:
     url = _db(base, name)
     redis = Redis.from_url(redis_url)
     year = current_year()
-    board, fallback = Leaderboard(redis, prefix), Leaderboard(None, prefix)
-    key, names = board._key(year), f"{prefix}:bench:names"
-    results: dict[int, dict[str, tuple[float, float]]] = {}
+    sizes = (args.small, args.large)
+    # One sorted set and one names hash per size, both kept, so the Redis reads alternate between sizes
+    # in the same minutes (the machine's load moves; sequential blocks would measure the load instead).
+    boards = {n: Leaderboard(redis, f"{prefix}:{n}") for n in sizes}
+    names = {n: f"{prefix}:{n}:names" for n in sizes}
+    samples: dict[tuple[str, int], list[float]] = {}
     try:
         await run_migrations(Settings(database_url=url))
         await Tortoise.init(config=tortoise_config(Settings(database_url=url)), _enable_global_fallback=True)
         filled = 0
-        for size in (args.small, args.large):
+        for size in sizes:
             started = time.perf_counter()
             await _fill_database(url, filled, size)
             db_s = time.perf_counter() - started
             started = time.perf_counter()
-            await _fill_redis(redis, key, names, filled, size)
+            await _fill_redis(redis, boards[size]._key(year), names[size], 0, size)
             redis_s = time.perf_counter() - started
             filled = size
-            assert await redis.zcard(key) == size
+            assert await redis.zcard(boards[size]._key(year)) == size
             print(f"{size:>9,} members: database filled in {db_s:.1f} s, Redis (pipelined ZADD) in {redis_s:.1f} s")
 
-            async def raw() -> None:
-                top = await redis.zrevrange(key, 0, 49, withscores=True)
-                await redis.hmget(names, [m for m, _ in top])
-
-            async def app_redis() -> None:
-                assert len(await board.top(year, 50)) == 50
-
             async def app_database() -> None:
-                assert len(await fallback.top(year, 50)) == 50
+                assert len(await Leaderboard(None, prefix).top(year, 50)) == 50
 
-            results[size] = {
-                "redis raw (ZREVRANGE + HMGET names)": await _timed(raw, args.reads),
-                "app + Redis (Leaderboard.top, names from PostgreSQL)": await _timed(app_redis, args.reads),
-                "app, database fallback (grouped SUM)": await _timed(app_database, args.db_reads),
-            }
+            # The database fallback reads every earn transfer of the year: it is timed while the
+            # database holds exactly this many people, so before the next size is added.
+            samples[("app, database fallback (grouped SUM)", size)] = await _samples(app_database, args.db_reads)
+
+        for _ in range(3):
+            for size in sizes:
+                key, hash_ = boards[size]._key(year), names[size]
+
+                async def raw() -> None:
+                    top = await redis.zrevrange(key, 0, 49, withscores=True)  # noqa: B023
+                    await redis.hmget(hash_, [m for m, _ in top])  # noqa: B023
+
+                async def app_redis() -> None:
+                    assert len(await boards[size].top(year, 50)) == 50  # noqa: B023
+
+                label = "redis raw (ZREVRANGE + HMGET names)"
+                samples.setdefault((label, size), []).extend(await _samples(raw, args.reads))
+                label = "app + Redis (Leaderboard.top, 50 names from PostgreSQL)"
+                samples.setdefault((label, size), []).extend(await _samples(app_redis, args.reads))
         await Tortoise.close_connections()
         load = os.getloadavg()
-        print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-        print(f"{'top-50 read, median (p99) ms':56} {args.small:>14,} {args.large:>16,}   ratio large/small")
-        for label in results[args.small]:
-            (s_med, s_p99), (l_med, l_p99) = results[args.small][label], results[args.large][label]
-            print(f"{label:56} {s_med:7.2f} ({s_p99:6.2f}) {l_med:9.2f} ({l_p99:7.2f})   {l_med / s_med:6.2f}")
+        print(
+            f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        )
+        print(f"{'top-50 read, median (p99) ms':58} {args.small:>15,} {args.large:>17,}   ratio large/small")
+        labels = dict.fromkeys(label for label, _ in samples)
+        for label in labels:
+            (s_med, s_p99), (l_med, l_p99) = _summary(samples[(label, sizes[0])]), _summary(samples[(label, sizes[1])])
+            print(f"{label:58} {s_med:8.2f} ({s_p99:6.2f}) {l_med:9.2f} ({l_p99:7.2f})   {l_med / s_med:6.2f}")
     finally:
         async for k in redis.scan_iter(match=f"{prefix}*"):
             await redis.delete(k)

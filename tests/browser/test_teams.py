@@ -33,9 +33,7 @@ class TestTeamPage:
             ).json()
             bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
             team = (
-                await api.post(
-                    "/api/v1/teams", json={"kind": "class", "name_zh": "实验小学三年级二班"}, headers=bearer
-                )
+                await api.post("/api/v1/teams", json={"kind": "class", "name_zh": "实验小学三年级二班"}, headers=bearer)
             ).json()
 
         await phone.goto(live_server + "/sign-in")
