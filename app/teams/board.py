@@ -197,8 +197,16 @@ class TeamBoard:
             await Team.all().update(board_version=F("board_version") + 1)  # locks every team row
             teams = await Team.all().values_list("public_id", "kind", "board_version")
             totals = dict(await _team_totals(year))
-        for public_id, kind, version in teams:
-            await self._write(year, str(kind), str(public_id), int(version), totals.get(str(public_id), 0))
+        assert self._cas is not None
+        try:
+            for start in range(0, len(teams), 1000):  # pipelined: one round trip per thousand teams
+                pipe = self.redis.pipeline(transaction=False)
+                for public_id, kind, version in teams[start : start + 1000]:
+                    args: list[str | int] = [str(public_id), int(version), totals.get(str(public_id), 0)]
+                    await self._cas(keys=self._keys(year, str(kind)), args=args, client=pipe)
+                await pipe.execute()
+        except RedisError:
+            log.warning("team_board_rebuild_lost", year=year)  # the next rebuild tries again
         return len(totals)
 
     # --- reads -------------------------------------------------------------------------------------
