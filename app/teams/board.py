@@ -194,7 +194,9 @@ class TeamBoard:
             return 0
         year = year or current_year()
         async with in_transaction():
-            await Team.all().update(board_version=F("board_version") + 1)  # locks every team row
+            # Every team row locked in id order (as account deletion takes its teams), then bumped.
+            await Team.all().order_by("id").select_for_update().values_list("id", flat=True)
+            await Team.all().update(board_version=F("board_version") + 1)
             teams = await Team.all().values_list("public_id", "kind", "board_version")
             totals = dict(await _team_totals(year))
         assert self._cas is not None

@@ -288,7 +288,7 @@ async def _export(user: User) -> dict[str, Any]:
 async def _erase(user: User) -> None:
     """Account deletion (in its transaction): the person leaves every team, each leave audited; teams they
     own stay (their members rely on them). The board catches up at its next rebuild."""
-    for found, _ in await memberships_of(user):
+    for found, _ in sorted(await memberships_of(user), key=lambda pair: pair[0].id):  # id order: no deadlock
         await _remove(user, found, user, "team.member.left")
 
 
