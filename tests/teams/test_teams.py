@@ -12,7 +12,7 @@ from models.audit import AuditEvent
 from models.teams import Team, TeamMember
 from tests.conftest import postgres_only
 from tests.helpers import signed_in
-from tests.teams.builders import join, owner_and_team
+from tests.teams.builders import create_team, join, owner_and_team
 
 
 class TestCreate:
@@ -232,3 +232,39 @@ class TestPersonalData:
         assert await TeamMember.filter(user_id=me.id).count() == 0
         assert (await Team.get(public_id=team["id"])).member_count == 0
         assert await AuditEvent.filter(action="team.member.left", entity_id=team["id"]).count() == 1
+
+
+async def page_cookie(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A page session for the user (pages read only the session cookie, never a bearer token)."""
+    import secrets
+    from datetime import UTC, datetime, timedelta
+
+    from app.core.auth import SESSION_COOKIE, hash_secret
+    from models.accounts import AuthSession
+
+    secret = secrets.token_urlsafe(16)
+    await AuthSession.create(
+        public_id=secrets.token_hex(16),
+        user=user,
+        kind="cookie",
+        secret_hash=hash_secret(secret),
+        sign_in_method="sms",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+    )
+    return {"cookie": f"{SESSION_COOKIE}={secret}", "accept": "text/html"}
+
+
+class TestTeamPage:
+    async def test_the_owner_sees_code_qr_and_rotation_and_a_visitor_the_join_form(self, client, settings) -> None:
+        owner, headers = await signed_in(settings)
+        team = await create_team(client, headers, name_zh="页面公司")
+        html = (await client.get(f"/teams/{team['id']}", headers=await page_cookie(owner))).text
+        assert team["join_code"] in html and f"/teams/{team['id']}/qr.png" in html and "更换加入码" in html
+        visitor = (await client.get(f"/teams/{team['id']}?code=ABCD-EFGH", headers={"accept": "text/html"})).text
+        assert team["join_code"] not in visitor and "登录后即可加入团队" in visitor
+        english = (await client.get(f"/teams/{team['id']}?lang=en", headers={"accept": "text/html"})).text
+        assert "Sign in to join the team" in english
+
+    async def test_an_unknown_team_is_a_404_page(self, client) -> None:
+        r = await client.get("/teams/nope", headers={"accept": "text/html"})
+        assert r.status_code == 404 and "没有找到这个团队" in r.text
