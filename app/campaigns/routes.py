@@ -36,7 +36,6 @@ from app.core.pages import page
 from app.regions import service as regions
 from app.settings import Settings
 from app.teams import board as team_boards
-from app.teams import service as teams
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
 
@@ -259,9 +258,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         error=error,
         notice=notice,
         when=slot_time,
-        team_board=await team_boards.campaign_teams(c.id, 10),
-        people_board=await team_boards.campaign_people(c.id, 10),
-        team_name=lambda team: teams.team_name(team, lang),
+        boards=await team_boards.campaign_boards(c.id, 10, request.app.stores.get("teams")),
     )
 
 

@@ -33,7 +33,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import structlog
+from litestar.stores.base import Store
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise import Tortoise
@@ -338,3 +340,48 @@ async def campaign_people(campaign_id: int, limit: int = 10) -> list[PersonPlace
     conn, sql = _sql(_CAMPAIGN_PEOPLE_SQL)
     rows = await conn.execute_query_dict(sql, [campaign_id, limit])
     return await _people([(str(r["person"]), int(r["checkins"])) for r in rows])
+
+
+# --- both campaign boards, cached ------------------------------------------------------------------------
+
+# The campaign page reads counters so its cost does not grow with participations; these two boards count
+# rows, so they are kept for a short while (in Redis when configured, else in the process) instead of
+# being counted on every view.
+CAMPAIGN_BOARDS_TTL_S = 30
+
+
+class CampaignTeamRow(msgspec.Struct):
+    rank: int
+    team: str
+    name_zh: str
+    name_en: str | None
+    kind: str
+    checkins: int
+    people: int
+
+
+class CampaignPersonRow(msgspec.Struct):
+    rank: int
+    name: str
+    checkins: int
+
+
+class CampaignBoards(msgspec.Struct):
+    teams: list[CampaignTeamRow]
+    people: list[CampaignPersonRow]
+
+
+async def campaign_boards(campaign_id: int, limit: int, store: Store | None = None) -> CampaignBoards:
+    key = f"campaign:{campaign_id}:{limit}"
+    if store is not None and (cached := await store.get(key)) is not None:
+        return msgspec.json.decode(cached, type=CampaignBoards)
+    boards = CampaignBoards(
+        teams=[
+            CampaignTeamRow(p.rank, p.team.public_id, p.team.name_zh, p.team.name_en, p.team.kind, p.checkins, p.people)
+            for p in await campaign_teams(campaign_id, limit)
+        ],
+        people=[CampaignPersonRow(p.rank, p.name, p.score) for p in await campaign_people(campaign_id, limit)],
+    )
+    if store is not None:
+        await store.set(key, msgspec.json.encode(boards), expires_in=CAMPAIGN_BOARDS_TTL_S)
+    return boards

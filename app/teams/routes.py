@@ -171,22 +171,21 @@ class TeamsController(Controller):
     ) -> CampaignBoardsOut:
         lang = request_language(request)
         c = await campaigns.campaign(slug)
-        teams = await board.campaign_teams(c.id, limit)
-        people = await board.campaign_people(c.id, limit)
+        boards = await board.campaign_boards(c.id, limit, request.app.stores.get("teams"))
         return CampaignBoardsOut(
             campaign=c.slug,
             teams=[
                 CampaignTeamPlaceOut(
                     p.rank,
-                    p.team.public_id,
-                    service.team_name(p.team, lang),
-                    p.team.kind,  # type: ignore[arg-type]
+                    p.team,
+                    p.name_en if lang == "en" and p.name_en else p.name_zh,
+                    p.kind,  # type: ignore[arg-type]
                     p.checkins,
                     p.people,
                 )
-                for p in teams
+                for p in boards.teams
             ],
-            people=[CampaignPersonPlaceOut(p.rank, p.name, p.score) for p in people],
+            people=[CampaignPersonPlaceOut(p.rank, p.name, p.checkins) for p in boards.people],
         )
 
 
