@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import aiosqlite.core
 import httpx
 import pytest
 from litestar import Litestar
@@ -177,3 +179,32 @@ async def db(settings: Settings) -> AsyncIterator[None]:
         yield
     finally:
         await Tortoise.close_connections()
+
+
+# An aiosqlite connection left open runs a non-daemon thread, and the interpreter waits for it at exit:
+# the pytest process printed its summary and then never ended (CI timed out on it once). Each open
+# connection thread is noted with the first test after which it was seen; at the end of the session a
+# leftover one fails the run, naming that test, and is stopped so that the process still exits.
+_SQLITE_THREADS_FIRST_SEEN: dict[int, str] = {}
+
+
+def _open_sqlite_threads() -> list[threading.Thread]:
+    worker = aiosqlite.core._connection_worker_thread
+    return [t for t in threading.enumerate() if getattr(t, "_target", None) is worker and t.is_alive()]
+
+
+def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
+    for thread in _open_sqlite_threads():
+        _SQLITE_THREADS_FIRST_SEEN.setdefault(thread.ident or 0, nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leftovers = _open_sqlite_threads()
+    if not leftovers:
+        return
+    for thread in leftovers:
+        first = _SQLITE_THREADS_FIRST_SEEN.get(thread.ident or 0, "before the first test finished")
+        print(f"\nLEAK: a SQLite connection was never closed; its thread was first seen after {first}")
+        # The worker thread's queue is its first argument; the sentinel makes it return (aiosqlite's own stop).
+        thread._args[0].put((None, lambda: aiosqlite.core._STOP_RUNNING_SENTINEL))  # type: ignore[attr-defined]
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

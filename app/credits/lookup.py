@@ -160,15 +160,14 @@ async def _row(asked: str) -> tuple[dict[str, Any] | None, int | None]:
     return (rows[0] if rows else None), None
 
 
-async def lookup(serial: str) -> SerialView:
-    asked = serial.strip()
-    row, unit = await _row(asked) if 0 < len(asked) <= MAX_SERIAL_LENGTH else (None, None)
-    if row is None:
-        raise NotFound("credits.serial_not_found")
-    block = BlockRow(
+def _block_of(row: dict[str, Any]) -> BlockRow:
+    return BlockRow(
         row["id"], row["serial_start"], row["serial_end"], row["quantity"], row["display"], row["status"], row["holder"]
     )
-    issuance = IssuanceRow(
+
+
+def _issuance_of(row: dict[str, Any]) -> IssuanceRow:
+    return IssuanceRow(
         public_id=row["i_public_id"],
         project=ProjectRow(row["p_public_id"], row["p_name"], row["p_county_code"]),
         vintage=row["vintage"],
@@ -187,17 +186,34 @@ async def lookup(serial: str) -> SerialView:
         owner_holder=row["owner_holder"],
         issued_at=_moment(row["issued_at"]),
     )
-    retirement = reversal = None
-    if row["beneficiary_shown"] is not None:
-        retirement = RetirementRow(
-            row["beneficiary"],
-            row["beneficiary_shown"],
-            row["purpose"],
-            row["purpose_reference"],
-            _moment(row["retired_at"]),
-        )
-    if row["e_public_id"] is not None:
-        reversal = ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
+
+
+def _retirement_of(row: dict[str, Any]) -> RetirementRow | None:
+    if row["beneficiary_shown"] is None:
+        return None
+    return RetirementRow(
+        row["beneficiary"],
+        row["beneficiary_shown"],
+        row["purpose"],
+        row["purpose_reference"],
+        _moment(row["retired_at"]),
+    )
+
+
+def _reversal_of(row: dict[str, Any]) -> ReversalRow | None:
+    if row["e_public_id"] is None:
+        return None
+    return ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
+
+
+async def lookup(serial: str) -> SerialView:
+    asked = serial.strip()
+    row, unit = await _row(asked) if 0 < len(asked) <= MAX_SERIAL_LENGTH else (None, None)
+    if row is None:
+        raise NotFound("credits.serial_not_found")
+    block = _block_of(row)
+    issuance = _issuance_of(row)
+    retirement, reversal = _retirement_of(row), _reversal_of(row)
     children: list[Any] = []
     if block.status == "superseded":
         children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
@@ -254,49 +270,9 @@ async def retired_blocks(certificate_code: str) -> list[RetiredBlock]:
     rows = await conn.execute_query_dict(_BY_CERTIFICATE.format(mark), [certificate_code])
     found = []
     for row in rows:
-        issuance = IssuanceRow(
-            public_id=row["i_public_id"],
-            project=ProjectRow(row["p_public_id"], row["p_name"], row["p_county_code"]),
-            vintage=row["vintage"],
-            period_start=_date(row["period_start"]),
-            period_end=_date(row["period_end"]),
-            class_code=row["class_code"],
-            methodology_id=row["methodology_id"],
-            methodology_version=row["methodology_version"],
-            parameter_sha256=row["parameter_sha256"],
-            parcel_public_ids=_json(row["parcel_public_ids"]),
-            quantity=row["i_quantity"],
-            owner_kg=row["owner_kg"],
-            buffer_kg=row["buffer_kg"],
-            serial_start=row["i_serial_start"],
-            serial_end=row["i_serial_end"],
-            owner_holder=row["owner_holder"],
-            issued_at=_moment(row["issued_at"]),
-        )
-        found.append(
-            RetiredBlock(
-                block=BlockRow(
-                    row["id"],
-                    row["serial_start"],
-                    row["serial_end"],
-                    row["quantity"],
-                    row["display"],
-                    row["status"],
-                    row["holder"],
-                ),
-                issuance=issuance,
-                retirement=RetirementRow(
-                    row["beneficiary"],
-                    row["beneficiary_shown"],
-                    row["purpose"],
-                    row["purpose_reference"],
-                    _moment(row["retired_at"]),
-                ),
-                reversal=ReversalRow(row["e_public_id"], row["e_cause"], _date(row["e_occurred_on"]))
-                if row["e_public_id"] is not None
-                else None,
-            )
-        )
+        retirement = _retirement_of(row)
+        assert retirement is not None  # the query selects retired blocks only
+        found.append(RetiredBlock(_block_of(row), _issuance_of(row), retirement, _reversal_of(row)))
     return found
 
 

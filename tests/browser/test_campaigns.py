@@ -3,18 +3,15 @@ site's current token, and the booking shows as checked in. Screenshots under tes
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tortoise import Tortoise
 
 from app.campaigns import checkin
-from app.core.db import tortoise_config
+from tests.browser.seeding import seed
 from tests.browser.test_points import latest_code
 from tests.campaigns.builders import HOME, make_campaign
 
@@ -29,22 +26,14 @@ def settings(settings):  # type: ignore[no-untyped-def]
 
 
 async def _seed(settings: Any) -> int:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        _, slot, _ = await make_campaign()
-        return slot.site_id  # type: ignore[attr-defined,no-any-return]
-    finally:
-        await Tortoise.close_connections()
+    _, slot, _ = await make_campaign()
+    return slot.site_id  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.fixture
 def site_id(settings: Any) -> int:
     """A campaign with a slot under way, written before the server starts (one ORM context per process)."""
-    out: list[int] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join()
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 class TestCampaignOnAPhone:

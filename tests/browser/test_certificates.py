@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
-from app.core.db import tortoise_config
 from app.credits import reversal
 from app.settings import Settings
 from tests.browser.conftest import PHONE
+from tests.browser.seeding import seed
 from tests.certificates.helpers import FULL_NAME, retire, sized_issuance
 
 pytestmark = pytest.mark.browser
 
 
 async def _seed(settings: Settings) -> dict[str, str]:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        issuance, project, verifier = await sized_issuance(settings, kg=12_000, buffer=3_000)
-        code = await retire(
-            "order:phone", 1250, issuance=issuance.public_id, beneficiary=FULL_NAME, beneficiary_shown="masked",
-            purpose_reference="九寨沟之行",
-        )  # fmt: skip
-        await reversal.record_loss(verifier, project.public_id, "fire", date(2026, 3, 1), 10_800)
-        return {"code": code, "project": project.public_id}
-    finally:
-        await Tortoise.close_connections()
+    issuance, project, verifier = await sized_issuance(settings, kg=12_000, buffer=3_000)
+    code = await retire(
+        "order:phone", 1250, issuance=issuance.public_id, beneficiary=FULL_NAME, beneficiary_shown="masked",
+        purpose_reference="九寨沟之行",
+    )  # fmt: skip
+    await reversal.record_loss(verifier, project.public_id, "fire", date(2026, 3, 1), 10_800)
+    return {"code": code, "project": project.public_id}
 
 
 @pytest.fixture
 def seeded(settings: Settings) -> dict[str, str]:
     """A masked certificate whose land later burned (made good by the buffer), written before the server starts."""
-    out: dict[str, str] = {}
-    thread = threading.Thread(target=lambda: out.update(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(timeout=60)
-    assert out, "seeding failed (see the log above)"
-    return out
+    return seed(settings, lambda: _seed(settings))
 
 
 class TestVerifyPage:

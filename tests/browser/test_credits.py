@@ -2,50 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
 from app.core.auth import Role
-from app.core.db import tortoise_config
 from app.credits import inventory
 from app.settings import Settings
+from tests.browser.seeding import seed
 from tests.credits.helpers import approved_project, issue_units, principal_of
 
 pytestmark = pytest.mark.browser
 
 
 async def _seed(settings: Settings) -> dict[str, str]:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        owner, _ = await principal_of(settings, Role.SMALLHOLDER)
-        verifier, _ = await principal_of(settings, Role.VERIFIER)
-        issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=12_000, buffer=3_000)
-        await inventory.reserve(
-            "order:b1", 250, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id
-        )
-        retired = await inventory.retire(
-            "order:b1", "成都市民张三", "trip", beneficiary_shown="masked", purpose_reference="G8 川西自驾"
-        )
-        return {"issuance": issuance.public_id, "retired": retired[0].block.display}  # type: ignore[attr-defined]
-    finally:
-        await Tortoise.close_connections()
+    owner, _ = await principal_of(settings, Role.SMALLHOLDER)
+    verifier, _ = await principal_of(settings, Role.VERIFIER)
+    issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=12_000, buffer=3_000)
+    await inventory.reserve(
+        "order:b1", 250, datetime.now(UTC) + timedelta(hours=1), issuance_public_id=issuance.public_id
+    )
+    retired = await inventory.retire(
+        "order:b1", "成都市民张三", "trip", beneficiary_shown="masked", purpose_reference="G8 川西自驾"
+    )
+    return {"issuance": issuance.public_id, "retired": retired[0].block.display}  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def seeded(settings: Settings) -> dict[str, str]:
     """An issuance with a retired block, written before the live server starts (its own loop and ORM)."""
-    out: dict[str, str] = {}
-    thread = threading.Thread(target=lambda: out.update(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(timeout=60)
-    assert out, "seeding failed (see the log above)"
-    return out
+    return seed(settings, lambda: _seed(settings))
 
 
 class TestSerialPage:

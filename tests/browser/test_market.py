@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
 from app.core.auth import Role
-from app.core.db import tortoise_config
 from app.market import service as market
 from app.settings import Settings
+from tests.browser.seeding import seed
 from tests.credits.helpers import approved_project, issue_units, principal_of
 
 pytestmark = pytest.mark.browser
@@ -21,26 +18,17 @@ PHONE_NUMBER = "13800138026"
 
 
 async def _seed(settings: Settings) -> str:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        owner, _ = await principal_of(settings, Role.SMALLHOLDER)
-        verifier, _ = await principal_of(settings, Role.VERIFIER)
-        issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=5_000, buffer=1_000)
-        listing = await market.create_listing(owner, issuance.public_id, 100, 10, "masked")  # ¥1 = 10 kg
-        return listing.public_id
-    finally:
-        await Tortoise.close_connections()
+    owner, _ = await principal_of(settings, Role.SMALLHOLDER)
+    verifier, _ = await principal_of(settings, Role.VERIFIER)
+    issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=5_000, buffer=1_000)
+    listing = await market.create_listing(owner, issuance.public_id, 100, 10, "masked")  # ¥1 = 10 kg
+    return listing.public_id
 
 
 @pytest.fixture
 def listing(settings: Settings) -> str:
     """A listed issuance, written before the live server starts (its own loop and ORM)."""
-    out: list[str] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(timeout=90)
-    assert out, "seeding failed (see the log above)"
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 async def _fits(phone: Any) -> None:

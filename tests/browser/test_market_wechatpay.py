@@ -3,14 +3,13 @@ mini-program instead of offering a pay button a browser cannot use (JSAPI runs o
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.settings import Settings
+from tests.browser.seeding import seed
 from tests.browser.test_market import PHONE_NUMBER, _fits, _seed
 from tests.payments.fake_wechatpay import private_pem, session_keys
 
@@ -41,12 +40,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture
 def listing(settings: Settings) -> str:
     """A listed issuance, written before the live server starts (its own loop and ORM)."""
-    out: list[str] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(timeout=90)
-    assert out, "seeding failed (see the log above)"
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 class TestWeChatPayOnAPhoneBrowser:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from app.core.auth import SESSION_COOKIE
+from app.settings import Settings
 from models.accounts import User
+from tests.browser.seeding import seed
 from tests.money.helpers import CARD
 from tests.money.test_api import a_sale
 from tests.notifications.test_api import cookie_for
@@ -16,12 +18,23 @@ from tests.notifications.test_api import cookie_for
 pytestmark = pytest.mark.browser
 
 
-async def test_a_seller_withdraws_on_a_phone(settings, live_server: str, phone: Any, screenshots: Path) -> None:
+async def _seller_cookie(settings: Settings) -> str:
+    listing, _ = await a_sale(settings)
+    return await cookie_for(await User.get(id=listing.created_by_id))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def seller_cookie(settings: Settings) -> str:
+    """A seller with one sale, and a session cookie, written before the live server starts."""
+    return seed(settings, lambda: _seller_cookie(settings))
+
+
+async def test_a_seller_withdraws_on_a_phone(
+    seller_cookie: str, live_server: str, phone: Any, screenshots: Path
+) -> None:
     from playwright.async_api import expect
 
-    listing, _ = await a_sale(settings)
-    seller = await User.get(id=listing.created_by_id)  # type: ignore[attr-defined]
-    await phone.context.add_cookies([{"name": SESSION_COOKIE, "value": await cookie_for(seller), "url": live_server}])
+    await phone.context.add_cookies([{"name": SESSION_COOKIE, "value": seller_cookie, "url": live_server}])
     await phone.goto(live_server + "/money")
     await expect(phone.locator("main")).to_contain_text("8.00 元")
     await phone.screenshot(path=str(screenshots / "money-income-zh.png"), full_page=True)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
 from app.core.auth import Principal, Role
-from app.core.db import tortoise_config
 from app.registry import photos, service
 from app.registry.schemas import ParcelIn, SpeciesShare
 from app.settings import Settings
 from app.storage import storage_for
 from models.accounts import Membership
+from tests.browser.seeding import seed
 from tests.evidence.photos import encode, phone_jpeg, scene
 from tests.helpers import signed_in
 from tests.registry.shapes import square
@@ -25,51 +22,43 @@ pytestmark = pytest.mark.browser
 
 
 async def _seed(settings: Settings) -> str:
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        user, _ = await signed_in(settings, Role.SMALLHOLDER)
-        org_roles = [(m.organisation_id, m.role) for m in await Membership.filter(user=user)]  # type: ignore[attr-defined]
-        principal = Principal(user=user, session=None, roles=frozenset({"citizen", "smallholder"}), org_roles=org_roles)  # type: ignore[arg-type]
-        project = await service.create_project(principal, "龙泉山柏木造林", "510112", "SC-LCP-AFF", None)
-        parcel = await service.add_parcel(
-            settings,
-            principal,
-            project.public_id,
-            ParcelIn(
-                geometry=square(104.3, 30.55, 200),
-                county_code="510112",
-                tenure_kind="forest_right_certificate",
-                tenure_number="川(2019)龙泉驿区林权第0001234号",
-                holder_kind="individual",
-                holder_name="张三丰",
-                sink_type="afforestation",
-                name="后山坡",
-                species=[SpeciesShare("柏木", 70), SpeciesShare("桤木", 30)],
-                planting_year=2021,
-                elevation_m=620,
-                methodology_facts={"non_forest_years_before": 5},
-            ),
-        )
-        storage = storage_for(settings)
-        for data in (
-            phone_jpeg(1, lat=30.5509, lon=104.3010),
-            phone_jpeg(4, lat=30.5527, lon=104.3010),  # ~100 m north of the outline
-            encode(scene(6, (900, 1200)), "PNG"),  # a portrait screenshot without GPS
-        ):
-            await photos.add_photo(settings, storage, principal, parcel.public_id, data)
-        await service.submit(settings, principal, project.public_id)
-        return parcel.public_id
-    finally:
-        await Tortoise.close_connections()
+    user, _ = await signed_in(settings, Role.SMALLHOLDER)
+    org_roles = [(m.organisation_id, m.role) for m in await Membership.filter(user=user)]  # type: ignore[attr-defined]
+    principal = Principal(user=user, session=None, roles=frozenset({"citizen", "smallholder"}), org_roles=org_roles)  # type: ignore[arg-type]
+    project = await service.create_project(principal, "龙泉山柏木造林", "510112", "SC-LCP-AFF", None)
+    parcel = await service.add_parcel(
+        settings,
+        principal,
+        project.public_id,
+        ParcelIn(
+            geometry=square(104.3, 30.55, 200),
+            county_code="510112",
+            tenure_kind="forest_right_certificate",
+            tenure_number="川(2019)龙泉驿区林权第0001234号",
+            holder_kind="individual",
+            holder_name="张三丰",
+            sink_type="afforestation",
+            name="后山坡",
+            species=[SpeciesShare("柏木", 70), SpeciesShare("桤木", 30)],
+            planting_year=2021,
+            elevation_m=620,
+            methodology_facts={"non_forest_years_before": 5},
+        ),
+    )
+    storage = storage_for(settings)
+    for data in (
+        phone_jpeg(1, lat=30.5509, lon=104.3010),
+        phone_jpeg(4, lat=30.5527, lon=104.3010),  # ~100 m north of the outline
+        encode(scene(6, (900, 1200)), "PNG"),  # a portrait screenshot without GPS
+    ):
+        await photos.add_photo(settings, storage, principal, parcel.public_id, data)
+    await service.submit(settings, principal, project.public_id)
+    return parcel.public_id
 
 
 @pytest.fixture
 def parcel_with_photos(settings: Settings) -> str:
-    out: list[str] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(60)
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 class TestParcelPagePhotos:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
 from app.core.auth import Principal, Role
-from app.core.db import tortoise_config
 from app.registry import estimates, service
 from app.registry.schemas import ParcelIn, SpeciesShare
 from app.settings import Settings
 from models.accounts import Membership
 from models.registry import ParcelEstimate
+from tests.browser.seeding import seed
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.browser
@@ -31,47 +28,39 @@ async def _principal(settings: Settings, *roles: Role) -> Principal:
 
 async def _seed(settings: Settings) -> dict[str, Any]:
     """An approved afforestation project with one parcel, and its stored estimate."""
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    try:
-        owner = await _principal(settings, Role.SMALLHOLDER)
-        verifier = await _principal(settings, Role.VERIFIER)
-        project = await service.create_project(owner, "龙泉山杉木造林", "510112", "SC-LCP-AFF", None)
-        ring = [[104.30, 30.55], [104.3021, 30.5501], [104.3024, 30.5519], [104.3003, 30.5522], [104.30, 30.55]]
-        parcel = await service.add_parcel(
-            settings,
-            owner,
-            project.public_id,
-            ParcelIn(
-                geometry={"type": "Polygon", "coordinates": [ring]},
-                county_code="510112",
-                tenure_kind="forest_right_certificate",
-                tenure_number="川(2019)龙泉驿区林权第0004321号",
-                holder_kind="individual",
-                holder_name="王小林",
-                sink_type="afforestation",
-                name="后山杉木林",
-                species=[SpeciesShare("杉木", 100)],
-                planting_year=estimates.this_year() - 8,
-                elevation_m=620,
-                methodology_facts={"non_forest_years_before": 5},
-            ),
-        )
-        await service.submit(settings, owner, project.public_id)
-        await service.start_review(verifier, project.public_id)
-        await service.approve(verifier, project.public_id)
-        row = await ParcelEstimate.get(parcel_id=parcel.id, current=True)
-        return {"project": project.public_id, "parcel": parcel.public_id, "kg": row.kg_per_year, "row": row}
-    finally:
-        await Tortoise.close_connections()
+    owner = await _principal(settings, Role.SMALLHOLDER)
+    verifier = await _principal(settings, Role.VERIFIER)
+    project = await service.create_project(owner, "龙泉山杉木造林", "510112", "SC-LCP-AFF", None)
+    ring = [[104.30, 30.55], [104.3021, 30.5501], [104.3024, 30.5519], [104.3003, 30.5522], [104.30, 30.55]]
+    parcel = await service.add_parcel(
+        settings,
+        owner,
+        project.public_id,
+        ParcelIn(
+            geometry={"type": "Polygon", "coordinates": [ring]},
+            county_code="510112",
+            tenure_kind="forest_right_certificate",
+            tenure_number="川(2019)龙泉驿区林权第0004321号",
+            holder_kind="individual",
+            holder_name="王小林",
+            sink_type="afforestation",
+            name="后山杉木林",
+            species=[SpeciesShare("杉木", 100)],
+            planting_year=estimates.this_year() - 8,
+            elevation_m=620,
+            methodology_facts={"non_forest_years_before": 5},
+        ),
+    )
+    await service.submit(settings, owner, project.public_id)
+    await service.start_review(verifier, project.public_id)
+    await service.approve(verifier, project.public_id)
+    row = await ParcelEstimate.get(parcel_id=parcel.id, current=True)
+    return {"project": project.public_id, "parcel": parcel.public_id, "kg": row.kg_per_year, "row": row}
 
 
 @pytest.fixture
 def approved_parcel(settings: Settings) -> dict[str, Any]:
-    out: list[dict[str, Any]] = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(_seed(settings))))
-    thread.start()
-    thread.join(60)
-    return out[0]
+    return seed(settings, lambda: _seed(settings))
 
 
 async def _fits(page: Any) -> None:
