@@ -90,6 +90,8 @@ from app.registry.routes import (
 )
 from app.settings import ROOT, Settings
 from app.storage import storage_for
+from app.teams.board import TeamBoard
+from app.teams.routes import TeamPages, TeamsController
 
 
 class MetricsController(PrometheusController):
@@ -203,6 +205,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CampaignDashboardController,  # live progress and the organiser dashboard (issue 7)
             CampaignLivePages,
             KepuPages,  # 科普 (issue 7)
+            TeamsController,
+            TeamPages,
         ],
         # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
         plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],
@@ -240,6 +244,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.leaderboard = Leaderboard(redis, settings.redis_prefix)
     if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then
         housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
+    # Team scores follow each recorded award (and each join or leave); a rebuild heals lost writes.
+    app.state.team_board = TeamBoard(redis, settings.redis_prefix)
+    app.state.leaderboard.listeners.append(app.state.team_board.member_scored)
+    if redis is not None:
+        housekeeping.register("teams.board_rebuild", lambda: app.state.team_board.rebuild(current_year()))
     # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)

@@ -136,6 +136,8 @@ class Settings:
     # callback) or "wechatpay" (WeChat Pay API v3); how long an unpaid order holds its kg; the platform's
     # share of each sale in basis points (fee = floor(total × bps / 10000), the rest to the seller); how
     # many points pay one fen of a price.
+    # Teams (docs/teams.md): direct members a team may have; joins past it are refused (409).
+    teams_max_members: int = 500
     market_reservation_minutes: int = 15
     market_platform_fee_bps: int = 2000
     market_points_per_fen: int = 1
@@ -267,6 +269,7 @@ class Settings:
             "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
             "MARKET_POINTS_PER_FEN": "market_points_per_fen",
             "PAYOUT_MIN_FEN": "payout_min_fen",
+            "TEAMS_MAX_MEMBERS": "teams_max_members",
         }
         for var, attr in ints.items():
             if e.get(var):
@@ -309,6 +312,8 @@ class Settings:
             raise SettingsError(
                 "PLANTING_MAX_TREES_PER_LOG, PLANTING_PHOTOS_PER_LOG and CAMPAIGN_CHECKINS_PER_DAY must be at least 1"
             )
+        if not 0 < self.teams_max_members <= 100_000:
+            raise SettingsError("TEAMS_MAX_MEMBERS must be between 1 and 100000")
         if self.is_production:
             if self.secret_key == _DEV_SECRET:
                 raise SettingsError("production needs its own SECRET_KEY")

@@ -28,6 +28,7 @@ from models.points import AwardCounter
 from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 from models.signin import SmsCode
+from models.teams import Team, TeamMember
 
 __all__ = [
     "AuditEvent",
@@ -89,6 +90,8 @@ __all__ = [
     "Slot",
     "SmsCode",
     "StandMeasurement",
+    "Team",
+    "TeamMember",
     "Transfer",
     "User",
 ]

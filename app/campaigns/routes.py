@@ -36,6 +36,7 @@ from app.core.pages import page
 from app.planting import service as planting
 from app.regions import service as regions
 from app.settings import Settings
+from app.teams import board as team_boards
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
 
@@ -268,6 +269,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         logs=logs,
         organiser=bool(principal and c.organisation_id in principal.orgs_with(Role.ORGANISER.value)),  # type: ignore[attr-defined]
         recent=await planting.recent_approved(_settings(request), c, lang),
+        boards=await team_boards.campaign_boards(c.id, 10, request.app.stores.get("teams")),
     )
 
 

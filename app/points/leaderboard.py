@@ -17,6 +17,7 @@ over the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,9 @@ def current_year() -> int:
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=BEIJING), datetime(year + 1, 1, 1, tzinfo=BEIJING)
+
+
+year_bounds = _year_bounds  # the Beijing calendar year, for boards built on the same ledger question
 
 
 _EARNED = (
@@ -124,6 +128,9 @@ class Leaderboard:
     def __init__(self, redis: Redis | None, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
+        # Called after each recorded award with (user, year), e.g. the team board (app/teams/board.py),
+        # so this module never needs to know who else ranks on the same points.
+        self.listeners: list[Callable[[User, int], Awaitable[None]]] = []
 
     def _key(self, year: int) -> str:
         return f"{self.prefix}:lb:points:{year}"
@@ -137,6 +144,11 @@ class Leaderboard:
             await self.redis.zadd(self._key(year), {user.public_id: total}, gt=True)
         except RedisError:
             log.warning("leaderboard_update_lost", year=year)  # rebuild heals it
+        for listener in self.listeners:
+            try:
+                await listener(user, year)
+            except RedisError:
+                log.warning("leaderboard_listener_update_lost", year=year)
 
     async def rebuild(self, year: int) -> int:
         """Merge the ledger's totals into the year's set, keeping each person's larger score."""
@@ -210,6 +222,9 @@ def _place_in(totals: list[tuple[str, int]], user: User) -> Place | None:
 def _shown_name(user: User) -> str:
     """A nickname if the person chose one, else a pseudonym: never a phone number."""
     return user.display_name or f"用户{user.public_id[:6]}"
+
+
+shown_name = _shown_name
 
 
 async def _places(pairs: list[tuple[str, int]]) -> list[Place]:

@@ -26,6 +26,8 @@ from app.points.schemas import (
     TransferOut,
 )
 from app.regions import service as regions
+from app.teams import service as teams
+from app.teams.schemas import Kind, TeamPlaceOut
 
 
 async def _csv_download(request: Request) -> Response[str]:
@@ -115,6 +117,23 @@ class LeaderboardController(Controller):
     async def districts(self, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 20) -> list[DistrictPlaceOut]:
         places = await leaderboard.districts(current_year(), limit)
         return [DistrictPlaceOut(p.rank, p.district_code, p.district_name, p.points, p.people) for p in places]
+
+    @get(
+        "/teams",
+        summary="Teams by this year's earned points of their current members (a school includes its classes)",
+        opt={"public": True},
+    )
+    async def teams(
+        self,
+        request: Request,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        kind: Annotated[Kind | None, QueryParameter(description="company | school | class | other")] = None,
+    ) -> list[TeamPlaceOut]:
+        lang = request_language(request)
+        places = await request.app.state.team_board.top(limit, kind)
+        return [
+            TeamPlaceOut(p.rank, p.team.public_id, teams.team_name(p.team, lang), p.team.kind, p.points) for p in places
+        ]
 
 
 class PointsRulesController(Controller):

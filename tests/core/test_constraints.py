@@ -472,7 +472,23 @@ async def _money_rows(user) -> dict[str, object]:  # type: ignore[no-untyped-def
         amount_fen=100,
         order_count=1,
     )
-    return {"payee": payee, "payout": payout, "invoice": invoice}
+    return {"payee": payee, "payout": payout, "invoice": invoice, **await _team_rows(user)}
+
+
+async def _team_rows(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from models.teams import Team, TeamMember
+
+    now = datetime.now(UTC)
+    school = await Team.create(
+        public_id="t1", kind="school", name_zh="校", owner=user, join_code="AAAAAAAA", code_rotated_at=now
+    )
+    a_class = await Team.create(
+        public_id="t2", kind="class", name_zh="班", parent=school, owner=user, join_code="BBBBBBBB", code_rotated_at=now
+    )
+    member = await TeamMember.create(team=a_class, user=user, lane="study", scope=0)
+    return {"team": school, "team_class": a_class, "team_member": member}
 
 
 # constraint name → (row, the change that must be refused)
@@ -580,6 +596,10 @@ VIOLATIONS = {
     "money_payout_status_known": ("payout", {"status": "lost"}),
     "money_payee_kind_known": ("payee", {"kind": "alipay"}),
     "money_invoice_amount_positive": ("invoice", {"order_count": 0}),
+    "teams_team_kind_known": ("team", {"kind": "club"}),
+    "teams_team_member_count_nonnegative": ("team", {"member_count": -1}),
+    "teams_team_parent_only_for_a_class": ("team_class", {"kind": "company"}),
+    "teams_member_lane_known": ("team_member", {"lane": "play"}),
 }
 
 
