@@ -21,7 +21,7 @@ CONSTRAINTS = [
 ]
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0023_payments_fixes')]
+    dependencies = [('models', '0024_planting')]
 
     initial = False
 
