@@ -86,6 +86,13 @@ from app.registry.routes import (
 )
 from app.settings import ROOT, Settings
 from app.storage import storage_for
+from app.tourism.routes import (
+    TourismOffsetPages,
+    TourismOperatorController,
+    TourismOperatorPages,
+    TourismPages,
+    TourismPublicController,
+)
 
 
 class MetricsController(PrometheusController):
@@ -194,6 +201,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
+            TourismOperatorController,
+            TourismPublicController,
+            TourismPages,
+            TourismOffsetPages,
+            TourismOperatorPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.

@@ -27,6 +27,7 @@ from models.points import AwardCounter
 from models.portable import ImportedEntry, PortableClaim, PortableImport, PortableMoveOut
 from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 from models.signin import SmsCode
+from models.tourism import Redemption, ScenicSpot, SpotOrder
 
 __all__ = [
     "AuditEvent",
@@ -70,6 +71,7 @@ __all__ = [
     "PortableImport",
     "PortableMoveOut",
     "Project",
+    "Redemption",
     "ReportEstimate",
     "Reservation",
     "Retirement",
@@ -78,11 +80,13 @@ __all__ = [
     "SandboxReceipt",
     "SandboxToken",
     "SandboxTrade",
+    "ScenicSpot",
     "SerialBlock",
     "SerialCounter",
     "Site",
     "Slot",
     "SmsCode",
+    "SpotOrder",
     "StandMeasurement",
     "Transfer",
     "User",
