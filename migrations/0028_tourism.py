@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('code', fields.CharField(unique=True, description='random public code, 8 characters of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ', max_length=8)),
                 ('organisation', fields.ForeignKeyField('models.Organisation', source_field='organisation_id', description='the scenic operator', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('name_zh', fields.CharField(description='景区名称', max_length=64)),
-                ('name_en', fields.CharField(default='', description='the English name; the Chinese one if empty', max_length=128)),
+                ('name_en', fields.CharField(default='', description='the English name, the Chinese one if empty', max_length=128)),
                 ('county_code', fields.CharField(db_index=True, description='GB/T 2260 county-level code', max_length=6)),
                 ('latitude', fields.DecimalField(description='WGS84 degrees north, −90..90', max_digits=9, decimal_places=6)),
                 ('longitude', fields.DecimalField(description='WGS84 degrees east, −180..180', max_digits=9, decimal_places=6)),

@@ -24,7 +24,7 @@ class ScenicSpot(models.Model):
         "models.Organisation", related_name=False, on_delete=fields.RESTRICT, description="the scenic operator"
     )
     name_zh = fields.CharField(max_length=64, description="景区名称")
-    name_en = fields.CharField(max_length=128, default="", description="the English name; the Chinese one if empty")
+    name_en = fields.CharField(max_length=128, default="", description="the English name, the Chinese one if empty")
     county_code = fields.CharField(max_length=6, db_index=True, description="GB/T 2260 county-level code")
     latitude = fields.DecimalField(max_digits=9, decimal_places=6, description="WGS84 degrees north, −90..90")
     longitude = fields.DecimalField(max_digits=9, decimal_places=6, description="WGS84 degrees east, −180..180")
