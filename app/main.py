@@ -91,7 +91,6 @@ from app.tourism.routes import (
     TourismOperatorController,
     TourismOperatorPages,
     TourismPages,
-    TourismPublicController,
 )
 
 
@@ -202,7 +201,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CampaignsController,
             CampaignPages,
             TourismOperatorController,
-            TourismPublicController,
             TourismPages,
             TourismOffsetPages,
             TourismOperatorPages,

@@ -86,19 +86,23 @@ class TourismOperatorController(Controller):
 
     path = "/api/v1/tourism"
     tags = ["tourism"]
-    guards = _OPERATOR
+    # Guards per handler: one spot path serves the public GET and the operator's PATCH.
 
-    @post("/spots", summary="Register a scenic spot of my operator (a random public code is drawn)")
+    @get("/spots/{code:str}", summary="A scenic spot, its origins and benefit (no sign-in)", opt=_PUBLIC)
+    async def spot(self, request: Request, code: FromPath[str]) -> SpotOut:
+        return spot_out(await service.spot_by_code(code), _settings(request).base_url)
+
+    @post("/spots", summary="Register a scenic spot of my operator (a random public code is drawn)", guards=_OPERATOR)
     async def register(self, request: Request, data: JSONBody[SpotIn]) -> SpotOut:
         spot = await service.register_spot(require_principal(request), _ask(data), data.organisation)
         return spot_out(await service.spot_by_code(spot.code), _settings(request).base_url)
 
-    @get("/spots", summary="My operator's scenic spots")
+    @get("/spots", summary="My operator's scenic spots", guards=_OPERATOR)
     async def mine(self, request: Request) -> list[SpotOut]:
         base = _settings(request).base_url
         return [spot_out(s, base) for s in await service.spots_of(require_principal(request))]
 
-    @patch("/spots/{code:str}", summary="Change a spot of my operator (omitted fields stay)")
+    @patch("/spots/{code:str}", summary="Change a spot of my operator (omitted fields stay)", guards=_OPERATOR)
     async def update(self, request: Request, code: FromPath[str], data: JSONBody[SpotPatch]) -> SpotOut:
         spot = await service.update_spot(require_principal(request), code, _ask(data))
         return spot_out(spot, _settings(request).base_url)
@@ -106,12 +110,15 @@ class TourismOperatorController(Controller):
     @post(
         "/spots/{code:str}/redemptions",
         summary="Grant the spot's benefit on a visitor's certificate, once (409 names the first grant)",
+        guards=_OPERATOR,
     )
     async def redeem(self, request: Request, code: FromPath[str], data: JSONBody[RedemptionIn]) -> RedemptionOut:
         granted = await service.redeem(require_principal(request), code, data.certificate)
         return redemption_out(granted, await service.spot_by_code(code))
 
-    @get("/dashboard", summary="Visitors, kg offset and benefits granted, per spot and per Beijing day")
+    @get(
+        "/dashboard", summary="Visitors, kg offset and benefits granted, per spot and per Beijing day", guards=_OPERATOR
+    )
     async def dashboard(self, request: Request) -> DashboardOut:
         board = await service.dashboard(require_principal(request))
         return DashboardOut(
@@ -124,6 +131,7 @@ class TourismOperatorController(Controller):
         "/dashboard.csv",
         summary="The dashboard per day and spot as CSV (UTF-8 with BOM, for Excel)",
         media_type="text/csv; charset=utf-8",
+        guards=_OPERATOR,
     )
     async def dashboard_csv(self, request: Request) -> Response[bytes]:
         return _csv(await service.dashboard(require_principal(request)))
@@ -135,16 +143,6 @@ def _csv(board: service.Dashboard) -> Response[bytes]:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="microsink-tourism.csv"', "Cache-Control": "no-store"},
     )
-
-
-class TourismPublicController(Controller):
-    path = "/api/v1/tourism"
-    tags = ["tourism"]
-    opt = _PUBLIC
-
-    @get("/spots/{code:str}", summary="A scenic spot, its origins and benefit (no sign-in)")
-    async def spot(self, request: Request, code: FromPath[str]) -> SpotOut:
-        return spot_out(await service.spot_by_code(code), _settings(request).base_url)
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -224,10 +222,6 @@ class TourismPages(Controller):
             headers["Content-Disposition"] = f'inline; filename="spot-{spot.code}.pdf"'
         return Response(body, media_type="application/pdf" if fmt == "pdf" else "image/png", headers=headers)
 
-    @get("/tourism/spots/{code:str}/offset")
-    async def offset_page(self, request: Request, code: FromPath[str]) -> Template:
-        return await _offset_page(request, code)
-
 
 async def _offset_page(
     request: Request, code: str, *, form: OffsetForm | None = None, error: str = "", status_code: int = 200
@@ -263,10 +257,15 @@ async def _offset_page(
 
 
 class TourismOffsetPages(Controller):
-    include_in_schema = False
-    guards = [requires(Role.CITIZEN)]
+    """The trip's offset: anyone sees what it costs; ordering needs sign-in (guards per handler, one path)."""
 
-    @post("/tourism/spots/{code:str}/offset")
+    include_in_schema = False
+
+    @get("/tourism/spots/{code:str}/offset", opt=_PUBLIC)
+    async def offset_page(self, request: Request, code: FromPath[str]) -> Template:
+        return await _offset_page(request, code)
+
+    @post("/tourism/spots/{code:str}/offset", guards=[requires(Role.CITIZEN)])
     async def offset(
         self, request: Request, code: FromPath[str], data: URLEncodedBody[OffsetForm]
     ) -> Template | Redirect:

@@ -30,7 +30,12 @@ class TestRegisterSpot:
         assert len(spot.code) == 8 and set(spot.code) <= set(tourism.CODE_ALPHABET)
         assert [o["key"] for o in spot.origins] == ["o1", "o2"]
         assert spot.origins[1] == {
-            "key": "o2", "name_zh": "重庆", "name_en": "Chongqing", "road_km": 600, "rail_km": None, "air_km": None
+            "key": "o2",
+            "name_zh": "重庆",
+            "name_en": "Chongqing",
+            "road_km": 600,
+            "rail_km": None,
+            "air_km": None,
         }
         event = await AuditEvent.get(action="tourism.spot.registered", entity_id=spot.code)
         assert event.after["benefit_zh"] == "门票优惠 10 元" and event.after["county_code"] == "513225"
@@ -167,9 +172,7 @@ class TestRedeem:
         assert "九寨沟" in t(other.value.key, "zh", **other.value.params)
         assert await Redemption.all().count() == 0
 
-    async def test_a_certificate_for_another_spot_of_the_same_operator_is_refused(
-        self, db, settings, provider
-    ) -> None:
+    async def test_a_certificate_for_another_spot_of_the_same_operator_is_refused(self, db, settings, provider) -> None:
         await listed(settings, kg=500)
         operator, _ = await an_operator(settings)
         spot = await a_spot(settings, operator)
