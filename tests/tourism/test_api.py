@@ -204,3 +204,22 @@ class TestRedemptionAndDashboard:
         assert rows[1][1:] == [spot["code"], "九寨沟", "1", str(order["kg"]), "1"]
         assert rows[1][0] == board["days"][0]["day"]
         assert (await client.get("/api/v1/tourism/dashboard", headers=rival)).json()["total"]["visitors"] == 0
+
+
+class TestOperatorPage:
+    async def test_the_dashboard_page_grants_a_benefit_and_says_why_it_refuses(self, client, settings) -> None:
+        await listed(settings, kg=500, unit_kg=10)
+        spot, _ = await a_registered_spot(client, settings)
+        code, order = await visit(client, settings, spot)
+        staff = await User.get(memberships__role="scenic_operator")
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        headers = {"Cookie": f"{SESSION_COOKIE}={await cookie_for(staff)}; csrftoken={csrf}", "x-csrftoken": csrf}
+        page = await client.get("/tourism/operator", headers=headers)
+        assert page.status_code == 200 and f"/tourism/spots/{spot['code']}/poster.png" in page.text
+        form = {"spot": spot["code"], "certificate": code}
+        done = await client.post("/tourism/operator/redeem", data=form, headers=headers)
+        assert done.status_code == 200 and f"已核销：门票优惠 10 元（证书 {code}，{order['kg']} 千克）" in done.text
+        again = await client.post("/tourism/operator/redeem?lang=en", data=form, headers=headers)
+        assert again.status_code == 409 and "already granted at 九寨沟" in again.text
+        exported = await client.get("/tourism/operator.csv", headers=headers)
+        assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
