@@ -97,6 +97,10 @@ register_messages(
         "tourism.way.coach": {"zh": "大巴 {km} 千米", "en": "Coach {km} km"},
         "tourism.way.rail": {"zh": "火车/高铁 {km} 千米", "en": "Train {km} km"},
         "tourism.way.air": {"zh": "飞机 {km} 千米", "en": "Fly {km} km"},
+        "tourism.page.trip_for_spot": {
+            "zh": "前往景区 {code} 的出行：距离已按景区提供的出发地预填，可修改后计算",
+            "en": "A trip to the scenic spot {code}: the distance is pre-filled from its origins; change it if you like",
+        },
         "tourism.page.offset_title": {"zh": "抵消这次出行", "en": "Offset this trip"},
         "tourism.page.trip": {"zh": "行程", "en": "Trip"},
         "tourism.page.footprint": {"zh": "出行碳足迹", "en": "Trip footprint"},

@@ -54,6 +54,7 @@ class TestVisitorOnAPhone:
 
         await phone.locator("a.way", has_text="火车/高铁 360 千米").click()
         await phone.wait_for_url("**/footprint/trip?**")
+        await expect(phone.locator(".for-spot")).to_contain_text(spot)
         assert await phone.locator('input[name="distance_km"]').input_value() == "360"
         assert await phone.locator('select[name="mode"]').input_value() == "rail"
         await phone.fill('input[name="people"]', "2")
