@@ -124,6 +124,13 @@ class TestOperatorApi:
         refused = await client.patch(f"/api/v1/tourism/spots/{spot['code']}", json={"active": False}, headers=rival)
         assert refused.status_code == 403 and refused.json()["code"] == "tourism.not_your_spot"
 
+    async def test_a_court_cannot_redeem_or_see_the_figures(self, client, settings) -> None:
+        spot, _ = await a_registered_spot(client, settings)
+        _, court = await signed_in(settings, Role.COURT)
+        url = f"/api/v1/tourism/spots/{spot['code']}/redemptions"
+        assert (await client.post(url, json={"certificate": "x"}, headers=court)).status_code == 403
+        assert (await client.get("/api/v1/tourism/dashboard", headers=court)).status_code == 403
+
     async def test_an_edit_changes_the_spot_and_is_audited(self, client, settings) -> None:
         spot, headers = await a_registered_spot(client, settings)
         edited = await client.patch(
