@@ -326,7 +326,7 @@ async def offset_trip(
     if not spot.active:
         raise Conflict("tourism.spot_inactive", spot=spot.name_zh)
     offer = await offer_for(settings, trip.footprint.offset_kg)
-    note = f"{spot.name_zh}（{spot.code}）" + trip_line(spot, trip.record(), "zh").split("，", 1)[-1]
+    note = f"{spot.name_zh}（{spot.code}）：" + trip_line(spot, trip.record(), "zh")
     ask = market.OrderAsk(
         listing=offer.listing,
         kg=offer.kg,
