@@ -92,6 +92,12 @@ from app.settings import ROOT, Settings
 from app.storage import storage_for
 from app.teams.board import TeamBoard
 from app.teams.routes import TeamPages, TeamsController
+from app.tourism.routes import (
+    TourismOffsetPages,
+    TourismOperatorController,
+    TourismOperatorPages,
+    TourismPages,
+)
 
 
 class MetricsController(PrometheusController):
@@ -207,6 +213,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             KepuPages,  # 科普 (issue 7)
             TeamsController,
             TeamPages,
+            TourismOperatorController,
+            TourismPages,
+            TourismOffsetPages,
+            TourismOperatorPages,
         ],
         # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
         plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],

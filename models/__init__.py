@@ -29,6 +29,7 @@ from models.portable import ImportedEntry, PortableClaim, PortableImport, Portab
 from models.registry import ExternalParcel, Parcel, ParcelEstimate, Project, StandMeasurement
 from models.signin import SmsCode
 from models.teams import Team, TeamMember
+from models.tourism import Redemption, ScenicSpot, SpotOrder
 
 __all__ = [
     "AuditEvent",
@@ -76,6 +77,7 @@ __all__ = [
     "PortableImport",
     "PortableMoveOut",
     "Project",
+    "Redemption",
     "ReportEstimate",
     "Reservation",
     "Retirement",
@@ -84,11 +86,13 @@ __all__ = [
     "SandboxReceipt",
     "SandboxToken",
     "SandboxTrade",
+    "ScenicSpot",
     "SerialBlock",
     "SerialCounter",
     "Site",
     "Slot",
     "SmsCode",
+    "SpotOrder",
     "StandMeasurement",
     "Team",
     "TeamMember",

@@ -227,3 +227,8 @@ def render(text: PosterText, matrix: Sequence[Sequence[bool]], fmt: str, fonts: 
     else:
         image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
+
+
+# Shared with other posters drawn on the same fonts and palette (app.tourism.poster).
+font = _font
+wrap = _wrap

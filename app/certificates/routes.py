@@ -87,6 +87,7 @@ class CertificatePages(Controller):
             code_grouped=service.grouped(cert.code),
             retired_on=service.retired_on(cert.retired_at, lang),
             qr_svg=service.qr_svg(cert.links.page),
+            extra_rows=await service.page_rows(cert.code, lang),
         )
 
     @get("/certificates/{code:str}/qr.png")

@@ -19,6 +19,7 @@ import io
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -53,6 +54,21 @@ _SEPARATORS = re.compile(r"[\s\-_.·]+")
 _SVG_SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*" ')
 _LOCALE = {"zh": "zh_CN", "en": "en"}
 POSTER_TTL_S = 24 * 3600  # kept a day (shared right after the purchase); the key changes whenever the content does
+
+
+PageRows = Callable[[str, str], Awaitable[list[tuple[str, str]]]]
+_PAGE_ROWS: list[PageRows] = []
+
+
+def register_page_rows(rows: PageRows) -> None:
+    """A domain that links purchases to something (a scenic spot, a case, an event) adds its lines to
+    the verify page: `rows(code, lang)` returns (label, value) pairs, empty when it has nothing to say."""
+    if rows not in _PAGE_ROWS:
+        _PAGE_ROWS.append(rows)
+
+
+async def page_rows(code: str, lang: str) -> list[tuple[str, str]]:
+    return [row for rows in _PAGE_ROWS for row in await rows(code, lang)]
 
 
 def normalise_code(typed: str) -> str | None:

@@ -170,6 +170,8 @@ class FootprintPages(Controller):
                 raise
             return self._form(request, kind, q, error=exc)
         back = f"/footprint/{kind}?{request.url.query}"
+        if kind == "trip" and q.get("spot"):
+            footprint = msgspec.structs.replace(footprint, buy_url=_spot_offset_url(q, footprint))
         return page(
             request,
             "footprint/result.html",
@@ -201,6 +203,22 @@ class FootprintPages(Controller):
         if error is not None:
             response.status_code = error.status_code
         return response
+
+
+# --- 碳汇+旅游 (issue 8): a trip form opened from a scenic spot's QR code carries `spot` (and the
+# spot's origin preset `spot_origin`); its result's buy button goes to the spot's offset page with the
+# trip, which recomputes the footprint and links the market order to the spot (app/tourism).
+_SPOT_TRIP_FIELDS = ("mode", "distance_km", "people", "vehicles", "hotel_nights", "hotel_rooms", "spot_origin")
+
+
+def _spot_offset_url(q: Mapping[str, str], footprint: Footprint) -> str:
+    trip = {k: q[k] for k in _SPOT_TRIP_FIELDS if q.get(k)}
+    if q.get("submitted") or "return_trip" in q:
+        trip["return_trip"] = q.get("return_trip", "")
+    return f"/tourism/spots/{q['spot']}/offset?" + urlencode(trip)
+
+
+# --- end 碳汇+旅游
 
 
 def _punctuation(lang: str) -> dict[str, str]:

@@ -1,0 +1,105 @@
+"""A scenic spot's printable QR poster: 1080×1440 PNG, or the same page as a PDF.
+
+Drawn with the certificate poster's fonts (Noto Sans CJK SC), palette, QR drawing and wrapping
+(app.certificates.poster), so both posters look like one house; the QR holds the spot's public URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from app.certificates import poster as posters
+from app.certificates import service as certificates
+from app.core.errors import AppError
+from app.core.i18n import t
+from app.regions import service as regions
+from app.tourism import service
+from models.tourism import ScenicSpot
+
+W, H, M = posters.WIDTH, posters.HEIGHT, posters.MARGIN
+
+
+@dataclass(frozen=True)
+class SpotPosterText:
+    brand: str
+    headline: str
+    name: str
+    county: str
+    benefit: str
+    scan: str
+    url: str
+    code: str
+
+
+def spot_url(base_url: str, spot: ScenicSpot) -> str:
+    return f"{base_url.rstrip('/')}/tourism/spots/{spot.code}"
+
+
+def text_of(spot: ScenicSpot, lang: str, base_url: str) -> SpotPosterText:
+    return SpotPosterText(
+        brand=t("tourism.poster.brand", lang),
+        headline=t("tourism.poster.headline", lang),
+        name=service.name_of(spot, lang),
+        county=regions.full_name(spot.county_code) or spot.county_code,
+        benefit=t("tourism.poster.benefit", lang, benefit=service.benefit_of(spot, lang)),
+        scan=t("tourism.poster.scan", lang),
+        url=spot_url(base_url, spot),
+        code=spot.code,
+    )
+
+
+def draw(text: SpotPosterText, fonts: posters.Fonts) -> Image.Image:
+    """Header band with the headline, the spot's name and county, the benefit, then a large QR and its URL."""
+    image = Image.new("RGB", (W, H), "#fafcfb")
+    d = ImageDraw.Draw(image)
+    regular = lambda size: posters.font(fonts.regular, size)  # noqa: E731
+    bold = lambda size: posters.font(fonts.bold, size)  # noqa: E731
+    inner = W - 2 * M
+
+    d.rectangle((0, 0, W, 250), fill=posters.GREEN)
+    d.text((M, 50), text.brand, font=regular(34), fill=posters.GREEN_LIGHT)
+    d.text((M, 110), posters.wrap(text.headline, bold(64), inner, 1)[0], font=bold(64), fill="#ffffff")
+    d.text((M, 290), posters.wrap(text.name, bold(72), inner, 1)[0], font=bold(72), fill=posters.INK)
+    d.text((M, 390), posters.wrap(text.county, regular(34), inner, 1)[0], font=regular(34), fill=posters.MUTED)
+    for i, line in enumerate(posters.wrap(text.benefit, bold(44), inner, 2)):
+        d.text((M, 460 + 60 * i), line, font=bold(44), fill=posters.GREEN)
+
+    matrix = certificates.qr_matrix(text.url)
+    qr = posters.qr_image(matrix, max(560 // len(matrix), 1))
+    left, top = (W - qr.width) // 2, 620
+    d.rounded_rectangle(
+        (left - 16, top - 16, left + qr.width + 16, top + qr.height + 16), radius=20, fill="#ffffff",
+        outline=posters.LINE, width=2,
+    )  # fmt: skip
+    image.paste(qr, (left, top))
+    below = top + qr.height + 40
+    scan_font = regular(36)
+    d.text(((W - scan_font.getlength(text.scan)) / 2, below), text.scan, font=scan_font, fill=posters.MUTED)
+    code_font = bold(40)
+    d.text(((W - code_font.getlength(text.code)) / 2, below + 56), text.code, font=code_font, fill=posters.INK)
+    url_font = regular(26)
+    for i, line in enumerate(posters.wrap(text.url, url_font, inner, 2)):
+        d.text(((W - url_font.getlength(line)) / 2, below + 120 + 34 * i), line, font=url_font, fill=posters.MUTED)
+    return image
+
+
+def render(text: SpotPosterText, fmt: str, fonts: posters.Fonts) -> bytes:
+    image = draw(text, fonts)
+    out = io.BytesIO()
+    if fmt == "pdf":  # one raster page, as the certificate's PDF (ReportLab cannot load Noto CJK)
+        image.save(out, format="PDF", resolution=144.0, quality=90, subsampling=0, title=f"{text.name} {text.code}")
+    else:
+        image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+async def poster(spot: ScenicSpot, lang: str, fmt: str, base_url: str) -> bytes:
+    """Render in a thread (CPU work); without the CJK fonts installed the answer is a clear 503."""
+    fonts = posters.find_font()
+    if fonts is None:
+        raise AppError("certificates.font_missing", status_code=503)
+    return await asyncio.to_thread(render, text_of(spot, lang, base_url), fmt, fonts)
