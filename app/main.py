@@ -46,6 +46,7 @@ from app.credits.routes import (
     LossEventsController,
     MonitoringReportsController,
 )
+from app.donations.routes import CampaignDonationsController, DonationPages, DonationsController
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
@@ -194,6 +195,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([SandboxPayPages] if settings.payment_provider == "sandbox" else []),
             CampaignsController,
             CampaignPages,
+            CampaignDonationsController,
+            DonationsController,
+            DonationPages,
         ],
         plugins=[TortoisePlugin(settings)],
         # Document the real error shape and statuses before anyone reads the spec.

@@ -17,6 +17,7 @@ from models.credits import (
     SerialBlock,
     SerialCounter,
 )
+from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
@@ -40,6 +41,9 @@ __all__ = [
     "Coupon",
     "CouponOffer",
     "CreditSupply",
+    "Donation",
+    "DonationReceipt",
+    "DonationTally",
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
@@ -66,6 +70,7 @@ __all__ = [
     "Payout",
     "PayoutNotification",
     "Photo",
+    "PointsDonation",
     "PortableClaim",
     "PortableImport",
     "PortableMoveOut",

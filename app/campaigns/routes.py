@@ -33,6 +33,7 @@ from app.core.auth import Principal, Role, principal_of, require_principal, requ
 from app.core.errors import AppError, Forbidden
 from app.core.i18n import BEIJING, request_language
 from app.core.pages import page
+from app.donations import service as donations
 from app.regions import service as regions
 from app.settings import Settings
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
@@ -257,6 +258,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         error=error,
         notice=notice,
         when=slot_time,
+        donation=await donations.campaign_box(c, principal),
     )
 
 
