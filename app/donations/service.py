@@ -281,9 +281,9 @@ async def donated_trees(user: User, year: int) -> int:
     rows = (
         await Donation.filter(donor_id=user.id, status="paid", paid_at__gte=start, paid_at__lt=end)
         .annotate(n=Sum("trees"))
-        .values_list("n", flat=True)
+        .values("n")
     )
-    return int(rows[0] or 0) if rows else 0
+    return int(rows[0]["n"] or 0) if rows else 0
 
 
 # --- 捐赠票据 requests ---------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ async def request_receipt(donor: User, public_id: str, ask: ReceiptAsk) -> Donat
     donation = await donation_for(donor, public_id)
     if donation.status != "paid":
         raise Conflict("donations.receipt_needs_payment")
-    values = {"kind": ask.kind, "title": ask.title, "tax_id": ask.tax_id, "email": ask.email}
+    values: dict[str, Any] = {"kind": ask.kind, "title": ask.title, "tax_id": ask.tax_id, "email": ask.email}
     # The audit chain is public: it records the kind and whether a 税号 was given, never name or email.
     shown = {"kind": ask.kind, "tax_id_given": bool(ask.tax_id), "status": "requested"}
     try:
