@@ -36,6 +36,7 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from app.accounts import privacy
 from app.accounts.service import new_public_id
 from app.campaigns import service as campaigns
 from app.core import housekeeping
@@ -566,3 +567,44 @@ async def campaign_box(campaign: Campaign, principal: Principal | None) -> Campa
         max_points=MAX_POINTS,
         organiser=bool(principal and campaign.organisation_id in principal.orgs_with(Role.ORGANISER.value)),  # type: ignore[attr-defined]
     )
+
+
+# --- personal data ----------------------------------------------------------------------------------------
+async def _export(user: User) -> dict[str, Any]:
+    """The person's donations, receipt requests and points donations, for the data export."""
+    rows = await Donation.filter(donor_id=user.id).prefetch_related("campaign").order_by("id")
+    receipts = {r.donation_id: r for r in await DonationReceipt.filter(donation_id__in=[d.id for d in rows])}  # type: ignore[attr-defined]
+    given = await PointsDonation.filter(donor_id=user.id).prefetch_related("campaign").order_by("created_at")
+    return {
+        "donations": [
+            {
+                "donation": d.public_id,
+                "campaign": d.campaign.slug,
+                "trees": d.trees,
+                "amount_fen": d.amount_fen,
+                "status": d.status,
+                "paid_at": d.paid_at.isoformat() if d.paid_at else None,
+                "receipt": None
+                if (r := receipts.get(d.id)) is None
+                else {"kind": r.kind, "title": r.title, "tax_id": r.tax_id, "email": r.email, "status": r.status},
+            }
+            for d in rows
+        ],
+        "points_donations": [
+            {"campaign": p.campaign.slug, "points": p.points, "at": p.created_at.isoformat()} for p in given
+        ],
+    }
+
+
+async def _erase(user: User) -> None:
+    """Account deletion: receipt requests not yet exported lose the name, 税号 and email (no receipt will
+    be issued from them). Exported ones stay with the foundation, which has issued (or is issuing) the
+    receipt and keeps it as its accounting record; donations and amounts stay (the campaign's record)."""
+    donation_ids = await Donation.filter(donor_id=user.id).values_list("id", flat=True)
+    await DonationReceipt.filter(donation_id__in=list(donation_ids), status="requested").update(
+        title="（已注销）", tax_id="", email=""
+    )
+
+
+privacy.register_exporter("donations", _export)
+privacy.register_eraser("donations", _erase)

@@ -79,6 +79,10 @@ async def all_clean() -> None:
     assert report.ok, report.problems
     money = await money_verify()
     assert money.ok, money.problems
+    from app.donations.verify import verify as donations_verify
+
+    mine = await donations_verify()
+    assert mine.ok, mine.problems
 
 
 async def organiser_of(settings: Settings, campaign: Campaign):  # type: ignore[no-untyped-def]

@@ -414,3 +414,29 @@ class TestPointsDonation:
         assert (await points.balance_of(donor)).balance == 900
         assert (await DonationTally.get(campaign_id=campaign.id)).points_donations == 1
         await all_clean()
+
+
+class TestPersonalData:
+    async def test_export_lists_donations_and_deletion_blanks_receipts_not_yet_exported(
+        self, db, settings, provider
+    ) -> None:
+        from app.accounts import privacy
+
+        campaign = await donate_campaign()
+        donor = await a_donor()
+        kept = await donations.create_donation(donor, campaign.slug, 1)
+        blanked = await donations.create_donation(donor, campaign.slug, 2)
+        for d in (kept, blanked):
+            await pay(settings, provider, donor, d)
+            await donations.request_receipt(
+                donor, d.public_id, donations.ReceiptAsk("personal", "张三", "z@example.com")
+            )
+        await DonationReceipt.filter(donation_id=kept.id).update(status="exported")
+        exported = await privacy.export_user_data(settings, donor)
+        assert [d["trees"] for d in exported["donations"]["donations"]] == [1, 2]
+        assert exported["donations"]["donations"][0]["receipt"]["title"] == "张三"
+        await privacy.delete_account(donor, confirmed=True)
+        assert (await DonationReceipt.get(donation_id=kept.id)).title == "张三"
+        gone = await DonationReceipt.get(donation_id=blanked.id)
+        assert (gone.title, gone.email) == ("（已注销）", "")
+        assert (await Donation.get(id=blanked.id)).status == "paid"
