@@ -32,6 +32,7 @@ def _load_command_modules() -> None:
     import app.audit.cli
     import app.campaigns.cli
     import app.credits.cli
+    import app.donations.cli
     import app.ledger.cli
     import app.money.cli
     import app.portable.cli

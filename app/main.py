@@ -48,6 +48,7 @@ from app.credits.routes import (
     LossEventsController,
     MonitoringReportsController,
 )
+from app.donations.routes import CampaignDonationsController, DonationPages, DonationsController
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
@@ -217,6 +218,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TourismPages,
             TourismOffsetPages,
             TourismOperatorPages,
+            CampaignDonationsController,
+            DonationsController,
+            DonationPages,
         ],
         # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
         plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],

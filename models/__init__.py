@@ -17,6 +17,7 @@ from models.credits import (
     SerialBlock,
     SerialCounter,
 )
+from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
@@ -44,6 +45,9 @@ __all__ = [
     "Coupon",
     "CouponOffer",
     "CreditSupply",
+    "Donation",
+    "DonationReceipt",
+    "DonationTally",
     "DutyCertificate",
     "DutyProfile",
     "ExternalParcel",
@@ -73,6 +77,7 @@ __all__ = [
     "PayoutNotification",
     "Photo",
     "PlantingLog",
+    "PointsDonation",
     "PortableClaim",
     "PortableImport",
     "PortableMoveOut",

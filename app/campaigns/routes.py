@@ -33,6 +33,7 @@ from app.core.auth import Principal, Role, principal_of, require_principal, requ
 from app.core.errors import AppError, Forbidden
 from app.core.i18n import BEIJING, request_language
 from app.core.pages import page
+from app.donations import service as donations
 from app.planting import service as planting
 from app.regions import service as regions
 from app.settings import Settings
@@ -270,6 +271,7 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
         organiser=bool(principal and c.organisation_id in principal.orgs_with(Role.ORGANISER.value)),  # type: ignore[attr-defined]
         recent=await planting.recent_approved(_settings(request), c, lang),
         boards=await team_boards.campaign_boards(c.id, 10, request.app.stores.get("teams")),
+        donation=await donations.campaign_box(c, principal),
     )
 
 

@@ -82,6 +82,24 @@ class TestConstraintsBite:
             await CityLink.create(public_id="l2", user=user, provider="sandbox", account_id="b", access_token_enc=b"y")
 
 
+async def _donation_rows(campaign: object, user: object, later: object) -> dict[str, object]:
+    from uuid import uuid4
+
+    from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
+
+    donation = await Donation.create(
+        public_id="d1", campaign=campaign, donor=user, trees=2, fen_per_tree=3000, amount_fen=6000, expires_at=later
+    )
+    return {
+        "donation": donation,
+        "donation_receipt": await DonationReceipt.create(
+            donation=donation, kind="personal", title="张三", email="z@example.com"
+        ),
+        "donation_points": await PointsDonation.create(id=uuid4(), campaign=campaign, donor=user, points=10),
+        "donation_tally": await DonationTally.create(campaign=campaign),
+    }
+
+
 async def _valid_rows() -> dict[str, object]:
     """One valid row per constrained table, for the violations below to start from."""
     from datetime import UTC, date, datetime, timedelta
@@ -294,6 +312,7 @@ async def _valid_rows() -> dict[str, object]:
             distance_m=0,
             offline=False,
         ),
+        **await _donation_rows(campaign, user, later),
     }
     from models.planting import CheckInDay, DutyCertificate, PlantingLog
 
@@ -600,6 +619,11 @@ VIOLATIONS = {
     "teams_team_member_count_nonnegative": ("team", {"member_count": -1}),
     "teams_team_parent_only_for_a_class": ("team_class", {"kind": "company"}),
     "teams_member_lane_known": ("team_member", {"lane": "play"}),
+    "donation_amount_is_trees_times_price": ("donation", {"amount_fen": 5999}),
+    "donation_status_known": ("donation", {"status": "lost"}),
+    "donation_receipt_kind_known": ("donation_receipt", {"kind": "company"}),
+    "donation_points_positive": ("donation_points", {"points": 0}),
+    "donation_tally_nonnegative": ("donation_tally", {"points_donated": -1}),
 }
 
 
