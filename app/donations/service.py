@@ -38,6 +38,7 @@ from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
 from app.accounts.service import new_public_id
+from app.campaigns import live
 from app.campaigns import service as campaigns
 from app.core import housekeeping
 from app.core.audit import actor_of, record
@@ -49,6 +50,7 @@ from app.ledger import service as ledger
 from app.money.invoices import uscc_valid
 from app.payments import service as payments
 from app.payments.protocol import PaymentProvider
+from app.planting import service as planting
 from app.points import service as points_service
 from app.settings import Settings
 from models.accounts import User
@@ -240,7 +242,14 @@ async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
     )
 
 
-payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/donations/{subject}")
+async def _after_paid(subject: str) -> None:
+    """Once the payment's transaction committed: the campaign's live pages hear the new fen raised."""
+    campaign_ids = await Donation.filter(public_id=subject).values_list("campaign_id", flat=True)
+    for campaign_id in campaign_ids:
+        await live.publish_progress(campaign_id)  # type: ignore[arg-type]
+
+
+payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/donations/{subject}", after=_after_paid)
 
 
 async def _tally(campaign: Campaign, **add: int) -> None:
@@ -270,6 +279,8 @@ async def expire_overdue_donations(at: datetime | None = None) -> int:
 
 
 housekeeping.register("donations.expire_overdue", expire_overdue_donations)
+# Trees donated in lieu count toward the person's yearly 义务植树 tally (app/planting).
+planting.register_tally_source("donations", lambda user, year: donated_trees(user, year))
 
 
 # --- 尽责 tally ----------------------------------------------------------------------------------------

@@ -69,13 +69,22 @@ class NotFulfillable(Exception):
 Fulfiller = Callable[[str, PaymentAttempt], Awaitable[None]]
 _FULFILLERS: dict[str, Fulfiller] = {}
 _RETURN_PATHS: dict[str, Callable[[str], str]] = {}
+_AFTER_FULFILMENT: dict[str, Callable[[str], Awaitable[None]]] = {}
 
 
-def register_fulfiller(purpose: str, fulfil: Fulfiller, return_path: Callable[[str], str]) -> None:
+def register_fulfiller(
+    purpose: str,
+    fulfil: Fulfiller,
+    return_path: Callable[[str], str],
+    after: Callable[[str], Awaitable[None]] | None = None,
+) -> None:
     """`fulfil(subject, attempt)` runs inside the notification's transaction; it raises NotFulfillable.
-    `return_path(subject)` is the page the payer goes back to after paying."""
+    `return_path(subject)` is the page the payer goes back to after paying. `after(subject)`, if given,
+    runs once that transaction committed a fulfilment (e.g. telling live pages); it must not fail."""
     _FULFILLERS[purpose] = fulfil
     _RETURN_PATHS[purpose] = return_path
+    if after is not None:
+        _AFTER_FULFILMENT[purpose] = after
 
 
 def return_path(attempt: PaymentAttempt) -> str:
@@ -345,6 +354,9 @@ async def _paid(provider: PaymentProvider, notice: PaymentNotice) -> PaymentAtte
         raise
     if outcome == "refund_due":
         return await PaymentAttempt.get(id=attempt.id)
+    after = _AFTER_FULFILMENT.get(attempt.purpose)
+    if after is not None:
+        await after(attempt.subject)
     return None
 
 

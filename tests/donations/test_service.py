@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.campaigns import live
 from app.core.auth import Role
 from app.core.errors import AppError, Conflict, Forbidden
 from app.core.i18n import BEIJING, t
 from app.donations import service as donations
 from app.payments import service as payments
 from app.payments.sandbox import SandboxProvider
+from app.planting import service as planting
 from app.points import service as points
 from models.audit import AuditEvent
 from models.campaigns import Campaign
@@ -239,6 +242,27 @@ class TestDutyTally:
         await Donation.filter(id=unpaid.id).update(paid_at=datetime(2020, 12, 31, 16, 30, tzinfo=UTC))
         assert await donations.donated_trees(donor, 2020) == 0
         assert await donations.donated_trees(donor, 2021) == 7
+
+    async def test_donated_trees_count_in_the_planting_duty_tally(self, db, settings, provider) -> None:
+        campaign = await donate_campaign()
+        donor = await a_donor()
+        year = datetime.now(BEIJING).year
+        assert (await planting.duty_tally(donor, year)).trees == 0
+        await pay(settings, provider, donor, await donations.create_donation(donor, campaign.slug, 3))
+        tally = await planting.duty_tally(donor, year)
+        assert (tally.trees_planted, tally.trees_in_lieu, tally.done) == (0, 3, True)
+
+
+class TestLiveProgress:
+    async def test_a_paid_donation_publishes_the_new_funds_after_its_commit(self, client, app, settings) -> None:
+        campaign = await donate_campaign()
+        donor = await a_donor()
+        donation = await donations.create_donation(donor, campaign.slug, 2)
+        channels = app.plugins.get(live.LiveChannels)
+        async with channels.start_subscription([channels.channel(campaign.id)]) as subscriber:
+            await pay(settings, SandboxProvider(settings), donor, donation)
+            event = json.loads(await asyncio.wait_for(subscriber.iter_events().__anext__(), 5))
+        assert event["fen"] == donation.amount_fen
 
 
 class TestReceipt:
