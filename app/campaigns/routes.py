@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from app.campaigns import checkin, service
+from app.campaigns import poster as posters
 from app.campaigns.schemas import (
     BookForm,
     BookingOut,
@@ -288,6 +289,15 @@ class CampaignPages(Controller):
             request.query_params.get("done", "")
         )
         return await _campaign_page(request, slug, notice=notice or "")
+
+    @get("/campaigns/{slug:str}/poster.png", opt={"public": True})
+    async def share_poster(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
+        """分享海报: progress from the counters and a QR of the page; cached a minute, as progress moves."""
+        body = await posters.poster(
+            await service.campaign(slug), request_language(request), _settings(request).base_url
+        )
+        headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
+        return Response(body, media_type="image/png", headers=headers)
 
     @post("/campaigns/{slug:str}/book", guards=[requires(Role.CITIZEN)], status_code=200)
     async def book(self, request: Request, slug: FromPath[str], data: URLEncodedBody[BookForm]) -> Template | Redirect:
