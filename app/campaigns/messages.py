@@ -201,9 +201,9 @@ register_messages(
         "campaigns.page.goal.fen": {"zh": "筹款", "en": "Funds"},
         "campaigns.page.trees_unit": {"zh": "{n} / {target} 棵", "en": "{n} / {target} trees"},
         "campaigns.page.progress_note": {
-            "zh": "植树数来自组织者审核通过的植树记录；碳汇数与筹款数在相应功能上线前保持为 0。",
-            "en": "Trees come from planting logs the organiser approved; carbon and funds stay 0 until those "
-            "features arrive.",
+            "zh": "植树数来自组织者审核通过的植树记录，筹款数来自已付款的捐资；碳汇数在关联碳汇项目上线前保持为 0。",
+            "en": "Trees come from planting logs the organiser approved and funds from paid donations; carbon "
+            "stays 0 until the linked sink project arrives.",
         },
         "campaigns.page.participation": {
             "zh": "已预约 {bookings} 人次，已签到 {checkins} 人次",
