@@ -195,7 +195,7 @@ async def pay(settings: Settings, provider: PaymentProvider, donor: User, public
     )
 
 
-async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
+async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> None:
     """Inside the payment notification's transaction: paid once, the fund credited once."""
     donation = await Donation.filter(public_id=subject).select_for_update().first()
     if donation is None:
@@ -225,6 +225,18 @@ async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
     # Counters move by an increment in this same transaction (never read-then-write, never a COUNT).
     await Campaign.filter(id=campaign.id).update(fen_raised=F("fen_raised") + donation.amount_fen)
     await _tally(campaign, trees_donated=donation.trees, donations_paid=1)
+    # 捐资尽责 counts as 义务植树: the donor's certificate of the year is issued or credited here, once,
+    # as the payment is (the same function planting approvals use, kind by the age rule on the day paid).
+    donor = await User.get(id=donation.donor_id)  # type: ignore[attr-defined]
+    await planting.credit_certificate(
+        settings,
+        donor,
+        at.astimezone(BEIJING).date(),
+        donation.trees,
+        campaign.slug,
+        actor=f"system:payments:{attempt.provider}",
+        source=f"donation:{donation.public_id}",
+    )
     await record(
         actor=f"system:payments:{attempt.provider}",
         action="donation.paid",

@@ -421,7 +421,7 @@ def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
     return fee, total_fen - fee
 
 
-async def _fulfil(subject: str, attempt: PaymentAttempt) -> None:
+async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> None:
     # The order row is locked first, then the reservation (retire), then the points hold: the order in
     # which cancel and the expiry sweep (`_end`) take them, so the two never deadlock on PostgreSQL; a
     # cancel that lands meanwhile waits for this transaction and then finds the order fulfilled.

@@ -66,7 +66,7 @@ class NotFulfillable(Exception):
         self.reason = reason
 
 
-Fulfiller = Callable[[str, PaymentAttempt], Awaitable[None]]
+Fulfiller = Callable[[Settings, str, PaymentAttempt], Awaitable[None]]
 _FULFILLERS: dict[str, Fulfiller] = {}
 _RETURN_PATHS: dict[str, Callable[[str], str]] = {}
 _AFTER_FULFILMENT: dict[str, Callable[[str], Awaitable[None]]] = {}
@@ -78,7 +78,7 @@ def register_fulfiller(
     return_path: Callable[[str], str],
     after: Callable[[str], Awaitable[None]] | None = None,
 ) -> None:
-    """`fulfil(subject, attempt)` runs inside the notification's transaction; it raises NotFulfillable.
+    """`fulfil(settings, subject, attempt)` runs inside the notification's transaction; it raises NotFulfillable.
     `return_path(subject)` is the page the payer goes back to after paying. `after(subject)`, if given,
     runs once that transaction committed a fulfilment (e.g. telling live pages); it must not fail."""
     _FULFILLERS[purpose] = fulfil
@@ -257,7 +257,7 @@ async def receive(
         return _refuse(provider, rejected.reason, rejected.detail)
     try:
         if notice.kind == "paid":
-            refund_due = await _paid(provider, notice)
+            refund_due = await _paid(settings, provider, notice)
         else:
             refund_due = None
             await _refund_notice(provider, notice)
@@ -288,7 +288,7 @@ async def _already_recorded(provider: PaymentProvider, notice: PaymentNotice) ->
     )
 
 
-async def _paid(provider: PaymentProvider, notice: PaymentNotice) -> PaymentAttempt | None:
+async def _paid(settings: Settings, provider: PaymentProvider, notice: PaymentNotice) -> PaymentAttempt | None:
     """Record a payment and fulfil its subject once; returns the attempt when it must be refunded."""
     attempt = await PaymentAttempt.get_or_none(provider=provider.name, out_trade_no=notice.out_trade_no)
     if attempt is None:
@@ -328,7 +328,7 @@ async def _paid(provider: PaymentProvider, notice: PaymentNotice) -> PaymentAtte
             )
             try:
                 async with in_transaction():  # a savepoint: a refusal undoes only the fulfilment
-                    await fulfil(attempt.subject, attempt)
+                    await fulfil(settings, attempt.subject, attempt)
                 outcome, reason = "fulfilled", ""
             except NotFulfillable as why:
                 outcome, reason = "refund_due", why.reason
@@ -536,7 +536,7 @@ async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: d
                 raw={"source": "query", "state": status.state, "amount_fen": status.amount_fen},
             )
             try:
-                refund_due = await _paid(provider, notice)
+                refund_due = await _paid(settings, provider, notice)
             except NotificationRejected as rejected:  # e.g. the provider's amount differs: an operator looks
                 _refuse(provider, rejected.reason, f"query {attempt.out_trade_no}: {rejected.detail}")
                 continue

@@ -251,6 +251,22 @@ class TestDutyTally:
         await pay(settings, provider, donor, await donations.create_donation(donor, campaign.slug, 3))
         tally = await planting.duty_tally(donor, year)
         assert (tally.trees_planted, tally.trees_in_lieu, tally.done) == (0, 3, True)
+        [certificate] = await planting.certificates_of(donor)  # issued with the payment, once
+        assert (certificate.year, certificate.trees, certificate.campaigns) == (year, 3, [campaign.slug])
+        assert certificate.kind == "honour"  # no birth date or sex given: the honour certificate
+
+    async def test_a_replayed_payment_credits_the_certificate_once(self, db, settings, provider) -> None:
+        campaign = await donate_campaign()
+        donor = await a_donor()
+        donation = await donations.create_donation(donor, campaign.slug, 2)
+        attempt = await open_payment(settings, provider, donor, donation)
+        signed = await provider.pay(attempt.out_trade_no)
+        for _ in range(3):
+            assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        resigned = provider.notification_for(await SandboxTrade.get(out_trade_no=attempt.out_trade_no))
+        assert (await payments.receive(settings, provider, resigned.headers, resigned.body))[0] == 204
+        [certificate] = await planting.certificates_of(donor)
+        assert certificate.trees == 2
 
 
 class TestLiveProgress:

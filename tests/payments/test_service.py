@@ -357,7 +357,7 @@ class TestReconciliation:
         order, attempt = await open_attempt(settings, provider)
         real = payments._FULFILLERS[market.PURPOSE]
 
-        async def broken(subject, attempt):  # type: ignore[no-untyped-def]
+        async def broken(settings, subject, attempt):  # type: ignore[no-untyped-def]
             raise RuntimeError("transient: deadlock detected")
 
         monkeypatch.setitem(payments._FULFILLERS, market.PURPOSE, broken)
