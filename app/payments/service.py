@@ -522,7 +522,13 @@ async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: d
         except (ProviderUnavailable, ProviderRefused) as why:
             log.info("payment_reconcile_query_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
             continue
-        if status.state in ("paid", "refunded") and status.provider_transaction_id:
+        if status.state == "refunded":
+            # Paid and already refunded at the provider, though we neither saw the payment nor asked for
+            # a refund (only refund_due attempts are refunded): fulfilling it would deliver unpaid goods,
+            # so it stays pending for an operator, logged every round until settled by hand.
+            log.error("payment_reconcile_refunded_elsewhere", out_trade_no=attempt.out_trade_no)
+            continue
+        if status.state == "paid" and status.provider_transaction_id:
             notice = PaymentNotice(
                 kind="paid",
                 notification_id=f"query:{status.provider_transaction_id}"[:64],

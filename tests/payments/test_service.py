@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import structlog.testing
 from prometheus_client import REGISTRY
 
 from app.ledger import service as ledger
@@ -390,6 +391,19 @@ class TestReconciliation:
         assert await Transfer.filter(reason="payment.received").count() == 1
         assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.paid").count() == 1
         assert (await ledger.verify(full=True)).ok
+
+    async def test_a_payment_refunded_elsewhere_is_never_fulfilled_by_reconciliation(
+        self, db, settings, provider
+    ) -> None:
+        order, attempt = await open_attempt(settings, provider)
+        await provider.pay(attempt.out_trade_no)  # paid; the notice is lost …
+        await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="refunded")  # … refunded outside
+        with structlog.testing.capture_logs() as logs:
+            assert await payments.reconcile_pending(settings, provider, at=later()) == 0
+        assert any(entry["event"] == "payment_reconcile_refunded_elsewhere" for entry in logs)
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
+        assert (await Order.get(id=order.id)).status == "pending"
+        assert await Transfer.filter(reason="payment.received").count() == 0
 
     async def test_an_unpaid_attempt_past_its_moment_is_closed_and_a_fresh_one_left_alone(
         self, db, settings, provider
