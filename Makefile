@@ -38,9 +38,9 @@ lint: $(VENV)/.installed  ## ruff + mypy
 	$(BIN)/ruff format --check app models tests
 	$(BIN)/mypy
 
-deps:  ## Debian packages the browser and certificate tests need (run as root): chromium, Noto CJK, zbarimg
-	command -v chromium >/dev/null && fc-list | grep -q 'Noto Sans CJK' && command -v zbarimg >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk zbar-tools)
+deps:  ## Debian packages the browser and certificate tests and the benchmarks need (run as root): chromium, Noto CJK, zbarimg, wrk
+	command -v chromium >/dev/null && fc-list | grep -q 'Noto Sans CJK' && command -v zbarimg >/dev/null && command -v wrk >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk zbar-tools wrk)
 
 lock:  ## re-pin dependencies with hashes, never writing an index URL
 	$(BIN)/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml

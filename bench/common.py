@@ -1,18 +1,27 @@
 """What the HTTP benchmarks share: a throw-away PostgreSQL database, serving an ASGI factory the production
-way (uvicorn, N workers, its own process group), waiting for it, a load generator (httpx, N in flight,
-this machine) and the result line. serial_lookup, certificate_verify and campaign_page use it.
+way (uvicorn, N workers, its own process group), waiting for it, a load generator (wrk when installed,
+else httpx; N in flight, this machine) and the result line. serial_lookup, certificate_verify and
+campaign_page use it.
+
+Why wrk: on this 2-core machine httpx spends 1.4–3 ms CPU per request, more than most endpoints it
+measures, so the reference endpoints were capped by the client (a bare Litestar JSON endpoint: about
+500/s with httpx, about 2,700/s with wrk on the same run) and every app/reference ratio was pulled
+towards 1. `make deps` installs it (Debian's `wrk`); `BENCH_CLIENT=httpx` uses the old client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -105,7 +114,76 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# wrk cycles through the paths (each thread from its own offset) for a fixed time and writes the summary
+# and the latency distribution (1,000 quantiles) as JSON.
+_WRK_SCRIPT = """
+local paths, n = {}, 0
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local counter = 0
+function setup(thread)
+  thread:set("id", counter); counter = counter + 1
+end
+function init(args)
+  n = id * 7919
+end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  local q = {}
+  for i = 1, 1000 do q[i] = latency:percentile(i / 10) end
+  local f = io.open(os.getenv("WRK_OUT"), "w")
+  f:write(string.format('{"duration_us": %d, "requests": %d, "errors": %d, "non_2xx": %d, "quantiles_us": [%s]}',
+    summary.duration, summary.requests, e.connect + e.read + e.write + e.timeout, e.status, table.concat(q, ",")))
+  f:close()
+end
+"""
+WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def load(base: str, paths: list[str], concurrency: int) -> LoadResult:
+    """Elapsed s, latencies, failures, and the load generator's own CPU ms per request (wrk if installed)."""
+    if shutil.which("wrk") and os.environ.get("BENCH_CLIENT", "wrk") == "wrk":
+        return await asyncio.to_thread(_wrk_load, base, paths, concurrency)
+    return await _httpx_load(base, paths, concurrency)
+
+
+def _wrk_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
+    """wrk, one thread, `concurrency` connections, cycling through `paths` for BENCH_SECONDS (default 10).
+
+    wrk runs for a time, not a count, so the result is scaled to len(paths) requests at the measured rate
+    (elapsed and failures alike): `rate` and `line` then read exactly what wrk measured. Latencies are
+    the distribution's 1,000 quantiles as wrk reports them, which is what `line` reads p50 and p99 from."""
+    with tempfile.TemporaryDirectory() as folder:
+        listed, script, out = f"{folder}/paths", f"{folder}/load.lua", f"{folder}/out.json"
+        with open(listed, "w") as f:
+            f.write("\n".join(paths))
+        with open(script, "w") as f:
+            f.write(_WRK_SCRIPT)
+        env = {**os.environ, "WRK_PATHS": listed, "WRK_OUT": out}
+        cpu = children_cpu_s()
+        subprocess.run(  # one thread: the other core is the server's
+            ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        with open(out) as f:
+            summary = json.load(f)
+    done = max(1, summary["requests"])
+    scale = len(paths) / done
+    client_ms = (children_cpu_s() - cpu) * 1000 / done
+    failures = round((summary["errors"] + summary["non_2xx"]) * scale)
+    latencies = [q / 1e6 for q in summary["quantiles_us"]]
+    return summary["duration_us"] / 1e6 * scale, latencies, min(failures, len(paths)), client_ms
+
+
+async def _httpx_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
     """Elapsed s, latencies, failures, and the load generator's own CPU ms per request."""
     latencies: list[float] = []
     failures = 0

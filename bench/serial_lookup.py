@@ -41,8 +41,8 @@ from bench.common import (
     wait_until_up,
 )
 from models.accounts import User
-from models.credits import MonitoringReport, SerialBlock, SerialCounter
-from models.registry import Parcel, Project
+from models.credits import MonitoringReport, ReportEstimate, SerialBlock, SerialCounter
+from models.registry import Parcel, ParcelEstimate, Project
 
 SHA = "5b35e9e76e43995a0454f6557d76648757f94c71692b4e8bb0d58581743500d2"
 SQUARE = {"type": "Polygon", "coordinates": [[[104, 30], [104.001, 30], [104.001, 30.001], [104, 30.001], [104, 30]]]}
@@ -83,13 +83,15 @@ async def _seed(settings: Settings, issuances: int) -> list[str]:
             methodology_id="SC-LCP-AFF",
             status="approved",
         )
+        parcels = []
         for _ in range(2):
-            await Parcel.create(
+            parcel = await Parcel.create(
                 public_id=secrets.token_hex(13), project=project, geometry=SQUARE, input_crs="wgs84", area_m2=5000,
                 min_lon=104, min_lat=30, max_lon=104.001, max_lat=30.001, size_class=0, county_code="510112",
                 tenure_kind="forest_right_certificate", tenure_number_enc=b"x", tenure_number_index=secrets.token_hex(8),
                 holder_kind="individual", holder_name_enc=b"x", sink_type="afforestation", status="approved", active=True,
             )  # fmt: skip
+            parcels.append(parcel)
         # Lookup data only: the report row is written directly (its quantity is not what is measured here;
         # a real report's kg is computed from parcel estimates, see tests/credits/test_issuance.py).
         report = await MonitoringReport.create(
@@ -97,6 +99,17 @@ async def _seed(settings: Settings, issuances: int) -> list[str]:
             period_end=date(2024, 12, 31), methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
             parameter_sha256=SHA, kg_issued=800, buffer_kg=200, status="approved", submitted_by=owner,
         )  # fmt: skip
+        for parcel in parcels:  # the chain a lookup shows: one approved estimate per parcel
+            estimate = await ParcelEstimate.create(
+                parcel=parcel, methodology_id="SC-LCP-AFF", methodology_version="0.1.0", parameter_set_version="0.1.1",
+                parameter_set_sha256=SHA, basis="ex_ante", method="growth_rate", kg_per_year=400,
+                buffer_kg_per_year=100, accounting_year=2024, inputs_sha256=SHA, occasion="approved", estimate={},
+            )  # fmt: skip
+            await ReportEstimate.create(
+                report=report, parcel=parcel, parcel_public_id=parcel.public_id, estimate=estimate,
+                approved_estimate=estimate, methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
+                parameter_set_sha256=SHA, inputs_sha256=SHA, basis="ex_ante", kg_per_year=400, buffer_kg_per_year=100,
+            )  # fmt: skip
         await SerialCounter.create(project=project, next_serial=1001)
         async with in_transaction():
             issuance = await service._issue(

@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -109,23 +108,10 @@ def _reference_shown(r: lookup.RetirementRow) -> str | None:
     return None
 
 
-# What an issuance's monitoring chain says never changes once it is issued (the report estimates are
-# copied numbers and hashes, set at approval), so each worker keeps the little it needs in memory.
-_BASES: OrderedDict[str, dict[str, str]] = OrderedDict()
-_BASES_MAX = 4096
-
-
 async def _parcel_bases(issuance_ids: list[str]) -> dict[str, dict[str, str]]:
     """issuance public id → {parcel public id: basis of the estimate the issuance rests on}."""
-    missing = [i for i in issuance_ids if i not in _BASES]
-    if missing:
-        chains = await lookup.chains_of(missing)
-        for issuance_id in missing:
-            chain = chains.get(issuance_id)
-            _BASES[issuance_id] = {e.parcel_public_id: e.basis for e in chain.estimates} if chain else {}
-            while len(_BASES) > _BASES_MAX:
-                _BASES.popitem(last=False)
-    return {i: _BASES[i] for i in issuance_ids}
+    chains = await lookup.chains_of(issuance_ids)  # kept in memory per worker: an issued chain never changes
+    return {i: {e.parcel_public_id: e.basis for e in chains[i].estimates} if i in chains else {} for i in issuance_ids}
 
 
 def _basis(bases: list[str]) -> str | None:

@@ -9,6 +9,7 @@ Two spellings are accepted, and neither is parsed for meaning:
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -217,7 +218,7 @@ async def lookup(serial: str) -> SerialView:
     children: list[Any] = []
     if block.status == "superseded":
         children = await SerialBlock.filter(parent_id=block.id).order_by("serial_start")
-    chain = await chain_of_report(row["i_report_id"])
+    chain = (await issued_chains({issuance.public_id: row["i_report_id"]})).get(issuance.public_id)
     return SerialView(asked, unit, block, issuance, retirement, reversal, children, chain)
 
 
@@ -279,11 +280,32 @@ async def retired_blocks(certificate_code: str) -> list[RetiredBlock]:
 async def chains_of(issuance_public_ids: list[str]) -> dict[str, Chain]:
     """issuance public id → its report and the parcel estimates used, for several issuances at once."""
     pairs = await Issuance.filter(public_id__in=issuance_public_ids).values_list("public_id", "monitoring_report_id")
-    report_of = {int(report_id): str(public_id) for public_id, report_id in pairs}  # type: ignore[misc]
-    if not report_of:
-        return {}
-    reports = await MonitoringReport.filter(id__in=list(report_of))
-    used: dict[int, list[ReportEstimate]] = {}
-    for e in await ReportEstimate.filter(report_id__in=list(report_of)).order_by("parcel_public_id"):
-        used.setdefault(e.report_id, []).append(e)  # type: ignore[attr-defined]
-    return {report_of[r.id]: Chain(r, used.get(r.id, [])) for r in reports}
+    return await issued_chains({str(public_id): int(report_id) for public_id, report_id in pairs})  # type: ignore[misc]
+
+
+# An issuance's chain never changes: the report was approved and its estimates copied (numbers and
+# hashes) in the issuance's own transaction. So each worker keeps recent chains in memory, keyed by the
+# issuance's random public id; the public lookup then costs one round trip, not three.
+_CHAINS: OrderedDict[str, Chain] = OrderedDict()
+_CHAINS_MAX = 4096
+
+
+async def issued_chains(report_of_issuance: dict[str, int]) -> dict[str, Chain]:
+    """{issuance public id: its monitoring report id} → {issuance public id: chain}, for issued issuances."""
+    missing = {i: r for i, r in report_of_issuance.items() if i not in _CHAINS}
+    if missing:
+        reports = {r.id: r for r in await MonitoringReport.filter(id__in=list(missing.values()))}
+        used: dict[int, list[ReportEstimate]] = {}
+        for e in await ReportEstimate.filter(report_id__in=list(reports)).order_by("parcel_public_id"):
+            used.setdefault(e.report_id, []).append(e)  # type: ignore[attr-defined]
+        for issuance_id, report_id in missing.items():
+            if report_id in reports:
+                _CHAINS[issuance_id] = Chain(reports[report_id], used.get(report_id, []))
+        while len(_CHAINS) > _CHAINS_MAX:
+            _CHAINS.popitem(last=False)
+    found = {}
+    for issuance_id in report_of_issuance:
+        if (chain := _CHAINS.get(issuance_id)) is not None:
+            _CHAINS.move_to_end(issuance_id)
+            found[issuance_id] = chain
+    return found
