@@ -174,6 +174,19 @@ class TestSerialLookupApi:
         owner_kg = issuance["blocks"][0]["quantity"]
         assert split["status"] == "superseded" and [c["quantity"] for c in split["children"]] == [5, owner_kg - 5]
 
+    async def test_a_lookup_after_a_retirement_is_fresh_though_the_chain_is_kept(self, client, people) -> None:
+        project, owner_h, verifier_h = people
+        issuance = await issue_over_http(client, project, owner_h, verifier_h)
+        before = (await client.get(f"/api/v1/credits/serials/{issuance['id']}:3")).json()  # keeps the chain
+        assert before["status"] == "tradable" and before["retirement"] is None
+        until = datetime.now(UTC) + timedelta(hours=1)
+        await inventory.reserve("order:fresh", 5, until, issuance_public_id=issuance["id"])
+        await inventory.retire("order:fresh", "李四", "trip", beneficiary_shown="full")
+        after = (await client.get(f"/api/v1/credits/serials/{issuance['id']}:3")).json()
+        assert after["status"] == "retired" and after["retirement"]["beneficiary"] == "李四"
+        assert after["issuance"]["report"] == before["issuance"]["report"]  # the issued chain, unchanged
+        assert len(after["issuance"]["report"]["estimates"]) == 2
+
     @pytest.mark.parametrize("serial", ["nothing", "abc:1", "AFF-510112-000001-2025-1-2", "x:notanumber", "a" * 200])
     async def test_an_unknown_serial_is_a_clear_404(self, client, serial) -> None:
         r = await client.get(f"/api/v1/credits/serials/{serial}?lang=en")
