@@ -29,7 +29,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -292,22 +292,38 @@ async def expire_overdue_donations(at: datetime | None = None) -> int:
 
 housekeeping.register("donations.expire_overdue", expire_overdue_donations)
 # Trees donated in lieu count toward the person's yearly 义务植树 tally (app/planting).
-planting.register_tally_source("donations", lambda user, year: donated_trees(user, year))
+planting.register_tally_source(
+    "donations", lambda user, year: donated_trees(user, year), lambda user, year: donation_dates(user, year)
+)
 
 
 # --- 尽责 tally ----------------------------------------------------------------------------------------
 async def donated_trees(user: User, year: int) -> int:
     """Trees the person donated in lieu of planting, by the Beijing year of payment: each counts as one
     tree of 义务植树 duty (全民义务植树 recognises 捐资 as a form of 尽责). For app/planting's yearly tally."""
-    # Bounds in UTC, as the column is stored (SQLite compares the stored text).
-    start = datetime(year, 1, 1, tzinfo=BEIJING).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(UTC)
+    start, end = _year_bounds(year)
     rows = (
         await Donation.filter(donor_id=user.id, status="paid", paid_at__gte=start, paid_at__lt=end)
         .annotate(n=Sum("trees"))
         .values("n")
     )
     return int(rows[0]["n"] or 0) if rows else 0
+
+
+async def donation_dates(user: User, year: int) -> list[date]:
+    """The Beijing dates of the person's paid donations in `year` (their certificate's kind is judged on them)."""
+    start, end = _year_bounds(year)
+    paid = await Donation.filter(donor_id=user.id, status="paid", paid_at__gte=start, paid_at__lt=end).values_list(
+        "paid_at", flat=True
+    )
+    return [cast(datetime, at).astimezone(BEIJING).date() for at in paid]
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    """A Beijing year's bounds in UTC, as the column is stored (SQLite compares the stored text)."""
+    return datetime(year, 1, 1, tzinfo=BEIJING).astimezone(UTC), datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(
+        UTC
+    )
 
 
 # --- 捐赠票据 requests ---------------------------------------------------------------------------------

@@ -513,7 +513,6 @@ async def credit_certificate(
     *,
     actor: str,
     source: str,
-    duty_dates: list[date] | None = None,
 ) -> DutyCertificate:
     """Add `trees` planted (or, later, donated in lieu) on `on` to the person's certificate of that
     Beijing year, issuing it on the first credit; call inside the crediting transaction. Audited.
@@ -530,7 +529,7 @@ async def credit_certificate(
     )
     cert = await DutyCertificate.filter(user_id=user.id, year=year).select_for_update().first()
     assert cert is not None
-    dates = (duty_dates or []) + await _approved_dates(user, year) + [on]
+    dates = await credit_dates(user, year) + [on]
     kind = "duty" if any(kind_for(who.sex, who.birth_date, d) == "duty" for d in dates) else "honour"
     before = {"kind": cert.kind, "trees": cert.trees, "campaigns": list(cert.campaigns)}
     slugs = list(cert.campaigns) + ([campaign_slug] if campaign_slug not in cert.campaigns else [])
@@ -548,10 +547,11 @@ async def credit_certificate(
 
 
 async def _rejudge_certificates(settings: Settings, user: User) -> None:
-    """After the person's details change: each certificate's kind from its approved plantings' dates."""
+    """After the person's details change: each certificate's kind from the dates of everything credited to
+    it (approved plantings and the registered sources' credits, e.g. donations in lieu)."""
     who = await person(settings, user)
     for cert in await DutyCertificate.filter(user_id=user.id).select_for_update():
-        dates = await _approved_dates(user, cert.year)
+        dates = await credit_dates(user, cert.year)
         kind = "duty" if any(kind_for(who.sex, who.birth_date, d) == "duty" for d in dates) else "honour"
         if kind != cert.kind:
             await DutyCertificate.filter(id=cert.id).update(kind=kind)
@@ -569,9 +569,24 @@ TallySource = Callable[[User, int], Awaitable[int]]
 _TALLY_SOURCES: dict[str, TallySource] = {}
 
 
-def register_tally_source(name: str, fn: TallySource) -> None:
-    """Another way to meet the duty (e.g. donations in lieu, 捐资代植) adds its trees of a year here."""
+DatesSource = Callable[[User, int], Awaitable[list[date]]]
+_DATES_SOURCES: dict[str, DatesSource] = {}
+
+
+def register_tally_source(name: str, fn: TallySource, dates: DatesSource) -> None:
+    """Another way to meet the duty (e.g. donations in lieu, 捐资代植) adds its trees of a year (`fn`) and
+    the Beijing dates of its credits in that year (`dates`: the age rule is judged on each of them)."""
     _TALLY_SOURCES[name] = fn
+    _DATES_SOURCES[name] = dates
+
+
+async def credit_dates(user: User, year: int) -> list[date]:
+    """Every date something was credited to the person's certificate of `year`: approved plantings and
+    the registered sources' credits. The certificate is 尽责 if the age rule held on any of them."""
+    dates = await _approved_dates(user, year)
+    for fn in _DATES_SOURCES.values():
+        dates += await fn(user, year)
+    return dates
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -254,6 +254,21 @@ class TestDutyTally:
         [certificate] = await planting.certificates_of(donor)  # issued with the payment, once
         assert (certificate.year, certificate.trees, certificate.campaigns) == (year, 3, [campaign.slug])
         assert certificate.kind == "honour"  # no birth date or sex given: the honour certificate
+
+    async def test_a_profile_set_after_a_donation_rejudges_its_certificate_on_the_day_paid(
+        self, db, settings, provider
+    ) -> None:
+        campaign = await donate_campaign()
+        donor = await a_donor()
+        await pay(settings, provider, donor, await donations.create_donation(donor, campaign.slug, 3))
+        [certificate] = await planting.certificates_of(donor)
+        assert certificate.kind == "honour"  # no birth date or sex yet
+        await planting.set_profile(settings, donor, date(1990, 1, 1), "f")  # 30-something: the duty age
+        [certificate] = await planting.certificates_of(donor)
+        assert certificate.kind == "duty"  # judged on the donation's date, though no tree was planted
+        await planting.set_profile(settings, donor, date(1950, 1, 1), "f")  # past 55 on the day paid
+        [certificate] = await planting.certificates_of(donor)
+        assert certificate.kind == "honour"
 
     async def test_a_replayed_payment_credits_the_certificate_once(self, db, settings, provider) -> None:
         campaign = await donate_campaign()

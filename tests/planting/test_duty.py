@@ -165,12 +165,17 @@ class TestTally:
         async def donated(who, year):  # type: ignore[no-untyped-def]
             return 3 if who.id == user.id and year == 2027 else 0
 
-        service.register_tally_source("test-donations", donated)
+        async def donated_on(who, year):  # type: ignore[no-untyped-def]
+            return [date(2027, 3, 12)] if who.id == user.id and year == 2027 else []
+
+        service.register_tally_source("test-donations", donated, donated_on)
         try:
             tally = await service.duty_tally(user, 2027)
             assert (tally.trees_planted, tally.trees_in_lieu, tally.done) == (0, 3, True)
+            assert await service.credit_dates(user, 2027) == [date(2027, 3, 12)]
         finally:
             service._TALLY_SOURCES.pop("test-donations")
+            service._DATES_SOURCES.pop("test-donations")
 
 
 class TestProfile:
