@@ -130,6 +130,9 @@ class Settings:
     # Planting (docs/planting.md): the most trees one planting log may claim, the photos it may hold,
     # and how many check-ins one person may make on one Beijing day (across all campaigns).
     planting_max_trees_per_log: int = 200
+    # a log photo taken farther than this (or the site's check-in radius, if larger) from the site's
+    # check-in point is flagged for the reviewer
+    planting_photo_max_distance_m: int = 1000
     planting_photos_per_log: int = 6
     campaign_checkins_per_day: int = 3
     # Market and payments (docs/market.md, docs/payments.md): "sandbox" (in-app confirm page and signed
@@ -264,6 +267,7 @@ class Settings:
             "REGISTRY_PHOTO_MAX_DISTANCE_M": "registry_photo_max_distance_m",
             "PLANTING_MAX_TREES_PER_LOG": "planting_max_trees_per_log",
             "PLANTING_PHOTOS_PER_LOG": "planting_photos_per_log",
+            "PLANTING_PHOTO_MAX_DISTANCE_M": "planting_photo_max_distance_m",
             "CAMPAIGN_CHECKINS_PER_DAY": "campaign_checkins_per_day",
             "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
             "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",

@@ -28,7 +28,7 @@ from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
 from app.accounts import service as accounts
-from app.campaigns import live
+from app.campaigns import checkin, live
 from app.campaigns import service as campaigns
 from app.core import audit
 from app.core.auth import Principal, Role
@@ -256,6 +256,7 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
     if await evidence.count_of(subject) >= cap:  # an early answer; the binding count is under the lock
         raise Conflict("planting.photo_cap", limit=cap)
     prepared = await evidence.prepare(settings, data)
+    distance, flags = await _distance_from_site(settings, log, prepared.processed.gps)
     stored = await evidence.store(storage, prepared)
     try:
         async with in_transaction() as conn:
@@ -273,8 +274,8 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
                 subject=subject,
                 uploaded_by=user,
                 near_duplicate_bits=settings.photo_near_duplicate_bits,
-                distance_m=None,
-                flags=[],
+                distance_m=distance,
+                flags=flags,
                 connection=conn,
             )
             await audit.record(
@@ -288,6 +289,22 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
         await evidence.discard(storage, stored.keys)
         raise
     return photo
+
+
+async def _distance_from_site(
+    settings: Settings, log: PlantingLog, gps: tuple[float, float] | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """Metres from the booked site's check-in point to where the photo says it was taken (EXIF, WGS84),
+    and a `far_from_subject` flag for the reviewer beyond the site's radius or PLANTING_PHOTO_MAX_DISTANCE_M,
+    whichever is larger. A flag, not a refusal: EXIF positions drift and some cameras record none."""
+    if gps is None:
+        return None, []
+    booking = await Booking.get(id=log.booking_id).prefetch_related("slot__site")  # type: ignore[attr-defined]
+    site = booking.slot.site
+    metres = checkin.distance_m(site, gps[1], gps[0])
+    if metres > max(site.checkin_radius_m, settings.planting_photo_max_distance_m):
+        return metres, [{"code": "far_from_subject", "distance_m": metres}]
+    return metres, []
 
 
 async def photos_of(logs: list[PlantingLog]) -> dict[int, list[Photo]]:

@@ -11,6 +11,7 @@ from app.planting import service
 from models.campaigns import Campaign
 from models.evidence import Photo
 from models.planting import PlantingLog
+from tests.campaigns.builders import HOME
 from tests.campaigns.test_api import cookie_for
 from tests.evidence.photos import encode, phone_jpeg, scene
 from tests.helpers import signed_in
@@ -87,6 +88,23 @@ class TestPhotos:
         photo = await Photo.get(public_id=r.json()["id"])
         assert photo.scope == f"campaign:{planted.campaign.id}" and photo.subject == f"log:{log}"
         assert r.json()["gps"] is not None  # the owner sees where it was taken
+
+    async def test_a_photo_taken_far_from_the_site_is_flagged_for_the_reviewer(self, client, settings) -> None:
+        _, log, headers = await self._log(client, settings)
+        url = f"{API}/logs/{log}/photos"
+        near = await client.post(
+            url, files={"photo": ("a.jpg", phone_jpeg(1, lat=HOME[1], lon=HOME[0]))}, headers=headers
+        )
+        assert near.status_code == 201 and near.json()["flags"] == [] and near.json()["distance_m"] == 0
+        # 0.02 degrees of latitude north of the check-in point: about 2.2 km, beyond the 1 km default
+        far = phone_jpeg(2, lat=HOME[1] + 0.02, lon=HOME[0])
+        r = await client.post(url, files={"photo": ("b.jpg", far)}, headers={**headers, "Accept-Language": "en"})
+        assert r.status_code == 201, r.text
+        (flag,) = r.json()["flags"]
+        assert flag["code"] == "far_from_subject" and 2200 < flag["distance_m"] < 2230
+        assert "m away from the place" in flag["message"]
+        no_gps = await client.post(url, files={"photo": ("c.jpg", phone_jpeg(3, lat=None, lon=None))}, headers=headers)
+        assert no_gps.json()["distance_m"] is None and no_gps.json()["flags"] == []
 
     async def test_not_an_image_is_400_and_too_big_is_413(self, client, settings) -> None:
         _, log, headers = await self._log(client, settings)
