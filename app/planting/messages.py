@@ -135,6 +135,13 @@ register_messages(
         "planting.page.done": {"zh": "完成", "en": "done"},
         "planting.page.not_done": {"zh": "未完成", "en": "not done"},
         "planting.page.cert_scan": {"zh": "扫码核验此证书", "en": "Scan to verify this certificate"},
+        "planting.page.cert_poster": {"zh": "保存证书海报", "en": "Save the certificate poster"},
+        "planting.poster.brand": {"zh": "微碳汇 · 全民义务植树", "en": "MicroSink · national tree-planting duty"},
+        "planting.poster.year": {"zh": "{year} 年度", "en": "Year {year}"},
+        "planting.poster.trees": {
+            "zh": "植树 {trees} 株（年度义务 {duty} 株）· {state}",
+            "en": "{trees} trees planted (yearly duty {duty}) · {state}",
+        },
         "planting.page.cert_json": {"zh": "证书数据（JSON）", "en": "Certificate data (JSON)"},
         "planting.page.cert_rule": {
             "zh": "依照全民义务植树的规定，适龄公民（男 11–60 周岁、女 11–55 周岁）每年植树 3–5 株，完成者获尽责证书；"

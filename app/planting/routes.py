@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -20,6 +21,7 @@ from app.core.i18n import BEIJING, request_language, t
 from app.core.pages import page
 from app.evidence.images import too_large
 from app.evidence.schemas import PhotoOut, photo_out
+from app.planting import poster as posters
 from app.planting import service
 from app.planting.schemas import (
     BatchIn,
@@ -436,19 +438,11 @@ class PlantingPages(Controller):
 
     @get("/planting/certificates/{code:str}", opt={"public": True})
     async def certificate_page(self, request: Request, code: FromPath[str]) -> Template | Redirect:
-        lang, settings = request_language(request), _settings(request)
-        cert = await service.certificate(code)
+        cert, out, titles = await _certificate_view(request, code)
         if code != cert.code:
             return Redirect(
                 f"/planting/certificates/{cert.code}", query_params=dict(request.query_params), status_code=301
             )
-        tally = await service.duty_tally(cert.user, cert.year)
-        out = certificate_out(settings, cert, lang, tally)
-        titles = {
-            s: (c.title_zh if lang == "zh" else c.title_en)
-            for s in cert.campaigns
-            if (c := await _campaign_or_none(s)) is not None
-        }
         return page(
             request,
             "planting/certificate.html",
@@ -457,6 +451,29 @@ class PlantingPages(Controller):
             code_grouped="-".join(cert.code[i : i + 4] for i in range(0, len(cert.code), 4)),
             qr_svg=qr_svg(out.page),
         )
+
+    @get("/planting/certificates/{code:str}/poster.png", opt={"public": True})
+    async def certificate_poster(self, request: Request, code: FromPath[str]) -> Response[bytes]:
+        """The certificate as a poster to save or share, with the QR of its verify page."""
+        lang = request_language(request)
+        cert, out, titles = await _certificate_view(request, code)
+        url = out.page + ("?lang=en" if lang == "en" else "")
+        text = posters.text_of(msgspec.structs.asdict(out), [titles.get(s, s) for s in cert.campaigns], lang, url)
+        headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
+        return Response(await posters.poster(text), media_type="image/png", headers=headers)
+
+
+async def _certificate_view(request: Request, code: str) -> tuple[DutyCertificate, CertificateOut, dict[str, str]]:
+    """The certificate as the public sees it, and its campaigns' titles in the request's language."""
+    lang, settings = request_language(request), _settings(request)
+    cert = await service.certificate(code)
+    out = certificate_out(settings, cert, lang, await service.duty_tally(cert.user, cert.year))
+    titles = {
+        s: (c.title_zh if lang == "zh" else c.title_en)
+        for s in cert.campaigns
+        if (c := await _campaign_or_none(s)) is not None
+    }
+    return cert, out, titles
 
 
 async def _campaign_or_none(slug: str) -> Any:
