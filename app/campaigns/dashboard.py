@@ -1,5 +1,6 @@
 """The organiser's dashboard of one campaign: counters and goals, bookings per slot, check-ins per site,
-and the CSV exports (bookings per slot; check-ins with the people masked), each export audited.
+and the CSV exports (bookings per slot; check-ins and planting logs with the people masked), each export
+audited.
 
 Only organisers of the campaign's organisation see any of it (the same rule as the check-in QR).
 Counters come from the campaign and slot rows; check-ins per site are counted here (an organiser page,
@@ -23,9 +24,11 @@ from app.core.crypto import mask_name, mask_phone
 from app.core.errors import Forbidden
 from app.core.i18n import BEIJING, t
 from app.planting import service as planting
+from models.accounts import User
 from models.campaigns import Campaign, CheckIn
+from models.planting import PlantingLog
 
-EXPORTS = ("bookings", "checkins")
+EXPORTS = ("bookings", "checkins", "logs")
 
 
 async def organised(principal: Principal, slug: str) -> Campaign:
@@ -122,6 +125,13 @@ async def _bookings_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[o
     return header, rows
 
 
+def _person(user: User) -> str:
+    """A person as the organiser's exports show them: the masked phone, else the masked nickname."""
+    return mask_phone(user.phone_prefix3, user.phone_last4) or (
+        mask_name(user.display_name) if user.display_name else "—"
+    )
+
+
 async def _checkins_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[object]]]:
     found = (
         await CheckIn.filter(booking__campaign_id=c.id)
@@ -133,10 +143,7 @@ async def _checkins_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[o
     rows: list[list[object]] = []
     for done in found:
         b = done.booking
-        user = b.user
-        person = mask_phone(user.phone_prefix3, user.phone_last4) or (
-            mask_name(user.display_name) if user.display_name else "—"
-        )
+        person = _person(b.user)
         rows.append(
             [
                 b.public_id,
@@ -151,11 +158,40 @@ async def _checkins_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[o
     return header, rows
 
 
+async def _logs_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[object]]]:
+    """Every planting log of the campaign with its review outcome, the planter masked as on the check-ins."""
+    found = await PlantingLog.filter(campaign_id=c.id).order_by("planted_on", "id").prefetch_related("user")
+    photos = await planting.photos_of(found)
+    keys = ("log", "planted_on", "species", "trees", "status", "photos", "flagged", "reviewed_at", "points", "person")
+    header = [t(f"campaigns.dashboard.csv.{k}", lang) for k in keys]
+    rows: list[list[object]] = []
+    for log in found:
+        shot = photos.get(log.id, [])
+        rows.append(
+            [
+                log.public_id,
+                log.planted_on.isoformat(),
+                service.species_name(log.species, lang),
+                log.count,
+                t(f"planting.status.{log.status}", lang),
+                len(shot),
+                sum(1 for p in shot if p.flags),
+                log.reviewed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if log.reviewed_at else "",
+                log.points_awarded,
+                _person(log.user),
+            ]
+        )
+    return header, rows
+
+
+_ROWS = {"bookings": _bookings_rows, "checkins": _checkins_rows, "logs": _logs_rows}
+
+
 async def export_csv(principal: Principal, c: Campaign, what: str, lang: str) -> bytes:
     """One export as UTF-8 CSV with a BOM; who exported what (and how many rows) goes to the audit chain
     in the same transaction that reads the rows."""
     async with in_transaction():
-        header, rows = await (_bookings_rows(c, lang) if what == "bookings" else _checkins_rows(c, lang))
+        header, rows = await _ROWS[what](c, lang)
         await audit.record(
             actor=audit.actor_of(principal.user),
             action="campaign.exported",

@@ -28,6 +28,10 @@ register_messages(
         "campaigns.dashboard.exports": {"zh": "导出（CSV，UTF-8）", "en": "Exports (CSV, UTF-8)"},
         "campaigns.dashboard.export.bookings": {"zh": "各时段预约", "en": "Bookings per slot"},
         "campaigns.dashboard.export.checkins": {"zh": "签到记录（个人信息已脱敏）", "en": "Check-ins (people masked)"},
+        "campaigns.dashboard.export.logs": {
+            "zh": "植树记录与审核结果（个人信息已脱敏）",
+            "en": "Planting logs and reviews (people masked)",
+        },
         "campaigns.dashboard.export_note": {
             "zh": "每次导出都会记入审计日志（谁、何时、导出了什么）。",
             "en": "Every export is recorded in the audit log (who, when, what).",
@@ -50,5 +54,14 @@ register_messages(
         "campaigns.dashboard.csv.offline": {"zh": "离线签到", "en": "offline"},
         "campaigns.dashboard.csv.distance_m": {"zh": "距离（米）", "en": "distance (m)"},
         "campaigns.dashboard.csv.person": {"zh": "参与者（脱敏）", "en": "person (masked)"},
+        "campaigns.dashboard.csv.log": {"zh": "记录编号", "en": "log"},
+        "campaigns.dashboard.csv.planted_on": {"zh": "植树日期", "en": "planted on"},
+        "campaigns.dashboard.csv.species": {"zh": "树种", "en": "species"},
+        "campaigns.dashboard.csv.trees": {"zh": "株数", "en": "trees"},
+        "campaigns.dashboard.csv.status": {"zh": "状态", "en": "status"},
+        "campaigns.dashboard.csv.photos": {"zh": "照片数", "en": "photos"},
+        "campaigns.dashboard.csv.flagged": {"zh": "需核实的照片", "en": "flagged photos"},
+        "campaigns.dashboard.csv.reviewed_at": {"zh": "审核时间（北京时间）", "en": "reviewed at (Beijing time)"},
+        "campaigns.dashboard.csv.points": {"zh": "获得积分", "en": "points"},
     }
 )

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from app.accounts import service as accounts
 from app.campaigns import checkin, service
 from app.campaigns.schemas import CheckInIn
 from app.core.auth import SESSION_COOKIE, Role
+from app.planting import service as planting
 from models.audit import AuditEvent
 from models.campaigns import Campaign
 from tests.campaigns.builders import HOME, foundation, make_campaign
 from tests.campaigns.test_api import cookie_for
 from tests.helpers import signed_in
+from tests.planting.builders import planting_campaign, submitted
 
 
 async def _campaign_with_a_check_in(settings):  # type: ignore[no-untyped-def]
@@ -50,6 +53,7 @@ class TestDashboard:
         assert board["exports"] == [
             "/api/v1/campaigns/spring/exports/bookings.csv",
             "/api/v1/campaigns/spring/exports/checkins.csv",
+            "/api/v1/campaigns/spring/exports/logs.csv",
         ]
 
     async def test_funds_and_trees_read_the_campaign_counters(self, client, settings) -> None:
@@ -118,6 +122,26 @@ class TestExports:
         assert rows[1][6] == "138****5678"
         assert "13812345678" not in r.text and str(HOME[0]) not in r.text
 
+    async def test_planting_logs_with_their_review_and_the_people_masked(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        approved = await submitted(settings, planted, count=4)
+        waiting = await submitted(settings, planted, count=2, species="tree.cupressus")
+        await planting.approve(settings, planted.organiser, approved.public_id)
+        r = await client.get("/api/v1/campaigns/spring/exports/logs.csv", headers=planted.organiser_headers)
+        assert r.status_code == 200 and 'filename="campaign-spring-logs.csv"' in r.headers["content-disposition"]
+        rows = _rows(r.content)
+        assert rows[0][:5] == ["记录编号", "植树日期", "树种", "株数", "状态"]
+        by_id = {row[0]: row for row in rows[1:]}
+        assert set(by_id) == {approved.public_id, waiting.public_id}
+        done, pending = by_id[approved.public_id], by_id[waiting.public_id]
+        assert done[3:5] == ["4", "已通过"] and done[7] != "" and pending[3:5] == ["2", "待审核"] and pending[7] == ""
+        assert done[2] == service.species_name("tree.cupressus", "zh")
+        assert all(re.fullmatch(r"\d{3}\*{4}\d{4}", row[9]) for row in rows[1:])  # phones masked, as check-ins
+        event = await AuditEvent.get(action="campaign.exported")
+        assert event.after == {"export": "logs", "rows": 2, "format": "csv"}
+        theirs = (await signed_in(settings, Role.ORGANISER, org=await foundation()))[1]
+        assert (await client.get("/api/v1/campaigns/spring/exports/logs.csv", headers=theirs)).status_code == 403
+
     async def test_every_export_is_audited_with_who_and_what(self, client, settings) -> None:
         org, *_ = await _campaign_with_a_check_in(settings)
         organiser, mine = await signed_in(settings, Role.ORGANISER, org=org)
@@ -134,4 +158,4 @@ class TestExports:
         await make_campaign(org)
         _, mine = await signed_in(settings, Role.ORGANISER, org=org)
         r = await client.get("/api/v1/campaigns/spring/exports/people.csv", headers=mine)
-        assert r.status_code == 404 and "bookings, checkins" in r.text
+        assert r.status_code == 404 and "bookings, checkins, logs" in r.text
