@@ -25,7 +25,8 @@ class PaymentAttempt(models.Model):
     status = fields.CharField(
         max_length=16,
         default="pending",
-        description="pending | paid (fulfilled its subject) | refund_due | refunded | refund_failed | closed",
+        description="pending | paid (fulfilled its subject) | refund_due | refunded | refund_failed "
+        "| refunded_by_hand | closed",
     )
     provider_transaction_id = fields.CharField(max_length=64, default="", description="the provider's id once paid")
     client: dict[str, Any] = fields.JSONField(default=dict, description="what the payer's page or app needs")

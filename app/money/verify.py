@@ -2,10 +2,13 @@
 
 `ledger-verify` proves the ledger is consistent with itself (zero sums, balances = transfers). This
 proves it says what the business tables say, in fen, with the market's rounding:
-- every payment attempt the provider paid (paid, refund_due, refunded) came in once, for its amount:
-  one `payment.received` transfer of `amount_fen`, and none for an attempt never paid;
-- every refunded attempt went back once, for exactly what came in; nothing else was refunded;
-- clearing holds exactly what was received and is still to be refunded (attempts `refund_due`);
+- every payment attempt the provider paid (paid, refund_due, refunded, refund_failed, refunded_by_hand)
+  came in once, for its amount: one `payment.received` transfer of `amount_fen`, and none for an attempt
+  never paid;
+- every refunded attempt (by the provider, or by hand after the provider refused) went back once, for
+  exactly what came in; nothing else was refunded;
+- clearing holds exactly what was received and is still to be given back (attempts `refund_due`, and
+  `refund_failed` until an operator pays it back by hand);
 - every fulfilled order was paid by one attempt of its cash part, `fee = floor(total × bps / 10000)`,
   seller = total − fee, and the ledger moved exactly that seller share, fee and points part (nothing for
   an order not fulfilled);
@@ -22,7 +25,8 @@ from dataclasses import dataclass, field
 from tortoise import Tortoise
 
 LIMIT = 50
-PAID = "('paid','refund_due','refunded')"
+PAID = "('paid','refund_due','refunded','refund_failed','refunded_by_hand')"
+REFUNDED = "('refunded','refunded_by_hand')"
 
 _PAYMENTS = f"""
 SELECT a.out_trade_no, a.status, a.amount_fen, COALESCE(t.n, 0) AS n, COALESCE(t.s, 0) AS s
@@ -38,8 +42,8 @@ SELECT a.out_trade_no, a.status, a.amount_fen, COALESCE(t.n, 0) AS n, COALESCE(t
 FROM payments_attempt a LEFT JOIN (
   SELECT reference, COUNT(*) AS n, SUM(amount) AS s FROM ledger_transfer
   WHERE ledger = 'fen' AND reason = 'payment.refunded' GROUP BY reference) t ON t.reference = a.out_trade_no
-WHERE (a.status = 'refunded' AND (COALESCE(t.n, 0) <> 1 OR t.s <> a.amount_fen))
-   OR (a.status <> 'refunded' AND COALESCE(t.n, 0) > 0)
+WHERE (a.status IN {REFUNDED} AND (COALESCE(t.n, 0) <> 1 OR t.s <> a.amount_fen))
+   OR (a.status NOT IN {REFUNDED} AND COALESCE(t.n, 0) > 0)
 ORDER BY a.id LIMIT {LIMIT}"""
 
 _STRAY = f"""
@@ -50,7 +54,8 @@ ORDER BY t.created_at LIMIT {LIMIT}"""
 
 _CLEARING = """
 SELECT (SELECT COALESCE(SUM(balance), 0) FROM ledger_account WHERE ledger = 'fen' AND code = 'clearing') AS clearing,
-       (SELECT COALESCE(SUM(amount_fen), 0) FROM payments_attempt WHERE status = 'refund_due') AS due"""
+       (SELECT COALESCE(SUM(amount_fen), 0) FROM payments_attempt WHERE status IN ('refund_due', 'refund_failed'))
+         AS due"""
 
 _ORDERS = f"""
 SELECT o.public_id, o.status, o.total_fen, o.cash_fen, o.points_fen, o.fee_bps, o.fee_fen, o.seller_fen,
@@ -160,13 +165,13 @@ async def verify() -> MoneyReport:
         say(
             f"payment {r['out_trade_no']} ({r['status']}, {r['amount_fen']} fen): clearing received "
             f"{int(r['s'])} fen in {int(r['n'])} transfer(s), expected "
-            + ("exactly its amount once" if r["status"] in ("paid", "refund_due", "refunded") else "nothing")
+            + ("exactly its amount once" if f"'{r['status']}'" in PAID else "nothing")
         )
     for r in await rows(_REFUNDS):
         say(
             f"refund of payment {r['out_trade_no']} ({r['status']}, {r['amount_fen']} fen): {int(r['s'])} fen went "
             f"back in {int(r['n'])} transfer(s), expected "
-            + ("exactly what came in, once" if r["status"] == "refunded" else "nothing")
+            + ("exactly what came in, once" if f"'{r['status']}'" in REFUNDED else "nothing")
         )
     for r in await rows(_STRAY):
         say(f"{r['reason']} transfer of {r['amount']} fen names {r['reference']}, which is no payment attempt")

@@ -29,6 +29,19 @@ register_messages(
             "en": "WeChat Pay works only inside the MicroSink WeChat mini-program: open it in the WeChat mini-program to pay this order",
         },
         "payments.not_found": {"zh": "找不到这笔支付", "en": "No such payment"},
+        "payments.not_refund_failed": {
+            "zh": "这笔付款当前状态为 {status}：只有渠道退款失败（refund_failed）的付款才需要线下退回",
+            "en": "This payment is {status}: only a payment whose refund the provider refused (refund_failed) is paid back by hand",
+        },
+        "payments.bad_by_hand_way": {
+            "zh": "退回方式须为以下之一：{known}",
+            "en": "The way it was paid back must be one of: {known}",
+        },
+        "payments.bad_by_hand_reference": {
+            "zh": "请填写退回凭据编号（如银行转账流水号），1 到 64 个字符",
+            "en": "Give the reference of the payment back (e.g. the bank transfer number), 1 to 64 characters",
+        },
+        "payments.bad_by_hand_note": {"zh": "备注最多 500 个字符", "en": "The note may hold at most 500 characters"},
         "payments.unknown_provider": {"zh": "未知的支付渠道 {provider}", "en": "Unknown payment provider {provider}"},
         "payments.sandbox.title": {"zh": "模拟支付（沙箱）", "en": "Sandbox payment"},
         "payments.sandbox.banner": {

@@ -7,17 +7,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from app.core.auth import Role, requires
+from app.core import audit
+from app.core.auth import Role, require_principal, requires
 from app.core.errors import AppError, NotFound
 from app.core.i18n import request_language
 from app.core.pages import page
 from app.payments import service
 from app.payments.protocol import PaymentProvider, ProviderRefused
 from app.payments.sandbox import SandboxProvider
-from app.payments.schemas import FailedRefundOut
+from app.payments.schemas import FailedRefundOut, SettleByHandIn, SettledOut
 from app.settings import Settings
 from models.payments import SandboxTrade
 
@@ -71,6 +72,19 @@ class PaymentsAdminController(Controller):
             )
             for a in await service.failed_refunds(limit)
         ]
+
+    @post(
+        "/refunds-failed/{out_trade_no:str}/settle",
+        summary="Record that an operator paid a failed refund back by other means (money leaves clearing once)",
+        status_code=200,
+    )
+    async def settle_by_hand(
+        self, request: Request, out_trade_no: FromPath[str], data: JSONBody[SettleByHandIn]
+    ) -> SettledOut:
+        attempt = await service.settle_by_hand(
+            audit.actor_of(require_principal(request).user), out_trade_no, data.way, data.reference, data.note
+        )
+        return SettledOut(attempt.out_trade_no, attempt.status, attempt.amount_fen, attempt.refunded_at)
 
 
 class SandboxForm(msgspec.Struct):

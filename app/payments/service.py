@@ -480,6 +480,60 @@ async def _refund_failed(attempt: PaymentAttempt, number: str, why: str) -> None
     )
 
 
+BY_HAND_WAYS = ("bank_transfer", "cash", "wechat_transfer", "alipay_transfer", "other")
+
+
+async def refunded_by_hand_account() -> LedgerAccount:
+    """Money an operator paid back outside the provider (bank transfer, cash …): it left us for good."""
+    return await ledger.open_account("fen", "refunded_by_hand", "platform")
+
+
+async def settle_by_hand(actor: str, out_trade_no: str, way: str, reference: str, note: str = "") -> PaymentAttempt:
+    """An operator paid back a refund the provider would not (`refund_failed`) by other means: the money
+    leaves clearing once, the attempt ends `refunded_by_hand`, and who, how and the reference (a bank
+    transfer number …) go to the audit chain. 404 for an unknown payment, 409 for one not refund_failed."""
+    way, reference, note = way.strip(), reference.strip(), note.strip()
+    if way not in BY_HAND_WAYS:
+        raise AppError("payments.bad_by_hand_way", detail=[{"field": "way"}], known=", ".join(BY_HAND_WAYS))
+    if not 0 < len(reference) <= 64:
+        raise AppError("payments.bad_by_hand_reference", detail=[{"field": "reference"}])
+    if len(note) > 500:
+        raise AppError("payments.bad_by_hand_note", detail=[{"field": "note"}])
+    attempt = await PaymentAttempt.get_or_none(out_trade_no=out_trade_no.strip())
+    if attempt is None:
+        raise NotFound("payments.not_found")
+    async with in_transaction():
+        # One conditional update: two operators settling the same refund at once move the money once.
+        if not await PaymentAttempt.filter(id=attempt.id, status="refund_failed").update(
+            status="refunded_by_hand", refunded_at=_now()
+        ):
+            current = await PaymentAttempt.get(id=attempt.id)
+            raise Conflict("payments.not_refund_failed", status=current.status)
+        await ledger.transfer(
+            transfer_id("payment", attempt.out_trade_no, "refund"),  # the provider's refund id: never both
+            await clearing_account(),
+            await refunded_by_hand_account(),
+            attempt.amount_fen,
+            "payment.refunded",
+            attempt.out_trade_no,
+        )
+        await record(
+            actor=actor,
+            action="payment.refunded_by_hand",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            before={"status": "refund_failed"},
+            after={
+                "status": "refunded_by_hand",
+                "amount_fen": attempt.amount_fen,
+                "way": way,
+                "reference": reference,
+                "note": note,
+            },
+        )
+    return await PaymentAttempt.get(id=attempt.id)
+
+
 async def failed_refunds(limit: int = 200) -> list[PaymentAttempt]:
     """What operators must pay back by hand: refunds the provider reported failed or closed."""
     return await PaymentAttempt.filter(status="refund_failed").order_by("id").limit(limit)

@@ -8,8 +8,10 @@ import pytest
 import structlog.testing
 from prometheus_client import REGISTRY
 
+from app.core.errors import AppError
 from app.ledger import service as ledger
 from app.market import service as market
+from app.money.verify import verify as money_verify
 from app.payments import service as payments
 from app.payments.protocol import ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult
 from app.payments.sandbox import SandboxProvider
@@ -256,6 +258,40 @@ class TestRefunds:
         clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
         assert clearing.balance == attempt.amount_fen  # still owed to the payer, by hand
         assert (await ledger.verify(full=True)).ok
+        assert (await money_verify()).problems == []  # money owed back by hand is expected in clearing
+
+    async def test_an_operator_settles_a_failed_refund_by_hand_once(self, db, settings) -> None:
+        class FailingRefunds(SandboxProvider):
+            async def refund(self, request: RefundRequest) -> RefundResult:
+                return RefundResult(request.out_refund_no, "failed", "R1")
+
+        provider = FailingRefunds(settings)
+        order, attempt = await open_attempt(settings, provider)
+        await lapse(order)
+        late = await late_notification(provider, attempt)
+        assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+        with pytest.raises(AppError) as bad:
+            await payments.settle_by_hand("user:ops", attempt.out_trade_no, "carrier_pigeon", "X1")
+        assert bad.value.key == "payments.bad_by_hand_way" and bad.value.status_code == 400
+        with pytest.raises(AppError) as bad:
+            await payments.settle_by_hand("user:ops", attempt.out_trade_no, "bank_transfer", "  ")
+        assert bad.value.key == "payments.bad_by_hand_reference"
+        done = await payments.settle_by_hand("user:ops", attempt.out_trade_no, "bank_transfer", "ICBC-20261206-001")
+        assert done.status == "refunded_by_hand" and done.refunded_at is not None
+        with pytest.raises(AppError) as twice:
+            await payments.settle_by_hand("user:ops", attempt.out_trade_no, "bank_transfer", "ICBC-20261206-001")
+        assert twice.value.key == "payments.not_refund_failed" and twice.value.status_code == 409
+        clearing = await LedgerAccount.get(ledger="fen", code="clearing", owner="platform")
+        by_hand = await LedgerAccount.get(ledger="fen", code="refunded_by_hand", owner="platform")
+        assert (clearing.balance, by_hand.balance) == (0, attempt.amount_fen)
+        assert await Transfer.filter(reason="payment.refunded", reference=attempt.out_trade_no).count() == 1
+        event = await AuditEvent.get(entity_id=attempt.out_trade_no, action="payment.refunded_by_hand")
+        assert event.actor == "user:ops" and event.after["reference"] == "ICBC-20261206-001"
+        assert await payments.failed_refunds() == []
+        assert (await ledger.verify(full=True)).ok and (await money_verify()).problems == []
+        with pytest.raises(AppError) as unknown:
+            await payments.settle_by_hand("user:ops", "NOPE", "cash", "r")
+        assert unknown.value.status_code == 404
 
     async def test_a_refund_closed_notice_ends_refund_failed_once(self, db, settings) -> None:
         provider = SlowRefunds(settings)
@@ -315,6 +351,16 @@ class TestRefunds:
             attempt.amount_fen,
             "expired",
         )
+        settle = f"{url}/{attempt.out_trade_no}/settle"
+        body = {"way": "bank_transfer", "reference": "ICBC-001", "note": "打款至原卡开户行"}
+        assert (await client.post(settle, json=body, headers=citizen)).status_code == 403
+        refused = await client.post(settle, json={**body, "way": "pigeon"}, headers={**admin, "Accept-Language": "en"})
+        assert refused.status_code == 400 and "must be one of: bank_transfer" in refused.json()["message"]
+        done = await client.post(settle, json=body, headers=admin)
+        assert done.status_code == 200 and done.json()["status"] == "refunded_by_hand", done.text
+        again = await client.post(settle, json=body, headers=admin)
+        assert again.status_code == 409 and "refunded_by_hand" in again.json()["message"]
+        assert (await client.get(url, headers=admin)).json() == []
 
     async def test_a_crash_after_the_provider_refunded_is_settled_once_by_the_retry(
         self, db, settings, monkeypatch
