@@ -19,6 +19,7 @@ from models.credits import (
 )
 from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
 from models.evidence import Photo
+from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
@@ -33,6 +34,10 @@ from models.teams import Team, TeamMember
 from models.tourism import Redemption, ScenicSpot, SpotOrder
 
 __all__ = [
+    "CaseOrder",
+    "CasePlanting",
+    "CaseRetirement",
+    "RestorationCase",
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
