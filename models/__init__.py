@@ -34,15 +34,14 @@ from models.teams import Team, TeamMember
 from models.tourism import Redemption, ScenicSpot, SpotOrder
 
 __all__ = [
-    "CaseOrder",
-    "CasePlanting",
-    "CaseRetirement",
-    "RestorationCase",
     "AuditEvent",
     "AuthSession",
     "AwardCounter",
     "Booking",
     "Campaign",
+    "CaseOrder",
+    "CasePlanting",
+    "CaseRetirement",
     "CheckIn",
     "CheckInDay",
     "CityDelivery",
@@ -90,6 +89,7 @@ __all__ = [
     "Redemption",
     "ReportEstimate",
     "Reservation",
+    "RestorationCase",
     "Retirement",
     "SandboxGrant",
     "SandboxPayout",

@@ -95,9 +95,17 @@ register_messages(
             "zh": "{county}暂时没有可出售 {kg} 千克的碳汇，而本院要求使用损害发生地的碳汇：请稍后再试",
             "en": "No sink from {county}, where the damage was done, can sell {kg} kg right now, and this court requires it: please try later",
         },
-        "judicial.not_fulfilled": {
+        "judicial.not_fulfilled.both": {
             "zh": "案件 {number} 尚未履行完毕（还差 {kg_left} 千克碳汇、{trees_left} 株树），暂无履行凭证",
             "en": "Case {number} is not fulfilled yet ({kg_left} kg of sink and {trees_left} trees still to go): there is no voucher yet",
+        },
+        "judicial.not_fulfilled.kg": {
+            "zh": "案件 {number} 尚未履行完毕（还差 {kg_left} 千克碳汇），暂无履行凭证",
+            "en": "Case {number} is not fulfilled yet ({kg_left} kg of sink still to go): there is no voucher yet",
+        },
+        "judicial.not_fulfilled.trees": {
+            "zh": "案件 {number} 尚未履行完毕（还差 {trees_left} 株树），暂无履行凭证",
+            "en": "Case {number} is not fulfilled yet ({trees_left} trees still to go): there is no voucher yet",
         },
         "judicial.close_not_fulfilled": {
             "zh": "案件 {number} 尚未履行完毕，不能结案",

@@ -37,7 +37,7 @@ def _settings(request: Request) -> Settings:
 
 async def public_out(settings: Settings, case: RestorationCase, lang: str) -> PublicCaseOut:
     state = await service.progress(case)
-    facts = dict(service.public_facts(settings, case, state, lang))
+    facts = dict(await service.public_facts(settings, case, state, lang))
     return PublicCaseOut(
         **facts,
         page_url=service.case_url(settings.base_url, case),
@@ -175,7 +175,7 @@ class JudicialPages(Controller):
         voucher = await service.voucher(settings, code)  # 409 page while the case is open
         out = await voucher_out(settings, voucher, lang)
         until = ""
-        if voucher.case.tend_years and voucher.case.fulfilled_at:
+        if voucher.case.trees_owed and voucher.case.tend_years and voucher.case.fulfilled_at:
             done = voucher.case.fulfilled_at.astimezone(service.BEIJING).date()
             until = done.replace(year=done.year + voucher.case.tend_years).isoformat()
         return page(
@@ -203,6 +203,7 @@ async def _pay_page(
         "judicial/pay.html",
         status_code=status_code,
         case=await public_out(settings, case, lang),
+        status_label=service.status_label(case, lang),
         state=state,
         pay_code=case.pay_code,
         campaign_slug=case.campaign.slug if case.campaign else None,

@@ -258,12 +258,16 @@ def defendant_masked(settings: Settings, case: RestorationCase) -> str:
     return mask_name(defendant_name(settings, case))
 
 
-def site_name(case: RestorationCase, lang: str) -> str:
+async def site_name(case: RestorationCase, lang: str) -> str:
+    """活动名 · 地块名: where the trees are planted, empty when the order has none."""
     campaign = case.campaign
     if campaign is None:
         return ""
     title = campaign.title_en if lang == "en" and campaign.title_en else campaign.title_zh
-    return f"{title} · {case.site_key}" if case.site_key else title
+    if not case.site_key:
+        return str(title)
+    site = await campaigns.site_of(campaign, case.site_key)
+    return f"{title} · {site.name_en if lang == 'en' and site.name_en else site.name_zh}"
 
 
 # --- progress ---------------------------------------------------------------------------------------
@@ -622,11 +626,13 @@ async def voucher(settings: Settings, code: str) -> Voucher:
     case = await case_by_code(code)
     if case.status == "open":
         state = await progress(case)
+        kg_left, trees_left = state.kg_owed - state.kg_paid, state.trees_left
+        which = "both" if kg_left and trees_left else "kg" if kg_left else "trees"
         raise Conflict(
-            "judicial.not_fulfilled",
+            f"judicial.not_fulfilled.{which}",
             number=case.case_number,
-            kg_left=state.kg_owed - state.kg_paid,
-            trees_left=state.trees_left,
+            kg_left=kg_left,
+            trees_left=trees_left,
         )
     return await fulfilment_of(settings, case)
 
@@ -668,7 +674,7 @@ def status_label(case: RestorationCase, lang: str) -> str:
     return t(f"judicial.status.{case.status}", lang)
 
 
-def public_facts(settings: Settings, case: RestorationCase, state: Progress, lang: str) -> Mapping[str, Any]:
+async def public_facts(settings: Settings, case: RestorationCase, state: Progress, lang: str) -> Mapping[str, Any]:
     """What the public case page and JSON show: never the name, never the payment code."""
     return {
         "code": case.code,
@@ -683,7 +689,7 @@ def public_facts(settings: Settings, case: RestorationCase, state: Progress, lan
         "trees_owed": state.trees_owed,
         "trees_counted": min(state.trees_counted, state.trees_owed),
         "tend_years": case.tend_years,
-        "site": site_name(case, lang),
+        "site": await site_name(case, lang),
         "deadline": case.deadline,
         "status": case.status,
         "separated": case.separated,

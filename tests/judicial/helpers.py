@@ -39,9 +39,7 @@ async def a_case(settings: Settings, court: Principal | None = None, **change: A
     return await judicial.create_case(settings, court, case_ask(**change))
 
 
-async def paid(
-    settings: Settings, provider: SandboxProvider, defendant: User, case: RestorationCase, kg: int
-) -> Order:
+async def paid(settings: Settings, provider: SandboxProvider, defendant: User, case: RestorationCase, kg: int) -> Order:
     """The defendant orders `kg` toward the case and pays it: the fulfilled order."""
     order = await judicial.pay_toward(settings, defendant, case.pay_code, kg)
     await pay(settings, provider, defendant, order)

@@ -69,9 +69,7 @@ class TestCourtApi:
 
 
 class TestPublicCase:
-    async def test_the_public_case_masks_the_defendant_and_never_shows_the_payment_code(
-        self, client, settings
-    ) -> None:
+    async def test_the_public_case_masks_the_defendant_and_never_shows_the_payment_code(self, client, settings) -> None:
         made, _ = await a_court_case(client, settings)
         code, pay_code = made["case"]["code"], await pay_code_of(made)
         public = await client.get(f"/api/v1/judicial/cases/{code}")
@@ -133,8 +131,8 @@ class TestDefendantPays:
         made, _ = await a_court_case(client, settings)
         code = made["case"]["code"]
         r = await client.get(f"/api/v1/judicial/cases/{code}/voucher")
-        assert r.status_code == 409 and r.json()["code"] == "judicial.not_fulfilled"
-        assert "尚未履行完毕（还差 50 千克碳汇、0 株树），暂无履行凭证" in r.json()["message"]
+        assert r.status_code == 409 and r.json()["code"] == "judicial.not_fulfilled.kg"
+        assert "尚未履行完毕（还差 50 千克碳汇），暂无履行凭证" in r.json()["message"]
         page = await client.get(f"/judicial/cases/{code}/voucher")
         assert page.status_code == 409 and "暂无履行凭证" in page.text
 

@@ -251,13 +251,19 @@ class TestSerialsUsedOnce:
         await paid(settings, provider, await a_buyer(), case, 40)
         block_ids = [
             r.block_id  # type: ignore[attr-defined]
-            for r in await Retirement.filter(id__in=await CaseRetirement.filter(case_id=case.id).values_list("retirement_id", flat=True))
+            for r in await Retirement.filter(
+                id__in=await CaseRetirement.filter(case_id=case.id).values_list("retirement_id", flat=True)
+            )
         ]
         assert await inventory.sellable_kg(issuance.public_id) == 60
         # Someone buys everything else that is for sale: the case's blocks are not among it.
-        await inventory.reserve("test:all-the-rest", 60, judicial.now().replace(year=2099), issuance_public_id=issuance.public_id)
+        await inventory.reserve(
+            "test:all-the-rest", 60, judicial.now().replace(year=2099), issuance_public_id=issuance.public_id
+        )
         with pytest.raises(Conflict):
-            await inventory.reserve("test:one-more", 1, judicial.now().replace(year=2099), issuance_public_id=issuance.public_id)
+            await inventory.reserve(
+                "test:one-more", 1, judicial.now().replace(year=2099), issuance_public_id=issuance.public_id
+            )
         blocks = await SerialBlock.filter(id__in=block_ids)
         assert blocks and {b.status for b in blocks} == {"retired"} and sum(b.quantity for b in blocks) == 40
 
@@ -283,7 +289,7 @@ class TestSameCounty:
 
     async def test_the_damage_county_is_preferred_over_a_cheaper_listing_elsewhere(self, db, settings) -> None:
         _, _, local = await listed(settings, kg=500, price_fen=200)
-        _, elsewhere, cheap = await listed(settings, kg=500, price_fen=100)
+        _, _, cheap = await listed(settings, kg=500, price_fen=100)
         from models.market import Listing
 
         await Listing.filter(id=cheap.id).update(county_code="513225")
@@ -310,7 +316,7 @@ class TestVoucherAndClosure:
         await paid(settings, provider, await a_buyer(), case, 30)
         with pytest.raises(Conflict) as refused:
             await judicial.voucher(settings, case.code)
-        assert refused.value.key == "judicial.not_fulfilled"
+        assert refused.value.key == "judicial.not_fulfilled.kg"
         assert "还差 20 千克碳汇" in t(refused.value.key, "zh", **refused.value.params)
 
     async def test_the_voucher_lists_the_case_serials_and_parcels(self, db, settings, provider) -> None:
@@ -386,8 +392,9 @@ class TestPlanting:
         assert case.trees_counted == 3 and case.status == "open"
         assert await CasePlanting.filter(case_id=case.id).values_list("log_id", flat=True) == [first.id]
         assert "judicial.planting.counted" in await actions(case)
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as refused:
             await judicial.voucher(settings, case.code)
+        assert t(refused.value.key, "zh", **refused.value.params).endswith("（还差 2 株树），暂无履行凭证")
 
     async def test_a_log_counts_for_one_case_only(self, db, settings) -> None:
         from tests.planting.builders import planting_campaign, submitted
@@ -396,7 +403,12 @@ class TestPlanting:
         court, _ = await a_court(settings)
         one = await a_case(settings, court, kg_owed=0, trees_owed=3, campaign=planted.campaign.slug)
         two = await a_case(
-            settings, court, case_number="（2026）川0112刑初124号", kg_owed=0, trees_owed=3, campaign=planted.campaign.slug
+            settings,
+            court,
+            case_number="（2026）川0112刑初124号",
+            kg_owed=0,
+            trees_owed=3,
+            campaign=planted.campaign.slug,
         )
         defendant = await a_buyer()
         await judicial.plant_for(one.pay_code, defendant)
