@@ -190,6 +190,15 @@ register_messages(
         "judicial.court.pay_link": {"zh": "被告人缴纳链接", "en": "Defendant's payment link"},
         "judicial.court.close": {"zh": "确认结案", "en": "Confirm closure"},
         "judicial.court.closed": {"zh": "已确认结案：{number}", "en": "Closed: {number}"},
+        "judicial.court.created": {"zh": "已登记案件：{number}", "en": "Case registered: {number}"},
+        "judicial.court.new": {"zh": "登记生态修复案件", "en": "Register a restoration case"},
+        "judicial.court.create": {"zh": "登记", "en": "Register"},
+        "judicial.court.county_hint": {"zh": "区县代码（GB/T 2260，6 位）", "en": "County code (GB/T 2260, 6 digits)"},
+        "judicial.court.campaign_hint": {
+            "zh": "植树活动标识（补植时必填）",
+            "en": "Planting campaign slug (needed for trees)",
+        },
+        "judicial.court.site_hint": {"zh": "地块标识（可不填）", "en": "Site key (optional)"},
         "judicial.court.none": {"zh": "还没有案件", "en": "No cases yet"},
         "judicial.court.public_page": {"zh": "公开页面", "en": "Public page"},
     }

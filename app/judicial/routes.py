@@ -3,6 +3,8 @@ the market's order, payment and certificate pages), the public case page and its
 
 from __future__ import annotations
 
+from datetime import date
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, URLEncodedBody
@@ -242,6 +244,53 @@ class JudicialPayPages(Controller):
         return Redirect(f"/market/orders/{order.public_id}?lang={lang}", status_code=303)
 
 
+class CaseForm(msgspec.Struct):
+    case_number: str = ""
+    cause: str = ""
+    damage_county_code: str = ""
+    defendant_name: str = ""
+    deadline: str = ""
+    kg_owed: str = "0"
+    trees_owed: str = "0"
+    tend_years: str = "0"
+    campaign: str = ""
+    site: str = ""
+
+
+def _form_ask(form: CaseForm) -> service.CaseAsk:
+    """The form's text as the service's ask: numbers and the date that do not parse are refused naming the field."""
+
+    refusals = {
+        "kg_owed": "judicial.bad_kg",
+        "trees_owed": "judicial.bad_trees",
+        "tend_years": "judicial.bad_tend_years",
+    }
+
+    def whole(value: str, name: str) -> int:
+        value = value.strip() or "0"
+        if not value.isdigit():
+            most = service.MAX_KG if name == "kg_owed" else service.MAX_TREES
+            raise AppError(refusals[name], detail=[{"field": name}], most=most)
+        return int(value)
+
+    try:
+        deadline = date.fromisoformat(form.deadline.strip())
+    except ValueError:
+        raise AppError("judicial.bad_deadline", detail=[{"field": "deadline"}]) from None
+    return service.CaseAsk(
+        case_number=form.case_number,
+        cause=form.cause,
+        damage_county_code=form.damage_county_code.strip(),
+        defendant_name=form.defendant_name,
+        deadline=deadline,
+        kg_owed=whole(form.kg_owed, "kg_owed"),
+        trees_owed=whole(form.trees_owed, "trees_owed"),
+        tend_years=whole(form.tend_years, "tend_years"),
+        campaign=form.campaign.strip() or None,
+        site=form.site.strip() or None,
+    )
+
+
 class JudicialCourtPages(Controller):
     """The court's list of cases with payment links and closure (no JavaScript)."""
 
@@ -251,6 +300,17 @@ class JudicialCourtPages(Controller):
     @get("/judicial/court")
     async def court_page(self, request: Request) -> Template:
         return await _court_page(request)
+
+    @post("/judicial/court/cases")
+    async def create(self, request: Request, data: URLEncodedBody[CaseForm]) -> Template:
+        lang = request_language(request)
+        try:
+            case = await service.create_case(_settings(request), require_principal(request), _form_ask(data))
+        except AppError as refused:
+            return await _court_page(
+                request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code, form=data
+            )
+        return await _court_page(request, done=t("judicial.court.created", lang, number=case.case_number))
 
     @post("/judicial/court/cases/{code:str}/close")
     async def close(self, request: Request, code: FromPath[str]) -> Template:
@@ -264,7 +324,17 @@ class JudicialCourtPages(Controller):
         return await _court_page(request, done=t("judicial.court.closed", lang, number=case.case_number))
 
 
-async def _court_page(request: Request, *, error: str = "", done: str = "", status_code: int = 200) -> Template:
+async def _court_page(
+    request: Request, *, error: str = "", done: str = "", status_code: int = 200, form: CaseForm | None = None
+) -> Template:
     settings, lang = _settings(request), request_language(request)
     cases = [await court_out(settings, c, lang) for c in await service.cases_of(require_principal(request))]
-    return page(request, "judicial/court.html", status_code=status_code, cases=cases, error=error, done=done)
+    return page(
+        request,
+        "judicial/court.html",
+        status_code=status_code,
+        cases=cases,
+        error=error,
+        done=done,
+        form=form or CaseForm(),
+    )

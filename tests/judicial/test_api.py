@@ -178,3 +178,20 @@ class TestRoleSeparation:
         r = await client.get(f"/api/v1/judicial/cases/{made['case']['code']}/court", headers=other)
         assert r.status_code == 404
         assert re.search("找不到", r.json()["message"])
+
+
+class TestCourtPage:
+    async def test_the_court_registers_a_case_on_its_page_and_bad_input_is_said_beside_the_form(
+        self, client, settings
+    ) -> None:
+        court, _ = await signed_in(settings, Role.COURT)
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        headers = {"Cookie": f"{SESSION_COOKIE}={await cookie_for(court)}; csrftoken={csrf}", "x-csrftoken": csrf}
+        form = {k: str(v) for k, v in case_body().items()}
+        bad = await client.post("/judicial/court/cases", data={**form, "kg_owed": "十"}, headers=headers)
+        assert bad.status_code == 400 and "应购碳汇量须为" in bad.text and 'value="滥伐林木罪"' in bad.text
+        made = await client.post("/judicial/court/cases", data=form, headers=headers)
+        assert made.status_code in (200, 201), made.text
+        assert "已登记案件：（2026）川0112刑初123号" in made.text and "/judicial/pay/" in made.text
+        listed_page = await client.get("/judicial/court", headers=headers)
+        assert "张三" in listed_page.text  # the court sees the name; the public page never does

@@ -3,6 +3,8 @@ retirements linked once, the same-county rule, planting, the voucher and closure
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tortoise.exceptions import IntegrityError
 
@@ -17,6 +19,7 @@ from models.credits import Retirement, SerialBlock
 from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
 from models.market import Order
 from models.payments import PaymentAttempt
+from tests.conftest import postgres_only
 from tests.judicial.helpers import a_case, a_court, case_ask, fresh, paid
 from tests.market.helpers import a_buyer, lapse, listed, pay
 
@@ -218,6 +221,23 @@ class TestPayments:
         with pytest.raises(Conflict) as refused:
             await judicial.pay_toward(settings, defendant, case.pay_code, 10)
         assert refused.value.key == "judicial.case_fulfilled"
+
+    @postgres_only
+    async def test_twenty_parallel_payments_never_order_more_than_is_owed(self, db, settings, provider) -> None:
+        await listed(settings, kg=500)
+        case = await a_case(settings, kg_owed=50)
+        defendant = await a_buyer()
+        await judicial.pay_toward(settings, defendant, case.pay_code, 10)  # links the defendant first
+        results = await asyncio.gather(
+            *(judicial.pay_toward(settings, defendant, case.pay_code, 10) for _ in range(20)), return_exceptions=True
+        )
+        placed = [r for r in results if isinstance(r, Order)]
+        refused = [r for r in results if isinstance(r, Conflict) and r.key == "judicial.overpay"]
+        assert len(placed) == 4 and len(refused) == 16, results
+        for order in [*placed, await Order.get(id=(await CaseOrder.filter(case_id=case.id).first()).order_id)]:  # type: ignore[union-attr]
+            await pay(settings, provider, defendant, order)
+        case = await fresh(case)
+        assert case.kg_paid == 50 and case.status == "fulfilled"
 
     @pytest.mark.parametrize("kg", [0, -5, "10", 2.5, True])
     async def test_a_bad_amount_is_refused_naming_kg(self, db, settings, kg) -> None:
