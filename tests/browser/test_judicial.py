@@ -12,10 +12,11 @@ from app.judicial import service as judicial
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings
 from tests.browser.seeding import seed
-from tests.judicial.helpers import a_case, a_court, paid
+from tests.judicial.helpers import a_case, paid
 from tests.market.helpers import a_buyer, listed
 
 pytestmark = pytest.mark.browser
+COURT_PHONE = "13800138077"
 
 
 async def _seed(settings: Settings) -> tuple[str, str, str]:
@@ -25,7 +26,11 @@ async def _seed(settings: Settings) -> tuple[str, str, str]:
 
     await listed(settings, kg=5_000)
     planted = await planting_campaign(settings)
-    court, _ = await a_court(settings)
+    from app.core.auth import Role
+    from tests.helpers import signed_in
+
+    user, _ = await signed_in(settings, Role.COURT, phone=COURT_PHONE)  # the court's staff member signs in below
+    court = await _principal(user)
     done = await a_case(
         settings, court, kg_owed=50, trees_owed=3, tend_years=3, campaign=planted.campaign.slug, site="hill"
     )
@@ -41,6 +46,14 @@ async def _seed(settings: Settings) -> tuple[str, str, str]:
     )
     await paid(settings, provider, await a_buyer(), open_case, 40)  # from outside the county: 损益分离
     return done.code, open_case.code, open_case.pay_code
+
+
+async def _principal(user: Any) -> Any:
+    from app.core.auth import load_principal
+    from models.accounts import AuthSession
+
+    session = await AuthSession.filter(user_id=user.id).select_related("user").order_by("-id").first()
+    return await load_principal(session)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -103,6 +116,33 @@ class TestPublicCaseOnAPhone:
         await expect(phone.locator(".kg-left")).to_contain_text("80")
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "judicial-pay-zh.png"), full_page=True)
+
+    async def test_the_court_lists_its_cases_and_confirms_closure(
+        self, cases: tuple[str, str, str], live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        done, _, _ = cases
+        await phone.goto(live_server + "/sign-in?next=/judicial/court")
+        await phone.fill('input[name="phone"]', COURT_PHONE)
+        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
+        await expect(phone.locator('input[name="code"]')).to_be_visible()
+        outbox = await phone.context.new_page()
+        await outbox.goto(live_server + "/dev/sms-outbox")
+        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
+        await outbox.close()
+        await phone.fill('input[name="code"]', code)
+        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await phone.wait_for_url("**/judicial/court**")
+        await expect(phone.locator("section.case")).to_have_count(2)
+        await expect(phone.locator("section.case").first).to_contain_text("张三")  # the court sees the name
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-court-zh.png"), full_page=True)
+        await phone.locator(f'form[action^="/judicial/court/cases/{done}/close"] button').click()
+        await expect(phone.locator(".notice")).to_contain_text("已确认结案")
+        await phone.goto(live_server + f"/judicial/cases/{done}/voucher")
+        await expect(phone.locator(".closed-at")).not_to_have_text("待法院确认结案")
+        await expect(phone.locator(".case-status")).to_have_text("已结案")
 
     async def test_an_unknown_case_code_says_so(self, live_server: str, phone: Any) -> None:
         response = await phone.goto(live_server + "/judicial/cases/NOSUCHCASE")
