@@ -78,6 +78,8 @@ class TestPublicCase:
         for shown in (public.text, page.text):
             assert "张三" not in shown and pay_code not in shown
         assert "（2026）川0112刑初123号" in page.text and "张*" in page.text
+        english = await client.get(f"/judicial/cases/{code}?lang=en")
+        assert "Ecological restoration case" in english.text and "Being fulfilled" in english.text
 
     async def test_an_unknown_case_code_is_a_404_that_says_so(self, client, settings) -> None:
         for path in ("/api/v1/judicial/cases/NOSUCHCASE", "/api/v1/judicial/cases/NOSUCHCASE/voucher"):
