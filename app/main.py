@@ -52,6 +52,7 @@ from app.donations.routes import CampaignDonationsController, DonationPages, Don
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
+from app.judicial.routes import JudicialController, JudicialCourtPages, JudicialPages, JudicialPayPages
 from app.kepu.routes import KepuPages
 from app.ledger import service as _ledger  # noqa: F401  (registers the hold-expiry sweep)
 from app.market.routes import (
@@ -218,6 +219,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TourismPages,
             TourismOffsetPages,
             TourismOperatorPages,
+            JudicialController,
+            JudicialPages,
+            JudicialPayPages,
+            JudicialCourtPages,
             CampaignDonationsController,
             DonationsController,
             DonationPages,

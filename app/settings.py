@@ -144,6 +144,10 @@ class Settings:
     market_reservation_minutes: int = 15
     market_platform_fee_bps: int = 2000
     market_points_per_fen: int = 1
+    # 碳汇+司法 (docs/judicial.md): which sink a defendant's kg come from. "prefer" takes the damage county's
+    # listings when one can sell the kg and otherwise any county, flagging the case 损益分离; "require"
+    # refuses kg from another county; "off" takes the cheapest listing anywhere (still flagged).
+    judicial_same_county: str = "prefer"
     # Payouts to sellers (docs/money.md): the smallest payout a seller may ask for, in fen.
     payout_min_fen: int = 100
 
@@ -242,6 +246,7 @@ class Settings:
             "CITY_ACCOUNT_WEBHOOK_SECRET": "city_account_webhook_secret",
             "PORTABLE_TRUSTED_ISSUERS": "portable_trusted_issuers_file",
             "PAYMENT_PROVIDER": "payment_provider",
+            "JUDICIAL_SAME_COUNTY": "judicial_same_county",
             "WECHATPAY_BASE_URL": "wechatpay_base_url",
             "WECHATPAY_MCHID": "wechatpay_mchid",
             "WECHATPAY_PRIVATE_KEY_FILE": "wechatpay_private_key_file",
@@ -341,6 +346,8 @@ class Settings:
             raise SettingsError("MARKET_RESERVATION_MINUTES must be 1 to 1440")
         if self.market_points_per_fen < 1:
             raise SettingsError("MARKET_POINTS_PER_FEN must be a whole number ≥ 1")
+        if self.judicial_same_county not in {"prefer", "require", "off"}:
+            raise SettingsError("JUDICIAL_SAME_COUNTY must be prefer, require or off")
         if self.payout_min_fen < 1:
             raise SettingsError("PAYOUT_MIN_FEN must be a whole number of fen ≥ 1")
         if self.payment_provider == "wechatpay":

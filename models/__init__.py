@@ -19,6 +19,7 @@ from models.credits import (
 )
 from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
 from models.evidence import Photo
+from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
@@ -38,6 +39,9 @@ __all__ = [
     "AwardCounter",
     "Booking",
     "Campaign",
+    "CaseOrder",
+    "CasePlanting",
+    "CaseRetirement",
     "CheckIn",
     "CheckInDay",
     "CityDelivery",
@@ -85,6 +89,7 @@ __all__ = [
     "Redemption",
     "ReportEstimate",
     "Reservation",
+    "RestorationCase",
     "Retirement",
     "SandboxGrant",
     "SandboxPayout",

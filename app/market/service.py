@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +41,7 @@ from app.payments.protocol import PaymentProvider
 from app.points import service as points_service
 from app.settings import Settings
 from models.accounts import Organisation, User
-from models.credits import Issuance
+from models.credits import Issuance, Retirement
 from models.ledger import LedgerAccount
 from models.market import Listing, Order
 from models.payments import PaymentAttempt
@@ -421,6 +422,34 @@ def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
     return fee, total_fen - fee
 
 
+@dataclass(frozen=True)
+class Link:
+    """What a domain that placed an order for something of its own (a court case) changes in its fulfilment:
+    the retirement's purpose and reference, and `on_retired(retirements)`, run in the fulfilment's
+    transaction right after the retirement (raising payments.NotFulfillable refunds the payment)."""
+
+    retirement_purpose: str
+    purpose_reference: str
+    on_retired: Callable[[list[Retirement]], Awaitable[None]]
+
+
+Linker = Callable[[Order], Awaitable[Link | None]]
+_LINKERS: list[Linker] = []
+
+
+def register_linker(linker: Linker) -> None:
+    """`linker(order)` returns a Link for orders it placed, None for others (called in the fulfilment)."""
+    if linker not in _LINKERS:
+        _LINKERS.append(linker)
+
+
+async def _link_of(order: Order) -> Link | None:
+    for linker in _LINKERS:
+        if (link := await linker(order)) is not None:
+            return link
+    return None
+
+
 async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> None:
     # The order row is locked first, then the reservation (retire), then the points hold: the order in
     # which cancel and the expiry sweep (`_end`) take them, so the two never deadlock on PostgreSQL; a
@@ -439,17 +468,20 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
     note = order.purpose_note
     if order.purpose == "gift":
         note = f"赠予 {order.gift_recipient}" + (f"：{note}" if note else "")
+    link = await _link_of(order)
     try:
         retired = await inventory.retire(
             reference,
             order.beneficiary,
-            RETIREMENT_PURPOSE[order.purpose],
-            purpose_reference=note[:128],
+            link.retirement_purpose if link else RETIREMENT_PURPOSE[order.purpose],
+            purpose_reference=(link.purpose_reference if link else note)[:128],
             beneficiary_shown=order.beneficiary_shown,
             holder=f"user:{(await User.get(id=order.buyer_id)).public_id}",  # type: ignore[attr-defined]
         )
     except Conflict as lapsed:  # the reservation lapsed or was released meanwhile
         raise payments.NotFulfillable(str(lapsed.params.get("status", "expired"))) from None
+    if link is not None:
+        await link.on_retired(retired)
     code = retired[0].certificate_code
     fee, seller = split(order.total_fen, order.fee_bps)
     # The one conditional update that fulfils an order once, and never after its moment.

@@ -334,9 +334,45 @@ async def _valid_rows() -> dict[str, object]:
         }
     )
 
+    from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
+
+    court_case = await RestorationCase.create(
+        code="CASE000001",
+        pay_code="PAY000000001",
+        organisation=shop,
+        case_number="（2026）川0112刑初1号",
+        court_name="法院",
+        cause="滥伐林木罪",
+        damage_county_code="510112",
+        defendant_name_enc=b"x",
+        kg_owed=10,
+        trees_owed=3,
+        campaign=campaign,
+        deadline=date(2027, 1, 1),
+        created_by=user,
+    )
+    judicial_rows = {
+        "judicial_case": court_case,
+        "judicial_case_order": await CaseOrder.create(
+            order=credit_rows["order"], case=court_case, kg=10, same_county=True
+        ),
+        "judicial_case_retirement": await CaseRetirement.create(
+            retirement=credit_rows["retirement"],
+            case=court_case,
+            order=credit_rows["order"],
+            kg=10,
+            county_code="510112",
+            same_county=True,
+        ),
+        "judicial_case_planting": await CasePlanting.create(
+            log=campaign_rows["planting_log"], case=court_case, trees=3
+        ),
+    }
+
     return {
         **credit_rows,
         **campaign_rows,
+        **judicial_rows,
         "city_link": city_link,
         "move_out": await PortableMoveOut.create(id=uuid4(), user=user, audience="https://x", claim_code="c", amount=1),
         "portable_import": imported,
@@ -624,6 +660,14 @@ VIOLATIONS = {
     "donation_receipt_kind_known": ("donation_receipt", {"kind": "company"}),
     "donation_points_positive": ("donation_points", {"points": 0}),
     "donation_tally_nonnegative": ("donation_tally", {"points_donated": -1}),
+    "judicial_case_status_known": ("judicial_case", {"status": "lost"}),
+    "judicial_case_owes_something": ("judicial_case", {"kg_owed": 0, "trees_owed": 0}),
+    "judicial_case_paid_within_owed": ("judicial_case", {"kg_paid": 11}),
+    "judicial_case_trees_counted_nonnegative": ("judicial_case", {"trees_counted": -1}),
+    "judicial_case_planting_has_site": ("judicial_case", {"campaign_id": None}),
+    "judicial_case_order_kg_positive": ("judicial_case_order", {"kg": 0}),
+    "judicial_case_retirement_kg_positive": ("judicial_case_retirement", {"kg": 0}),
+    "judicial_case_planting_trees_positive": ("judicial_case_planting", {"trees": 0}),
 }
 
 

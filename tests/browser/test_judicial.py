@@ -1,0 +1,153 @@
+"""碳汇+司法 on a phone: the public case page (defendant masked), the defendant's payment link, and the
+生态修复履行凭证 a court checks by scanning its QR code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.judicial import service as judicial
+from app.payments.sandbox import SandboxProvider
+from app.settings import Settings
+from tests.browser.seeding import seed
+from tests.judicial.helpers import a_case, paid
+from tests.market.helpers import a_buyer, listed
+
+pytestmark = pytest.mark.browser
+COURT_PHONE = "13800138077"
+
+
+async def _seed(settings: Settings) -> tuple[str, str, str]:
+    """A listed issuance; a fulfilled case (paid in two parts) of one court and an open case elsewhere."""
+    from app.planting import service as planting
+    from tests.planting.builders import planting_campaign, submitted
+
+    await listed(settings, kg=5_000)
+    planted = await planting_campaign(settings)
+    from app.core.auth import Role
+    from tests.helpers import signed_in
+
+    user, _ = await signed_in(settings, Role.COURT, phone=COURT_PHONE)  # the court's staff member signs in below
+    court = await _principal(user)
+    done = await a_case(
+        settings, court, kg_owed=50, trees_owed=3, tend_years=3, campaign=planted.campaign.slug, site="hill"
+    )
+    provider = SandboxProvider(settings)
+    defendant = await a_buyer()
+    await paid(settings, provider, defendant, done, 30)
+    await paid(settings, provider, defendant, done, 20)
+    log = await submitted(settings, planted, count=3, user=defendant)
+    await planting.approve(settings, planted.organiser, log.public_id)
+    await judicial.count_planting(await judicial.case_by_code(done.code))
+    open_case = await a_case(
+        settings, court, case_number="（2026）川3225刑初7号", damage_county_code="513225", kg_owed=120
+    )
+    await paid(settings, provider, await a_buyer(), open_case, 40)  # from outside the county: 损益分离
+    return done.code, open_case.code, open_case.pay_code
+
+
+async def _principal(user: Any) -> Any:
+    from app.core.auth import load_principal
+    from models.accounts import AuthSession
+
+    session = await AuthSession.filter(user_id=user.id).select_related("user").order_by("-id").first()
+    return await load_principal(session)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cases(settings: Settings) -> tuple[str, str, str]:
+    return seed(settings, lambda: _seed(settings))
+
+
+async def _fits(phone: Any) -> None:
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+
+
+class TestPublicCaseOnAPhone:
+    async def test_the_case_page_and_its_voucher(
+        self, cases: tuple[str, str, str], live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        done, _, _ = cases
+        await phone.goto(live_server + f"/judicial/cases/{done}")
+        await expect(phone.locator(".case-number")).to_have_text("（2026）川0112刑初123号")
+        await expect(phone.locator(".defendant")).to_have_text("张*")
+        await expect(phone.locator(".kg-progress")).to_have_text("50 / 50 千克")
+        await expect(phone.locator(".trees-progress")).to_have_text("3 / 3 株")
+        await expect(phone.locator(".case-facts")).not_to_contain_text("· hill")
+        assert "张三" not in await phone.content()
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-case-zh.png"), full_page=True)
+
+        await phone.locator("a.voucher-link").click()
+        await phone.wait_for_url(f"**/judicial/cases/{done}/voucher**")
+        await expect(phone.locator("h1")).to_have_text("生态修复履行凭证")
+        await expect(phone.locator(".serials .serial")).to_have_count(2)
+        await expect(phone.locator(".same-county")).to_be_visible()
+        await expect(phone.locator(".closed-at")).to_have_text("待法院确认结案")
+        await expect(phone.locator(".planted")).to_contain_text("植树 3 株")
+        await expect(phone.locator("figure.qr svg")).to_be_visible()
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-voucher-zh.png"), full_page=True)
+
+    async def test_an_open_case_shows_its_progress_the_separation_and_no_voucher(
+        self, cases: tuple[str, str, str], live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        _, open_case, pay_code = cases
+        await phone.goto(live_server + f"/judicial/cases/{open_case}")
+        await expect(phone.locator(".kg-progress")).to_have_text("40 / 120 千克")
+        await expect(phone.locator(".separated")).to_contain_text("损益分离")
+        await expect(phone.locator(".no-voucher")).to_be_visible()
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-case-open-zh.png"), full_page=True)
+
+        response = await phone.goto(live_server + f"/judicial/cases/{open_case}/voucher")
+        assert response is not None and response.status == 409
+        await expect(phone.locator("body")).to_contain_text("暂无履行凭证")
+        await phone.screenshot(path=str(screenshots / "judicial-voucher-refused-zh.png"), full_page=True)
+
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}")
+        await expect(phone.locator(".kg-left")).to_contain_text("80")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-pay-zh.png"), full_page=True)
+
+    async def test_the_court_lists_its_cases_and_confirms_closure(
+        self, cases: tuple[str, str, str], live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        done, _, _ = cases
+        await phone.goto(live_server + "/sign-in?next=/judicial/court")
+        await phone.fill('input[name="phone"]', COURT_PHONE)
+        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
+        await expect(phone.locator('input[name="code"]')).to_be_visible()
+        outbox = await phone.context.new_page()
+        await outbox.goto(live_server + "/dev/sms-outbox")
+        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
+        await outbox.close()
+        await phone.fill('input[name="code"]', code)
+        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await phone.wait_for_url("**/judicial/court**")
+        await expect(phone.locator("section.case")).to_have_count(2)
+        await expect(phone.locator("section.case").first).to_contain_text("张三")  # the court sees the name
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-court-zh.png"), full_page=True)
+        await phone.locator(f'form[action^="/judicial/court/cases/{done}/close"] button').click()
+        await expect(phone.locator(".notice")).to_contain_text("已确认结案")
+        await phone.goto(live_server + f"/judicial/cases/{done}/voucher")
+        await expect(phone.locator(".closed-at")).not_to_have_text("待法院确认结案")
+        await expect(phone.locator(".case-status")).to_have_text("已结案")
+
+    async def test_an_unknown_case_code_says_so(self, live_server: str, phone: Any) -> None:
+        response = await phone.goto(live_server + "/judicial/cases/NOSUCHCASE")
+        assert response is not None and response.status == 404
+        from playwright.async_api import expect
+
+        await expect(phone.locator("body")).to_contain_text("找不到该案件编码")
+        assert judicial.CODE_LENGTH == 10

@@ -1,0 +1,199 @@
+"""碳汇+司法 over HTTP: the court's API, the defendant's payment link (API and page) through the market and
+the sandbox, the public case JSON and voucher, clear refusals in zh/en, and role separation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from app.core.auth import SESSION_COOKIE, Role
+from models.audit import AuditEvent
+from models.judicial import RestorationCase
+from tests.helpers import signed_in
+from tests.market.helpers import listed
+from tests.tourism.test_api import a_registered_spot, cookie_for, pay_through_sandbox
+
+EN = {"Accept-Language": "en"}
+
+
+def case_body(**change: object) -> dict:  # type: ignore[type-arg]
+    body = {
+        "case_number": "（2026）川0112刑初123号",
+        "cause": "滥伐林木罪",
+        "damage_county_code": "510112",
+        "defendant_name": "张三",
+        "deadline": (datetime.now(UTC) + timedelta(days=60)).date().isoformat(),
+        "kg_owed": 50,
+        "tend_years": 3,
+    }
+    return {**body, **change}
+
+
+async def a_court_case(client: httpx.AsyncClient, settings, **change: object) -> tuple[dict, dict]:  # type: ignore[type-arg, no-untyped-def]
+    _, headers = await signed_in(settings, Role.COURT)
+    made = await client.post("/api/v1/judicial/cases", json=case_body(**change), headers=headers)
+    assert made.status_code == 201, made.text
+    return made.json(), headers
+
+
+async def pay_code_of(made: dict) -> str:  # type: ignore[type-arg]
+    return str(made["pay_url"]).rsplit("/", 1)[1]
+
+
+async def pay_kg(client: httpx.AsyncClient, pay_code: str, kg: int, headers: dict[str, str]) -> httpx.Response:
+    return await client.post(f"/api/v1/judicial/pay/{pay_code}/orders", json={"kg": kg}, headers=headers)
+
+
+class TestCourtApi:
+    async def test_a_court_creates_a_case_and_sees_the_name_and_payment_link(self, client, settings) -> None:
+        made, headers = await a_court_case(client, settings)
+        assert made["defendant_name"] == "张三" and made["case"]["defendant"] == "张*"
+        assert made["pay_url"].startswith(f"{settings.base_url}/judicial/pay/")
+        assert made["case"]["page_url"] == f"{settings.base_url}/judicial/cases/{made['case']['code']}"
+        assert made["case"]["voucher_url"] is None and made["case"]["status"] == "open"
+        mine = (await client.get("/api/v1/judicial/cases", headers=headers)).json()
+        assert [c["case"]["code"] for c in mine] == [made["case"]["code"]]
+
+    async def test_bad_input_is_a_400_naming_the_field_in_the_readers_language(self, client, settings) -> None:
+        _, headers = await signed_in(settings, Role.COURT)
+        r = await client.post("/api/v1/judicial/cases", json=case_body(kg_owed=0), headers={**headers, **EN})
+        assert r.status_code == 400 and r.json()["code"] == "judicial.owes_nothing"
+        assert r.json()["detail"][0]["field"] == "kg_owed" and "kg of sink" in r.json()["message"]
+        r = await client.post("/api/v1/judicial/cases", json=case_body(deadline="not a date"), headers=headers)
+        assert r.status_code == 400
+        await client.post("/api/v1/judicial/cases", json=case_body(), headers=headers)
+        twice = await client.post("/api/v1/judicial/cases", json=case_body(), headers=headers)
+        assert twice.status_code == 409 and "已登记过案号" in twice.json()["message"]
+
+
+class TestPublicCase:
+    async def test_the_public_case_masks_the_defendant_and_never_shows_the_payment_code(self, client, settings) -> None:
+        made, _ = await a_court_case(client, settings)
+        code, pay_code = made["case"]["code"], await pay_code_of(made)
+        public = await client.get(f"/api/v1/judicial/cases/{code}")
+        assert public.status_code == 200 and public.json()["defendant"] == "张*"
+        page = await client.get(f"/judicial/cases/{code}")
+        for shown in (public.text, page.text):
+            assert "张三" not in shown and pay_code not in shown
+        assert "（2026）川0112刑初123号" in page.text and "张*" in page.text
+        english = await client.get(f"/judicial/cases/{code}?lang=en")
+        assert "Ecological restoration case" in english.text and "Being fulfilled" in english.text
+
+    async def test_an_unknown_case_code_is_a_404_that_says_so(self, client, settings) -> None:
+        for path in ("/api/v1/judicial/cases/NOSUCHCASE", "/api/v1/judicial/cases/NOSUCHCASE/voucher"):
+            r = await client.get(path)
+            assert r.status_code == 404 and r.json()["code"] == "judicial.case_not_found"
+            assert r.json()["message"] == "找不到该案件编码：请核对链接或编码"
+        r = await client.get("/api/v1/judicial/cases/NOSUCHCASE", headers=EN)
+        assert r.json()["message"] == "No restoration case has this code: check the link or the code"
+        for path in ("/judicial/cases/NOSUCHCASE", "/judicial/pay/NOSUCHCODE", "/judicial/cases/NOSUCHCASE/voucher"):
+            page = await client.get(path)
+            assert page.status_code == 404 and "找不到该案件编码" in page.text
+
+
+class TestDefendantPays:
+    async def test_partial_payments_through_the_market_add_up_to_a_voucher(self, client, settings) -> None:
+        await listed(settings, kg=500)
+        made, court = await a_court_case(client, settings)
+        code, pay_code = made["case"]["code"], await pay_code_of(made)
+        _, defendant = await signed_in(settings)
+        for kg in (30, 20):
+            ordered = await pay_kg(client, pay_code, kg, defendant)
+            assert ordered.status_code == 201, ordered.text
+            assert ordered.json()["kg"] == kg
+            done = await pay_through_sandbox(client, ordered.json()["order"], defendant)
+            assert done["status"] == "fulfilled"
+        voucher = await client.get(f"/api/v1/judicial/cases/{code}/voucher")
+        assert voucher.status_code == 200, voucher.text
+        body = voucher.json()
+        assert body["case"]["kg_paid"] == 50 and body["case"]["status"] == "fulfilled"
+        assert sum(c["kg"] for c in body["certificates"]) == 50 and len(body["certificates"]) == 2
+        assert all(c["serials"] and c["issuances"][0]["parcels"] for c in body["certificates"])
+        assert body["qr_svg"].startswith("<svg") and body["url"].endswith(f"/judicial/cases/{code}/voucher")
+        page = await client.get(f"/judicial/cases/{code}/voucher")
+        assert page.status_code == 200 and "生态修复履行凭证" in page.text
+        assert body["certificates"][0]["serials"][0]["serial"] in page.text
+        closed = await client.post(f"/api/v1/judicial/cases/{code}/close", headers=court)
+        assert closed.status_code == 200 and closed.json()["status"] == "closed"
+        audited = await AuditEvent.filter(entity_id=code).values_list("action", flat=True)
+        assert "judicial.case.closed" in audited and "judicial.case.fulfilled" in audited
+
+    async def test_paying_more_than_owed_is_a_409_that_says_how_much_is_left(self, client, settings) -> None:
+        await listed(settings, kg=500)
+        made, _ = await a_court_case(client, settings)
+        _, defendant = await signed_in(settings)
+        r = await pay_kg(client, await pay_code_of(made), 60, {**defendant, **EN})
+        assert r.status_code == 409 and r.json()["code"] == "judicial.overpay"
+        assert r.json()["detail"][0]["field"] == "kg"
+        assert r.json()["message"].startswith("60 kg is more than the 50 kg still owed")
+
+    async def test_the_voucher_of_an_unfulfilled_case_is_a_409_that_says_what_is_left(self, client, settings) -> None:
+        made, _ = await a_court_case(client, settings)
+        code = made["case"]["code"]
+        r = await client.get(f"/api/v1/judicial/cases/{code}/voucher")
+        assert r.status_code == 409 and r.json()["code"] == "judicial.not_fulfilled.kg"
+        assert "尚未履行完毕（还差 50 千克碳汇），暂无履行凭证" in r.json()["message"]
+        page = await client.get(f"/judicial/cases/{code}/voucher")
+        assert page.status_code == 409 and "暂无履行凭证" in page.text
+
+    async def test_the_payment_page_orders_and_hands_over_to_the_market(self, client, settings) -> None:
+        await listed(settings, kg=500)
+        made, _ = await a_court_case(client, settings)
+        pay_code = await pay_code_of(made)
+        anonymous = await client.get(f"/judicial/pay/{pay_code}")
+        assert anonymous.status_code == 200 and "登录后支付" in anonymous.text and "张*" in anonymous.text
+        user, _ = await signed_in(settings)
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        headers = {"Cookie": f"{SESSION_COOKIE}={await cookie_for(user)}; csrftoken={csrf}", "x-csrftoken": csrf}
+        too_much = await client.post(f"/judicial/pay/{pay_code}", data={"kg": "80"}, headers=headers)
+        assert too_much.status_code == 409 and "超过尚需购买的 50 千克" in too_much.text
+        ordered = await client.post(f"/judicial/pay/{pay_code}", data={"kg": "50"}, headers=headers)
+        assert ordered.status_code == 303 and "/market/orders/" in ordered.headers["location"]
+        case = await RestorationCase.get(code=made["case"]["code"])
+        assert case.defendant_id == user.id  # type: ignore[attr-defined]
+
+
+class TestRoleSeparation:
+    async def test_a_scenic_operator_cannot_see_court_cases(self, client, settings) -> None:
+        made, _ = await a_court_case(client, settings)
+        _, operator = await signed_in(settings, Role.SCENIC_OPERATOR)
+        for path in ("/api/v1/judicial/cases", f"/api/v1/judicial/cases/{made['case']['code']}/court"):
+            r = await client.get(path, headers=operator)
+            assert r.status_code == 403, r.text
+        r = await client.post(f"/api/v1/judicial/cases/{made['case']['code']}/close", headers=operator)
+        assert r.status_code == 403
+
+    async def test_a_court_cannot_redeem_tourism_benefits(self, client, settings) -> None:
+        spot, _ = await a_registered_spot(client, settings)
+        _, court = await signed_in(settings, Role.COURT)
+        r = await client.post(
+            f"/api/v1/tourism/spots/{spot['code']}/redemptions", json={"certificate": "ABCD" * 4}, headers=court
+        )
+        assert r.status_code == 403
+        assert (await client.get("/api/v1/tourism/dashboard", headers=court)).status_code == 403
+
+    async def test_another_court_cannot_see_or_close_the_case(self, client, settings) -> None:
+        made, _ = await a_court_case(client, settings)
+        _, other = await signed_in(settings, Role.COURT)
+        r = await client.get(f"/api/v1/judicial/cases/{made['case']['code']}/court", headers=other)
+        assert r.status_code == 404
+        assert re.search("找不到", r.json()["message"])
+
+
+class TestCourtPage:
+    async def test_the_court_registers_a_case_on_its_page_and_bad_input_is_said_beside_the_form(
+        self, client, settings
+    ) -> None:
+        court, _ = await signed_in(settings, Role.COURT)
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        headers = {"Cookie": f"{SESSION_COOKIE}={await cookie_for(court)}; csrftoken={csrf}", "x-csrftoken": csrf}
+        form = {k: str(v) for k, v in case_body().items()}
+        bad = await client.post("/judicial/court/cases", data={**form, "kg_owed": "十"}, headers=headers)
+        assert bad.status_code == 400 and "应购碳汇量须为" in bad.text and 'value="滥伐林木罪"' in bad.text
+        made = await client.post("/judicial/court/cases", data=form, headers=headers)
+        assert made.status_code in (200, 201), made.text
+        assert "已登记案件：（2026）川0112刑初123号" in made.text and "/judicial/pay/" in made.text
+        listed_page = await client.get("/judicial/court", headers=headers)
+        assert "张三" in listed_page.text  # the court sees the name; the public page never does
