@@ -26,7 +26,7 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0027_donations')]
+    dependencies = [('models', '0028_payments_settle')]
 
     initial = False
 
