@@ -49,6 +49,7 @@ from app.credits.routes import (
     MonitoringReportsController,
 )
 from app.donations.routes import CampaignDonationsController, DonationPages, DonationsController
+from app.events.routes import EventOffsetPages, EventPages, EventsController
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
@@ -218,6 +219,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TourismPages,
             TourismOffsetPages,
             TourismOperatorPages,
+            EventsController,
+            EventPages,
+            EventOffsetPages,
             CampaignDonationsController,
             DonationsController,
             DonationPages,

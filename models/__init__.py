@@ -18,6 +18,7 @@ from models.credits import (
     SerialCounter,
 )
 from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
+from models.events import Event, EventOrder, EventRetirement
 from models.evidence import Photo
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order
@@ -50,6 +51,9 @@ __all__ = [
     "DonationTally",
     "DutyCertificate",
     "DutyProfile",
+    "Event",
+    "EventOrder",
+    "EventRetirement",
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",
