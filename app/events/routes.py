@@ -91,7 +91,9 @@ class EventsController(Controller):
     path = "/api/v1/events"
     tags = ["events"]
 
-    @post("/", summary="Register an event with its footprint estimate (a random public code is drawn)", guards=_ORGANISER)
+    @post(
+        "/", summary="Register an event with its footprint estimate (a random public code is drawn)", guards=_ORGANISER
+    )
     async def register(self, request: Request, data: JSONBody[EventCreateIn]) -> EventOut:
         ask = service.EventAsk(
             name_zh=data.name_zh,
@@ -326,7 +328,12 @@ class EventOffsetPages(Controller):
         try:
             trip = service.travel(trip_from_query(_trip_query(request)), lang)
             order = await service.offset_travel(
-                _settings(request), require_principal(request).user, event, trip, data.beneficiary, data.beneficiary_shown
+                _settings(request),
+                require_principal(request).user,
+                event,
+                trip,
+                data.beneficiary,
+                data.beneficiary_shown,
             )
         except AppError as refused:  # the form again, with the problem said beside it
             message = t(refused.key, lang, **refused.params)

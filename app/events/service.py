@@ -102,7 +102,13 @@ def _clean(ask: EventAsk) -> dict[str, Any]:
     county = regions.county(ask.county_code or "").code
     if not date(2000, 1, 1) <= ask.starts_on <= date(2100, 12, 31):
         raise _bad("events.bad_date", "starts_on")
-    return {"name_zh": name_zh, "name_en": name_en, "venue_zh": venue, "county_code": county, "starts_on": ask.starts_on}
+    return {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "venue_zh": venue,
+        "county_code": county,
+        "starts_on": ask.starts_on,
+    }
 
 
 def _estimate_field(refused: AppError) -> AppError:
@@ -396,9 +402,7 @@ async def offer_certificate(principal: Principal, code: str, typed_certificate: 
             return await _link(event, retirements, "attendee", order, f"user:{principal.user.public_id}")
     except IntegrityError:
         first = (
-            await EventRetirement.filter(retirement_id__in=[r.id for r in retirements])
-            .select_related("event")
-            .first()
+            await EventRetirement.filter(retirement_id__in=[r.id for r in retirements]).select_related("event").first()
         )
         if first is None:
             raise
@@ -429,8 +433,8 @@ async def totals(event: Event) -> Totals:
     """Counted kg by source (each retired block once: the rows are unique on the retirement)."""
     out = Totals()
     per_certificate: dict[tuple[str, str], int] = {}
-    for code, source, kg in await EventRetirement.filter(event_id=event.id).order_by("id").values_list(
-        "certificate_code", "source", "kg"
+    for code, source, kg in (
+        await EventRetirement.filter(event_id=event.id).order_by("id").values_list("certificate_code", "source", "kg")
     ):
         per_certificate[(code, source)] = per_certificate.get((code, source), 0) + int(kg)
         setattr(out, source, getattr(out, source) + int(kg))

@@ -226,7 +226,16 @@ def _spot_offset_url(q: Mapping[str, str], footprint: Footprint) -> str:
 # --- 大型活动碳中和 (issue 8): a trip form opened from an event's attendee page carries `event`; its
 # result's buy button goes to the event's offset page with the trip, which recomputes the footprint and
 # links the market order to the event (app/events).
-_EVENT_TRIP_FIELDS = ("mode", "distance_km", "origin", "destination", "people", "vehicles", "hotel_nights", "hotel_rooms")
+_EVENT_TRIP_FIELDS = (
+    "mode",
+    "distance_km",
+    "origin",
+    "destination",
+    "people",
+    "vehicles",
+    "hotel_nights",
+    "hotel_rooms",
+)
 
 
 def _event_offset_url(q: Mapping[str, str]) -> str:

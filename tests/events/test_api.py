@@ -50,7 +50,9 @@ async def attend(client: httpx.AsyncClient, settings, event: dict) -> tuple[str,
     headers = {"Cookie": f"{SESSION_COOKIE}={cookie}; csrftoken={csrf}", "x-csrftoken": csrf}
     offer = await client.get(offset_url, headers=headers)
     assert offer.status_code == 200 and "100 千米，1 人，往返" in offer.text
-    ordered = await client.post(offset_url, data={"beneficiary": "参会者李四", "beneficiary_shown": "masked"}, headers=headers)
+    ordered = await client.post(
+        offset_url, data={"beneficiary": "参会者李四", "beneficiary_shown": "masked"}, headers=headers
+    )
     assert ordered.status_code == 303, ordered.text
     order_id = ordered.headers["location"].split("/market/orders/")[1].split("?")[0]
     done = await pay_through_sandbox(client, order_id, api)
@@ -64,7 +66,10 @@ class TestOrganiserApi:
         assert (event["estimate_kg"], event["estimate_offset_kg"]) == (SMALL_KG, SMALL_OFFSET)
         assert event["retired_kg"] == 0 and event["remaining_kg"] == SMALL_OFFSET and not event["neutral"]
         assert event["attendee_url"] == f"{settings.base_url}/events/{event['code']}/attend"
-        assert [line["factor"]["key"] for line in event["estimate"]["lines"]] == ["factor.grid_cn_national", "factor.rail"]
+        assert [line["factor"]["key"] for line in event["estimate"]["lines"]] == [
+            "factor.grid_cn_national",
+            "factor.rail",
+        ]
         mine = (await client.get("/api/v1/events", headers=headers)).json()
         assert [e["code"] for e in mine] == [event["code"]]
         public = await client.get(f"/api/v1/events/{event['code'].lower()}")

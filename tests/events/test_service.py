@@ -11,7 +11,6 @@ from tortoise.exceptions import IntegrityError
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import t
 from app.events import service as events
-from app.footprint.schemas import TripIn
 from app.payments.sandbox import SandboxProvider
 from models.audit import AuditEvent
 from models.credits import Retirement
@@ -155,8 +154,8 @@ class TestAttendeeOffset:
         counted = await events.totals(event)
         assert (counted.attendee, counted.organiser, counted.total) == (RAIL_100_KG, 0, RAIL_100_KG)
         rows = dict(await events.certificate_rows(order.certificate_code, "zh"))  # type: ignore[arg-type]
-        assert rows["计入活动"] == f"成都森林马拉松 · {event.code}"
-        assert rows["参会出行"] == "火车（高铁/动车/普速） 100 千米，1 人，往返"
+        assert rows["活动"] == f"成都森林马拉松 · {event.code}"
+        assert rows["出行"] == "火车（高铁/动车/普速） 100 千米，1 人，往返"
 
     async def test_an_unpaid_offset_counts_nothing(self, db, settings) -> None:
         await on_sale(settings)
