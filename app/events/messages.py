@@ -146,6 +146,17 @@ register_messages(
         "events.source.attendee": {"zh": "参会者出行抵消", "en": "an attendee's travel offset"},
         "events.source.organiser": {"zh": "主办方购买", "en": "the organiser's purchase"},
         "events.page.my_events": {"zh": "我的活动", "en": "My events"},
+        "events.page.no_events": {"zh": "还没有活动", "en": "No events yet"},
+        "events.page.register": {"zh": "登记活动与估算排放", "en": "Register an event and its estimate"},
+        "events.page.register_button": {"zh": "登记并计算估算排放", "en": "Register and estimate"},
+        "events.field.name_zh": {"zh": "活动名称", "en": "Name (Chinese)"},
+        "events.field.name_en": {"zh": "英文名称（可选）", "en": "Name in English (optional)"},
+        "events.field.venue_zh": {"zh": "地点", "en": "Venue"},
+        "events.field.county_code": {
+            "zh": "所在区县代码（GB/T 2260，6 位）",
+            "en": "County code (GB/T 2260, 6 digits)",
+        },
+        "events.field.starts_on": {"zh": "开始日期", "en": "Start date"},
         "events.poster.brand": {"zh": "微碳汇 · 大型活动碳中和", "en": "MicroSink · event carbon neutrality"},
         "events.poster.headline": {"zh": "扫码抵消您的参会出行", "en": "Scan to offset your travel here"},
         "events.poster.line": {

@@ -4,6 +4,7 @@ to the market's order, payment and certificate pages)."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 import msgspec
@@ -27,7 +28,8 @@ from app.events.schemas import (
     RemainderIn,
     TravelIn,
 )
-from app.footprint.routes import trip_from_query
+from app.footprint import service as footprint
+from app.footprint.routes import GROUPS, event_from_query, trip_from_query
 from app.footprint.schemas import MODES
 from app.regions import service as regions
 from app.settings import Settings
@@ -253,6 +255,71 @@ class EventPages(Controller):
                 request, code, error=t(refused.key, lang, **refused.params), status_code=refused.status_code
             )
         return Redirect(f"/market/orders/{order.public_id}?lang={lang}", status_code=303)
+
+
+_EVENT_FIELDS = ("name_zh", "name_en", "venue_zh", "county_code", "starts_on")
+
+
+async def _organiser_page(
+    request: Request, *, values: dict[str, str] | None = None, error: AppError | None = None
+) -> Template:
+    lang = request_language(request)
+    mine = await service.events_of(require_principal(request))
+    counted = {e.code: await service.totals(e) for e in mine}
+    field = None
+    if error is not None:
+        detail = error.detail[0] if isinstance(error.detail, list) and error.detail else error.detail
+        field = str(detail.get("field") or "").removeprefix("estimate.") if isinstance(detail, dict) else None
+    response = page(
+        request,
+        "events/organiser.html",
+        events=mine,
+        counted=counted,
+        names={e.code: service.name_of(e, lang) for e in mine},
+        v=values or {},
+        modes=MODES,
+        groups=GROUPS,
+        limits=footprint.factor_set(None).limits,
+        error=t(error.key, lang, **error.params) if error else None,
+        error_field=field,
+    )
+    if error is not None:
+        response.status_code = error.status_code
+    return response
+
+
+class EventOrganiserPages(Controller):
+    """The organiser's events and the form that registers one (no JavaScript)."""
+
+    include_in_schema = False
+    guards = _ORGANISER
+
+    @get("/events/organiser")
+    async def organiser_page(self, request: Request) -> Template:
+        return await _organiser_page(request)
+
+    @post("/events/organiser")
+    async def register(self, request: Request) -> Template | Redirect:
+        lang = request_language(request)
+        form = await request.form()
+        values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+        try:
+            try:
+                starts_on = date.fromisoformat(values.get("starts_on", ""))
+            except ValueError:
+                raise AppError("events.bad_date", detail=[{"field": "starts_on"}]) from None
+            ask = service.EventAsk(
+                name_zh=values.get("name_zh", ""),
+                name_en=values.get("name_en", ""),
+                venue_zh=values.get("venue_zh", ""),
+                county_code=values.get("county_code", ""),
+                starts_on=starts_on,
+                estimate=event_from_query(values),
+            )
+            event = await service.register_event(require_principal(request), ask)
+        except AppError as refused:
+            return await _organiser_page(request, values=values, error=refused)
+        return Redirect(f"/events/{event.code}?lang={lang}", status_code=303)
 
 
 class OffsetForm(msgspec.Struct):

@@ -137,3 +137,61 @@ class TestPublicEventPage:
         assert missing is not None and missing.status == 404
         await expect(phone.locator("body")).to_contain_text("找不到活动编码 ZZZZ9999")
         await phone.screenshot(path=str(screenshots / "events-unknown-zh.png"), full_page=True)
+
+
+ORGANISER_PHONE = "13800138066"
+
+
+async def _seed_organiser(settings: Settings) -> None:
+    from app.core.auth import Role
+    from tests.helpers import signed_in
+
+    await signed_in(settings, Role.EVENT_ORGANISER, phone=ORGANISER_PHONE)
+
+
+@pytest.fixture
+def organiser_phone(settings: Settings) -> str:
+    seed(settings, lambda: _seed_organiser(settings))
+    return ORGANISER_PHONE
+
+
+class TestOrganiserOnAPhone:
+    async def test_register_an_event_from_the_form(
+        self, organiser_phone: str, live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        await phone.goto(live_server + "/sign-in?next=/events/organiser")
+        await phone.fill('input[name="phone"]', organiser_phone)
+        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
+        await expect(phone.locator('input[name="code"]')).to_be_visible()
+        outbox = await phone.context.new_page()
+        await outbox.goto(live_server + "/dev/sms-outbox")
+        sms = (await outbox.locator(".sms-code").first.inner_text()).strip()
+        await outbox.close()
+        await phone.fill('input[name="code"]', sms)
+        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await phone.wait_for_url("**/events/organiser**")
+        for name, value in {
+            "name_zh": "成都森林马拉松",
+            "venue_zh": "成都市温江区",
+            "county_code": "510115",
+            "starts_on": "2027-04-18",
+            "attendees": "10",
+            "venue_kwh_per_day": "100",
+            "g1_count": "11",  # more travellers than attendees: the server says so
+            "g1_km": "100",
+        }.items():
+            await phone.fill(f'input[name="{name}"]', value)
+        await phone.select_option('select[name="g1_mode"]', "rail")
+        await phone.locator("form.register button[type=submit]").click()
+        await expect(phone.locator(".error")).to_be_visible()
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-organiser-error-zh.png"), full_page=True)
+        await phone.fill('input[name="g1_count"]', "10")
+        await phone.locator("form.register button[type=submit]").click()
+        await phone.wait_for_url("**/events/*?lang=zh")
+        await expect(phone.locator(".estimate")).to_contain_text("123.98")
+        await expect(phone.locator("button.remainder")).to_contain_text("124 千克")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-organiser-new-zh.png"), full_page=True)

@@ -167,3 +167,51 @@ class TestPoster:
         decoded = decoded_with_zbar(r.content, tmp_path)
         if decoded is not None:
             assert decoded == f"{settings.base_url}/events/{event['code']}/attend"
+
+
+class TestOrganiserPage:
+    async def _as_organiser(self, client, settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        user, _ = await signed_in(settings, Role.EVENT_ORGANISER)
+        cookie = await cookie_for(user)
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        return {"Cookie": f"{SESSION_COOKIE}={cookie}; csrftoken={csrf}", "x-csrftoken": csrf}
+
+    FORM = {
+        "submitted": "1",
+        "name_zh": "成都森林马拉松",
+        "venue_zh": "成都市温江区",
+        "county_code": "510115",
+        "starts_on": "2027-04-18",
+        "attendees": "10",
+        "days": "1",
+        "venue_kwh_per_day": "100",
+        "g1_mode": "rail",
+        "g1_count": "10",
+        "g1_km": "100",
+        "radiative_forcing": "1",
+    }
+
+    async def test_the_form_registers_an_event_and_lists_it(self, client, settings) -> None:
+        headers = await self._as_organiser(client, settings)
+        empty = await client.get("/events/organiser", headers=headers)
+        assert empty.status_code == 200 and "还没有活动" in empty.text
+        made = await client.post("/events/organiser", data=self.FORM, headers=headers)
+        assert made.status_code == 303, made.text
+        code = made.headers["location"].split("/events/")[1].split("?")[0]
+        event = (await client.get(f"/api/v1/events/{code}")).json()
+        assert (event["estimate_kg"], event["estimate_offset_kg"]) == (SMALL_KG, SMALL_OFFSET)
+        listed_page = await client.get("/events/organiser", headers=headers)
+        assert code in listed_page.text and "尚未碳中和：还差 124 千克" in listed_page.text
+
+    async def test_a_negative_or_huge_field_is_said_and_marked_and_nothing_is_written(self, client, settings) -> None:
+        headers = await self._as_organiser(client, settings)
+        for change, words in (
+            ({"venue_kwh_per_day": "-5"}, "venue_kwh_per_day"),
+            ({"attendees": "100001"}, "100000"),
+            ({"g1_km": "20001"}, "20000"),
+            ({"starts_on": "someday"}, "开始日期"),
+        ):
+            refused = await client.post("/events/organiser", data={**self.FORM, **change}, headers=headers)
+            assert refused.status_code == 400, (change, refused.status_code)
+            assert words in refused.text and 'role="alert"' in refused.text, change
+        assert (await client.get("/events/organiser", headers=headers)).text.count('class="my-event"') == 0
