@@ -49,6 +49,7 @@ from app.credits.routes import (
     MonitoringReportsController,
 )
 from app.donations.routes import CampaignDonationsController, DonationPages, DonationsController
+from app.events.routes import EventOffsetPages, EventOrganiserPages, EventPages, EventsController
 from app.evidence import service as evidence
 from app.evidence.routes import EvidenceFilesController
 from app.footprint.routes import FootprintController, FootprintPages
@@ -223,6 +224,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JudicialPages,
             JudicialPayPages,
             JudicialCourtPages,
+            EventsController,
+            EventPages,
+            EventOffsetPages,
+            EventOrganiserPages,
             CampaignDonationsController,
             DonationsController,
             DonationPages,

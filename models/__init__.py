@@ -18,6 +18,7 @@ from models.credits import (
     SerialCounter,
 )
 from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
+from models.events import Event, EventOrder, EventRetirement
 from models.evidence import Photo
 from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
 from models.ledger import Hold, LedgerAccount, Transfer
@@ -54,6 +55,9 @@ __all__ = [
     "DonationTally",
     "DutyCertificate",
     "DutyProfile",
+    "Event",
+    "EventOrder",
+    "EventRetirement",
     "ExternalParcel",
     "Hold",
     "IdempotencyRecord",

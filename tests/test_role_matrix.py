@@ -131,3 +131,38 @@ async def test_guards_let_in_exactly_the_declared_roles(client, app: Litestar, s
         checked += 1
     assert checked > 0
     assert not wrong, "\n".join(wrong)
+
+
+# Issue 8's partner roles each guard only their own domain's routes: a scenic operator cannot reach an
+# event organiser's (or a court's) routes and the other way round; the guard walk above proves the
+# roles are enforced, this proves which routes each role is declared on.
+PARTNER_ROLE_PATHS = {
+    Role.SCENIC_OPERATOR.value: ("/api/v1/tourism", "/tourism"),
+    Role.EVENT_ORGANISER.value: ("/api/v1/events", "/events/"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(PARTNER_ROLE_PATHS))
+def test_a_partner_role_is_declared_only_on_its_own_domains_routes(app: Litestar, role: str) -> None:
+    mine = [(m, p) for m, p, h in route_table(app) if role in (declared_roles(h) or frozenset())]
+    assert mine, f"no route declares {role}"
+    elsewhere = [f"{m} {p}" for m, p in mine if not p.startswith(PARTNER_ROLE_PATHS[role])]
+    assert not elsewhere, f"{role} is let into another domain's routes: {elsewhere}"
+    others = {r for r in PARTNER_ROLE_PATHS if r != role}
+    shared = [f"{m} {p}" for m, p, h in route_table(app) if p.startswith(PARTNER_ROLE_PATHS[role])
+              and others & (declared_roles(h) or frozenset())]  # fmt: skip
+    assert not shared, f"another partner role is let into {role}'s routes: {shared}"
+
+
+async def test_an_event_organiser_holds_the_role_only_in_an_organisation_that_fits(db) -> None:
+    from app.core.errors import AppError
+
+    user = await User.create(public_id="matrix-event-organiser")
+    for kind in ("event_organiser", "company", "foundation"):
+        org = await accounts.create_organisation(kind, f"矩阵活动主办方-{kind}", None, "test")
+        await accounts.grant_role(user, Role.EVENT_ORGANISER.value, org, actor="test")
+    for kind in ("court", "scenic_operator", "verifier_body"):
+        org = await accounts.create_organisation(kind, f"矩阵其他组织-{kind}", None, "test")
+        with pytest.raises(AppError) as refused:
+            await accounts.grant_role(user, Role.EVENT_ORGANISER.value, org, actor="test")
+        assert refused.value.key == "accounts.role_wrong_org_kind"

@@ -172,6 +172,8 @@ class FootprintPages(Controller):
         back = f"/footprint/{kind}?{request.url.query}"
         if kind == "trip" and q.get("spot"):
             footprint = msgspec.structs.replace(footprint, buy_url=_spot_offset_url(q, footprint))
+        elif kind == "trip" and q.get("event"):
+            footprint = msgspec.structs.replace(footprint, buy_url=_event_offset_url(q))
         return page(
             request,
             "footprint/result.html",
@@ -219,6 +221,33 @@ def _spot_offset_url(q: Mapping[str, str], footprint: Footprint) -> str:
 
 
 # --- end 碳汇+旅游
+
+
+# --- 大型活动碳中和 (issue 8): a trip form opened from an event's attendee page carries `event`; its
+# result's buy button goes to the event's offset page with the trip, which recomputes the footprint and
+# links the market order to the event (app/events).
+_EVENT_TRIP_FIELDS = (
+    "mode",
+    "distance_km",
+    "origin",
+    "destination",
+    "people",
+    "vehicles",
+    "hotel_nights",
+    "hotel_rooms",
+)
+
+
+def _event_offset_url(q: Mapping[str, str]) -> str:
+    trip = {k: q[k] for k in _EVENT_TRIP_FIELDS if q.get(k)}
+    for box in ("return_trip", "radiative_forcing"):
+        if q.get("submitted") or box in q:
+            trip[box] = q.get(box, "")
+    trip["submitted"] = "1" if q.get("submitted") else ""
+    return f"/events/{q['event']}/offset?" + urlencode({k: v for k, v in trip.items() if v or k in q})
+
+
+# --- end 大型活动碳中和
 
 
 def _punctuation(lang: str) -> dict[str, str]:

@@ -416,6 +416,18 @@ housekeeping.register("market.expire_overdue_orders", expire_overdue_orders)
 
 
 # --- fulfilment (called by the payments service inside the notification's transaction) -------------
+# A domain that links orders to something of its own (an event) acts on the retirement inside the
+# fulfilment's savepoint: the link commits with the retirement, or neither does (and the payment is refunded).
+Fulfilled = Callable[[Order, list[Retirement]], Awaitable[None]]
+_ON_FULFILLED: list[Fulfilled] = []
+
+
+def on_fulfilled(hook: Fulfilled) -> None:
+    """Register `hook(order, retirements)`, called once per order when it is fulfilled."""
+    if hook not in _ON_FULFILLED:
+        _ON_FULFILLED.append(hook)
+
+
 def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
     """(platform fee, seller share): the fee is floored, so the remainder fen goes to the seller."""
     fee = total_fen * fee_bps // 10_000
@@ -495,6 +507,8 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
         except Conflict:
             raise payments.NotFulfillable("points_expired") from None
     await _share_out(order, reference, fee, seller)
+    for hook in _ON_FULFILLED:
+        await hook(order, retired)
     await record(
         actor=f"system:payments:{attempt.provider}",
         action="market.order.fulfilled",

@@ -28,7 +28,7 @@ from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.market import service as market
 from app.money import messages  # noqa: F401  (registers the domain's messages)
 from app.settings import Settings
-from models.accounts import Organisation
+from models.accounts import Organisation, User
 from models.market import Order
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder
 
@@ -77,11 +77,20 @@ async def place_org_order(
         beneficiary_shown=beneficiary_shown,
         purpose_note=purpose_note,
     )
+    return await place_for_organisation(settings, principal.user, org, ask)
+
+
+async def place_for_organisation(settings: Settings, member: User, org: Organisation, ask: market.OrderAsk) -> Order:
+    """A market order with `org` as the buyer (a `money_org_order` row), in one transaction.
+
+    The caller has checked that `member` may buy for `org` (its organiser here; an event organiser in
+    app/events); the order is the market's own, paid by the member who placed it.
+    """
     async with in_transaction():
-        order = await market.place_order(settings, principal.user, ask)
+        order = await market.place_order(settings, member, ask)
         await OrgOrder.create(order_id=order.id, organisation_id=org.id)
         await record(
-            actor=f"user:{principal.user.public_id}",
+            actor=f"user:{member.public_id}",
             action="money.org_order.placed",
             entity_type="order",
             entity_id=order.public_id,

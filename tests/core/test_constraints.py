@@ -268,6 +268,7 @@ async def _valid_rows() -> dict[str, object]:
         "serial_counter": await SerialCounter.create(project=project),
     }
     credit_rows.update(await _market_rows(user, issuance, later))
+    credit_rows.update(await _event_rows(user, credit_rows["retirement"], credit_rows["order"]))
 
     from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
@@ -501,6 +502,36 @@ async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ign
     return {"listing": listing, "order": order, "attempt": attempt, "sandbox_trade": trade, **await _money_rows(user)}
 
 
+async def _event_rows(user, retirement, order) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from models.accounts import Organisation
+    from models.events import Event, EventOrder, EventRetirement
+
+    org = await Organisation.create(public_id="ev-org", kind="event_organiser", name="活动主办方")
+    event = await Event.create(
+        code="EVENT234",
+        organisation=org,
+        name_zh="活动",
+        venue_zh="场馆",
+        county_code="510115",
+        starts_on=date(2027, 4, 18),
+        inputs={"attendees": 1},
+        estimate_kg="1.5",
+        estimate_offset_kg=2,
+        factor_set_version="1.0.0",
+        factor_set_sha256="0" * 64,
+        created_by=user,
+    )
+    return {
+        "event": event,
+        "event_order": await EventOrder.create(order=order, event=event, source="attendee"),
+        "event_retirement": await EventRetirement.create(
+            event=event, retirement=retirement, certificate_code="c", kg=8, source="attendee", linked_by="test"
+        ),
+    }
+
+
 async def _money_rows(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from models.accounts import Organisation
     from models.money import InvoiceRequest, Payee, Payout
@@ -668,6 +699,9 @@ VIOLATIONS = {
     "judicial_case_order_kg_positive": ("judicial_case_order", {"kg": 0}),
     "judicial_case_retirement_kg_positive": ("judicial_case_retirement", {"kg": 0}),
     "judicial_case_planting_trees_positive": ("judicial_case_planting", {"trees": 0}),
+    "events_event_estimate_positive": ("event", {"estimate_offset_kg": 0}),
+    "events_order_source_known": ("event_order", {"source": "visitor"}),
+    "events_retirement_counts": ("event_retirement", {"kg": 0}),
 }
 
 

@@ -1,0 +1,97 @@
+"""An event's attendee QR poster: 1080×1440 PNG, drawn like the scenic-spot poster (app/tourism/poster.py)
+with the certificate poster's fonts, palette, QR drawing and wrapping; the QR holds the attendee page."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from app.certificates import poster as posters
+from app.certificates import service as certificates
+from app.core.errors import AppError
+from app.core.i18n import t
+from app.events import service
+from models.events import Event
+
+W, H, M = posters.WIDTH, posters.HEIGHT, posters.MARGIN
+
+
+@dataclass(frozen=True)
+class EventPosterText:
+    brand: str
+    headline: str
+    name: str
+    venue: str
+    line: str
+    scan: str
+    url: str
+    code: str
+
+
+def attendee_url(base_url: str, event: Event) -> str:
+    return f"{base_url.rstrip('/')}/events/{event.code}/attend"
+
+
+def text_of(event: Event, lang: str, base_url: str) -> EventPosterText:
+    return EventPosterText(
+        brand=t("events.poster.brand", lang),
+        headline=t("events.poster.headline", lang),
+        name=service.name_of(event, lang),
+        venue=f"{event.venue_zh} · {event.starts_on.isoformat()}",
+        line=t("events.poster.line", lang),
+        scan=t("events.poster.scan", lang),
+        url=attendee_url(base_url, event),
+        code=event.code,
+    )
+
+
+def draw(text: EventPosterText, fonts: posters.Fonts) -> Image.Image:
+    """Header band with the headline, the event's name and venue, one line on counting, a large QR and its URL."""
+    image = Image.new("RGB", (W, H), "#fafcfb")
+    d = ImageDraw.Draw(image)
+    regular = lambda size: posters.font(fonts.regular, size)  # noqa: E731
+    bold = lambda size: posters.font(fonts.bold, size)  # noqa: E731
+    inner = W - 2 * M
+
+    d.rectangle((0, 0, W, 250), fill=posters.GREEN)
+    d.text((M, 50), text.brand, font=regular(34), fill=posters.GREEN_LIGHT)
+    d.text((M, 110), posters.wrap(text.headline, bold(64), inner, 1)[0], font=bold(64), fill="#ffffff")
+    d.text((M, 290), posters.wrap(text.name, bold(72), inner, 1)[0], font=bold(72), fill=posters.INK)
+    d.text((M, 390), posters.wrap(text.venue, regular(34), inner, 1)[0], font=regular(34), fill=posters.MUTED)
+    for i, line in enumerate(posters.wrap(text.line, bold(40), inner, 2)):
+        d.text((M, 460 + 56 * i), line, font=bold(40), fill=posters.GREEN)
+
+    matrix = certificates.qr_matrix(text.url)
+    qr = posters.qr_image(matrix, max(560 // len(matrix), 1))
+    left, top = (W - qr.width) // 2, 620
+    d.rounded_rectangle(
+        (left - 16, top - 16, left + qr.width + 16, top + qr.height + 16), radius=20, fill="#ffffff",
+        outline=posters.LINE, width=2,
+    )  # fmt: skip
+    image.paste(qr, (left, top))
+    below = top + qr.height + 40
+    scan_font = regular(36)
+    d.text(((W - scan_font.getlength(text.scan)) / 2, below), text.scan, font=scan_font, fill=posters.MUTED)
+    code_font = bold(40)
+    d.text(((W - code_font.getlength(text.code)) / 2, below + 56), text.code, font=code_font, fill=posters.INK)
+    url_font = regular(26)
+    for i, line in enumerate(posters.wrap(text.url, url_font, inner, 2)):
+        d.text(((W - url_font.getlength(line)) / 2, below + 120 + 34 * i), line, font=url_font, fill=posters.MUTED)
+    return image
+
+
+def render(text: EventPosterText, fonts: posters.Fonts) -> bytes:
+    out = io.BytesIO()
+    draw(text, fonts).save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+async def poster(event: Event, lang: str, base_url: str) -> bytes:
+    """Render in a thread (CPU work); without the CJK fonts installed the answer is a clear 503."""
+    fonts = posters.find_font()
+    if fonts is None:
+        raise AppError("certificates.font_missing", status_code=503)
+    return await asyncio.to_thread(render, text_of(event, lang, base_url), fonts)

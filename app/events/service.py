@@ -1,0 +1,467 @@
+"""大型活动碳中和: events with a footprint estimate, attendees' and the organiser's offsets, and the count.
+
+Rules:
+- an event organiser's staff (Role.EVENT_ORGANISER in an event_organiser, company or foundation
+  organisation) register events for their organisation; the estimate is `footprint.event` over the
+  inputs given (attendees, days, venue kWh, hotel room-nights, travel mix) with the footprint
+  calculator's pinned, sourced factors; version and SHA-256 are stored with the exact kg;
+- meals and materials are not estimated: the factor file has no sourced factor for them (docs/events.md);
+- an attendee offsets their own travel through an ordinary market order (purpose event), its kg
+  recomputed here from the trip with `footprint.trip`, never taken from the attendee; the organiser
+  buys the remainder through the market with the organisation as buyer (`money.place_for_organisation`);
+  either way one `EventOrder` row links the order to the event in the order's transaction;
+- what counts is `EventRetirement`, one row per retired serial block, written inside the fulfilment's
+  savepoint (market.on_fulfilled) or when an attendee offers a certificate they bought; the table is
+  UNIQUE on the retirement, so a block counts once and for one event however often it is offered;
+- total = sum of those rows' kg (organiser + attendees); the event is neutral only when the total
+  reaches ceil(estimate).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import msgspec
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.certificates import service as certificates
+from app.core.audit import record
+from app.core.auth import Principal, Role
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.i18n import t
+from app.events import messages  # noqa: F401  (registers the domain's messages)
+from app.footprint import service as footprint
+from app.footprint.schemas import EventIn, Footprint, TripIn
+from app.market import service as market
+from app.money import invoices as money
+from app.regions import service as regions
+from app.settings import Settings
+from models.accounts import Organisation, User
+from models.credits import Retirement
+from models.events import Event, EventOrder, EventRetirement
+from models.market import Order
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, no 1/I: read aloud and typed back
+CODE_LENGTH = 8
+SOURCES = ("attendee", "organiser")
+# Retirement purposes an attendee may offer for an event: their trip or an event offset.
+OFFERABLE_PURPOSES = ("trip", "event")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_event_code(typed: str) -> str:
+    return (typed or "").strip().upper()
+
+
+def _bad(key: str, field_name: str, **params: Any) -> AppError:
+    return AppError(key, detail=[{"field": field_name}], **params)
+
+
+# --- events -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EventAsk:
+    """An event as the organiser describes it, with the inputs of its footprint estimate."""
+
+    name_zh: str
+    venue_zh: str
+    county_code: str
+    starts_on: date
+    estimate: EventIn
+    name_en: str = ""
+
+
+async def organiser_of(principal: Principal, organisation_public_id: str | None = None) -> Organisation:
+    """The organisation the staff member acts for: the one named, or their only one."""
+    mine = principal.orgs_with(Role.EVENT_ORGANISER.value)
+    if not mine:
+        raise Forbidden("events.not_organiser")
+    if organisation_public_id:
+        org = await Organisation.get_or_none(public_id=organisation_public_id)
+        if org is None or org.id not in mine:
+            raise Forbidden("events.not_organiser")
+        return org
+    if len(mine) > 1:
+        raise _bad("events.which_organiser", "organisation")
+    return await Organisation.get(id=next(iter(mine)))
+
+
+def _clean(ask: EventAsk) -> dict[str, Any]:
+    name_zh, name_en, venue = ask.name_zh.strip(), ask.name_en.strip(), ask.venue_zh.strip()
+    if not 0 < len(name_zh) <= 64 or len(name_en) > 128:
+        raise _bad("events.bad_name", "name_zh")
+    if not 0 < len(venue) <= 100:
+        raise _bad("events.bad_venue", "venue_zh")
+    county = regions.county(ask.county_code or "").code
+    if not date(2000, 1, 1) <= ask.starts_on <= date(2100, 12, 31):
+        raise _bad("events.bad_date", "starts_on")
+    return {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "venue_zh": venue,
+        "county_code": county,
+        "starts_on": ask.starts_on,
+    }
+
+
+def _estimate_field(refused: AppError) -> AppError:
+    """A footprint refusal, its field named as the event form names it (estimate.<field>)."""
+    if isinstance(refused.detail, dict) and refused.detail.get("field"):
+        refused.detail = {**refused.detail, "field": f"estimate.{refused.detail['field']}"}
+    return refused
+
+
+def estimate_of(inputs: EventIn, lang: str = "zh", version: str | None = None) -> Footprint:
+    try:
+        return footprint.event(inputs, lang, version)
+    except AppError as refused:
+        raise _estimate_field(refused) from None
+
+
+async def register_event(principal: Principal, ask: EventAsk, organisation_public_id: str | None = None) -> Event:
+    org = await organiser_of(principal, organisation_public_id)
+    values = _clean(ask)
+    estimate = estimate_of(ask.estimate)
+    inputs = msgspec.to_builtins(ask.estimate)
+    for _ in range(5):  # a new random code; a clash (1 in 32⁸ per event) draws again
+        try:
+            async with in_transaction():
+                event = await Event.create(
+                    code=new_code(),
+                    organisation=org,
+                    created_by=principal.user,
+                    inputs=inputs,
+                    estimate_kg=estimate.kg,
+                    estimate_offset_kg=estimate.offset_kg,
+                    factor_set_version=estimate.factor_set_version,
+                    factor_set_sha256=estimate.factor_set_sha256,
+                    **values,
+                )
+                await record(
+                    actor=f"user:{principal.user.public_id}",
+                    action="events.event.registered",
+                    entity_type="event",
+                    entity_id=event.code,
+                    after={
+                        "organisation": org.public_id,
+                        "name_zh": values["name_zh"],
+                        "county_code": values["county_code"],
+                        "starts_on": values["starts_on"].isoformat(),
+                        "inputs": inputs,
+                        "estimate_kg": estimate.kg,
+                        "estimate_offset_kg": estimate.offset_kg,
+                        "factor_set": f"{estimate.factor_set_version} {estimate.factor_set_sha256}",
+                    },
+                )
+            return event
+        except IntegrityError:
+            continue
+    raise Conflict("error.conflict")
+
+
+async def event_by_code(code: str) -> Event:
+    event = await Event.get_or_none(code=normalise_event_code(code)).select_related("organisation")
+    if event is None:
+        raise NotFound("events.event_not_found", code=(code or "")[:16])
+    return event
+
+
+async def own_event(principal: Principal, code: str) -> Event:
+    event = await event_by_code(code)
+    if event.organisation_id not in principal.orgs_with(Role.EVENT_ORGANISER.value):  # type: ignore[attr-defined]
+        raise Forbidden("events.not_your_event", event=event.code)
+    return event
+
+
+async def events_of(principal: Principal) -> list[Event]:
+    org_ids = principal.orgs_with(Role.EVENT_ORGANISER.value)
+    if not org_ids:
+        raise Forbidden("events.not_organiser")
+    return await Event.filter(organisation_id__in=org_ids).select_related("organisation").order_by("-id")
+
+
+def inputs_of(event: Event) -> EventIn:
+    return msgspec.convert(event.inputs, EventIn, strict=False)
+
+
+def estimate(event: Event, lang: str) -> Footprint:
+    """The stored estimate's breakdown, recomputed with the factor set it was made with (same kg)."""
+    return footprint.event(inputs_of(event), lang, event.factor_set_version)
+
+
+def name_of(event: Event, lang: str) -> str:
+    return event.name_en if lang == "en" and event.name_en else event.name_zh
+
+
+# --- buying -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Offer:
+    """What an offset costs: the cheapest listing that sells it in whole units."""
+
+    listing: str
+    kg: int
+    total_fen: int
+
+
+async def offer_for(settings: Settings, kg: int) -> Offer:
+    """The cheapest active listing per kg with enough left for `kg` rounded up to its unit."""
+    for view in await market.catalogue(settings, limit=500):
+        unit = view.listing.price_unit_kg
+        whole = -(-max(kg, 1) // unit) * unit
+        if view.remaining_kg >= whole:
+            return Offer(view.listing.public_id, whole, whole // unit * view.listing.price_fen)
+    raise Conflict("events.nothing_on_sale", detail=[{"field": "kg"}], kg=kg)
+
+
+def _open(event: Event) -> None:
+    if not event.active:
+        raise Conflict("events.inactive", event=event.name_zh)
+
+
+@dataclass(frozen=True)
+class Travel:
+    """An attendee's travel to the event as footprinted: what their order buys."""
+
+    data: TripIn
+    footprint: Footprint
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "mode": self.data.mode,
+            "distance_km": str(self.data.distance_km) if self.data.distance_km is not None else None,
+            "origin": self.data.origin,
+            "people": self.data.people,
+            "vehicles": self.data.vehicles,
+            "return_trip": self.data.return_trip,
+            "hotel_nights": self.data.hotel_nights,
+            "footprint_kg": self.footprint.kg,
+            "offset_kg": self.footprint.offset_kg,
+            "factor_set": self.footprint.factor_set_version,
+        }
+
+
+def travel(data: TripIn, lang: str = "zh") -> Travel:
+    return Travel(data, footprint.trip(data, lang))
+
+
+def travel_line(trip: Mapping[str, Any], lang: str) -> str:
+    """火车/高铁 360 千米，2 人，往返 (what the certificate and the offset page say)."""
+    mode = t(f"footprint.mode.{trip['mode']}", lang)
+    km = trip.get("distance_km") or "?"
+    return t(
+        "events.page.travel_line",
+        lang,
+        mode=mode,
+        km=km,
+        people=trip.get("people", 1),
+        back=t("events.page.return", lang) if trip.get("return_trip") else "",
+    )
+
+
+async def offset_travel(
+    settings: Settings, buyer: User, event: Event, trip: Travel, beneficiary: str, beneficiary_shown: str = "masked"
+) -> Order:
+    """A market order for an attendee's travel offset (purpose event), linked to the event in one transaction."""
+    _open(event)
+    offer = await offer_for(settings, trip.footprint.offset_kg)
+    note = f"{event.name_zh}（{event.code}）参会出行：" + travel_line(trip.record(), "zh")
+    ask = market.OrderAsk(
+        listing=offer.listing,
+        kg=offer.kg,
+        purpose="event",
+        beneficiary=beneficiary,
+        beneficiary_shown=beneficiary_shown,
+        purpose_note=note[:100],
+    )
+    async with in_transaction():  # place_order's own transaction nests inside: the order and its link, or nothing
+        order = await market.place_order(settings, buyer, ask)
+        await EventOrder.create(order=order, event=event, source="attendee", trip=trip.record())
+        await record(
+            actor=f"user:{buyer.public_id}",
+            action="events.order.linked",
+            entity_type="order",
+            entity_id=order.public_id,
+            after={"event": event.code, "source": "attendee", "kg": offer.kg, "footprint_kg": trip.footprint.kg},
+        )
+    return order
+
+
+async def pending_kg(event: Event, source: str | None = None) -> int:
+    """kg of the event's orders placed but not yet paid, and still holding their kg."""
+    query = EventOrder.filter(event_id=event.id, order__status="pending", order__expires_at__gt=market.now())
+    if source:
+        query = query.filter(source=source)
+    return sum(await query.values_list("order__kg", flat=True))  # type: ignore[arg-type]
+
+
+async def remainder_kg(event: Event) -> int:
+    """What the organiser still has to buy: ceil(estimate) − counted − the organiser's unpaid orders."""
+    counted = (await totals(event)).total
+    return max(event.estimate_offset_kg - counted - await pending_kg(event, "organiser"), 0)
+
+
+async def buy_remainder(
+    settings: Settings, principal: Principal, code: str, kg: int | None = None, beneficiary_shown: str = "full"
+) -> Order:
+    """The organiser's order for the remainder (or part of it), with the organisation as buyer."""
+    event = await own_event(principal, code)
+    _open(event)
+    left = await remainder_kg(event)
+    if left <= 0:
+        raise Conflict("events.nothing_left", detail=[{"field": "kg"}])
+    if kg is not None and (isinstance(kg, bool) or not 1 <= kg <= left):
+        raise _bad("events.bad_kg", "kg", left=left)
+    offer = await offer_for(settings, kg or left)
+    org = await Organisation.get(id=event.organisation_id)  # type: ignore[attr-defined]
+    ask = market.OrderAsk(
+        listing=offer.listing,
+        kg=offer.kg,
+        purpose="event",
+        beneficiary=org.name,
+        beneficiary_shown=beneficiary_shown,
+        purpose_note=f"{event.name_zh}（{event.code}）主办方碳中和"[:100],
+    )
+    async with in_transaction():
+        order = await money.place_for_organisation(settings, principal.user, org, ask)
+        await EventOrder.create(order=order, event=event, source="organiser")
+        await record(
+            actor=f"user:{principal.user.public_id}",
+            action="events.order.linked",
+            entity_type="order",
+            entity_id=order.public_id,
+            after={"event": event.code, "source": "organiser", "kg": offer.kg, "remainder_kg": left},
+        )
+    return order
+
+
+# --- counting retirements -----------------------------------------------------------------------------
+async def _link(
+    event: Event, retirements: list[Retirement], source: str, order: Order | None, actor: str
+) -> list[EventRetirement]:
+    """One row per retired block, in the caller's transaction; a block already counted fails on the UNIQUE."""
+    rows = []
+    for r in retirements:
+        rows.append(
+            await EventRetirement.create(
+                event=event,
+                retirement_id=r.id,
+                certificate_code=r.certificate_code,
+                kg=r.block.quantity,
+                source=source,
+                order=order,
+                linked_by=actor,
+            )
+        )
+    await record(
+        actor=actor,
+        action="events.retirement.counted",
+        entity_type="event",
+        entity_id=event.code,
+        after={
+            "certificate": retirements[0].certificate_code,
+            "source": source,
+            "kg": sum(r.kg for r in rows),
+            "blocks": len(rows),
+        },
+    )
+    return rows
+
+
+async def _on_fulfilled(order: Order, retirements: list[Retirement]) -> None:
+    """Inside the fulfilment's savepoint: an event's order counts its retired blocks toward the event."""
+    link = await EventOrder.get_or_none(order_id=order.id).select_related("event")
+    if link is None or not retirements:
+        return
+    await _link(link.event, retirements, link.source, order, "system:market")
+
+
+market.on_fulfilled(_on_fulfilled)
+
+
+async def offer_certificate(principal: Principal, code: str, typed_certificate: str) -> list[EventRetirement]:
+    """An attendee counts a certificate they bought (a trip or event offset) toward the event, once."""
+    event = await event_by_code(code)
+    _open(event)
+    cert = certificates.normalise_code(typed_certificate)
+    order = await Order.get_or_none(certificate_code=cert, status="fulfilled") if cert else None
+    if order is None or order.buyer_id != principal.user.id:  # type: ignore[attr-defined]
+        # Someone else's certificate is answered like an unknown one: a public code is not a claim.
+        raise NotFound("events.certificate_not_found", detail=[{"field": "certificate"}])
+    retirements = await Retirement.filter(certificate_code=cert).select_related("block").order_by("id")
+    if any(r.purpose not in OFFERABLE_PURPOSES for r in retirements):
+        raise Conflict("events.certificate_wrong_purpose", detail=[{"field": "certificate"}])
+    try:
+        async with in_transaction():
+            return await _link(event, retirements, "attendee", order, f"user:{principal.user.public_id}")
+    except IntegrityError:
+        first = (
+            await EventRetirement.filter(retirement_id__in=[r.id for r in retirements]).select_related("event").first()
+        )
+        if first is None:
+            raise
+        if first.event.id == event.id:
+            raise Conflict(
+                "events.already_counted", detail={"field": "certificate", "event": event.code}, event=event.name_zh
+            ) from None
+        raise Conflict(
+            "events.counted_elsewhere",
+            detail={"field": "certificate", "event": first.event.code},
+            event=first.event.name_zh,
+            code=first.event.code,
+        ) from None
+
+
+@dataclass
+class Totals:
+    organiser: int = 0
+    attendee: int = 0
+    certificates: list[tuple[str, str, int]] = field(default_factory=list)  # (code, source, kg), oldest first
+
+    @property
+    def total(self) -> int:
+        return self.organiser + self.attendee
+
+
+async def totals(event: Event) -> Totals:
+    """Counted kg by source (each retired block once: the rows are unique on the retirement)."""
+    out = Totals()
+    per_certificate: dict[tuple[str, str], int] = {}
+    for code, source, kg in (
+        await EventRetirement.filter(event_id=event.id).order_by("id").values_list("certificate_code", "source", "kg")
+    ):
+        per_certificate[(code, source)] = per_certificate.get((code, source), 0) + int(kg)
+        setattr(out, source, getattr(out, source) + int(kg))
+    out.certificates = [(code, source, kg) for (code, source), kg in per_certificate.items()]
+    return out
+
+
+def neutral(event: Event, counted: Totals) -> bool:
+    """Neutral only when what was retired reaches the estimate: ceil(kg) ≤ total (kg is exact, total whole)."""
+    return counted.total >= event.estimate_offset_kg
+
+
+# --- on the certificate ------------------------------------------------------------------------------
+async def certificate_rows(code: str, lang: str) -> list[tuple[str, str]]:
+    """The certificate page's lines about the event it counts for."""
+    link = await EventRetirement.filter(certificate_code=code).select_related("event").first()
+    if link is None:
+        return []
+    event = link.event
+    rows = [
+        (t("events.page.certificate_event", lang), f"{name_of(event, lang)} · {event.code}"),
+        (t("events.page.certificate_counted", lang), t(f"events.source.{link.source}", lang)),
+    ]
+    eo = await EventOrder.get_or_none(order_id=link.order_id) if link.order_id else None  # type: ignore[attr-defined]
+    if eo is not None and eo.trip:
+        rows.append((t("events.page.certificate_travel", lang), travel_line(eo.trip, lang)))
+    return rows
+
+
+certificates.register_page_rows(certificate_rows)
