@@ -454,20 +454,27 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
                 for ps in bare_paths.values():
                     await load(bare_base, ps[:200], args.concurrency)
 
-                async def references() -> dict[str, tuple[LoadResult, dict[str, float]]]:
-                    return {
-                        name: await bare.measure(bare_base, ps, args.concurrency, get_ok)
-                        for name, ps in bare_paths.items()
-                    }
+                # Each page or lookup flow is bracketed by its reference, measured just before and just after
+                # it, so a change in the machine's load between flows moves both sides of its ratio.
+                ref_key = {"bare JSON": "json", "bare Jinja (campaign)": "campaign",
+                           "bare Jinja (certificate)": "certificate"}  # fmt: skip
+                ref_runs: dict[str, list[tuple[LoadResult, dict[str, float]]]] = {k: [] for k in bare_paths}
 
-                before = await references()
-                measured: list[tuple[str, str, int, int, str, LoadResult, dict[str, float]]] = []
+                async def reference_rate(key: str) -> float:
+                    measured_ref = await bare.measure(bare_base, bare_paths[key], args.concurrency, get_ok)
+                    ref_runs[key].append(measured_ref)
+                    return (n - measured_ref[0][2]) / measured_ref[0][0]
+
+                measured: list[tuple[str, str, int, int, str, LoadResult, dict[str, float], list[float]]] = []
                 for label, kind, make, op, per_op, reference in flows:
                     count = ops.get(kind, n)
+                    key = ref_key.get(reference)
+                    bracket = [await reference_rate(key)] if key else []
                     result, extra = await app.measure(app_base, make(count, 2_000_000), args.concurrency, op)
-                    measured.append((label, kind, count, per_op, reference, result, extra))
+                    if key:
+                        bracket.append(await reference_rate(key))
+                    measured.append((label, kind, count, per_op, reference, result, extra, bracket))
                     print(f"  {label}: {(count - result[2]) / result[0]:.1f}/s, failed {result[2]}", flush=True)
-                after = await references()
         finally:
             await redis.aclose()
         conn = await asyncpg.connect(pg_url(settings.database_url))
@@ -480,25 +487,26 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
     redis_row = _redis_benchmark_row(redis_url)
 
     refs: dict[str, Row] = {}
-    for name, label in (("json", "bare JSON"), ("campaign", "bare Jinja (campaign)"),
-                        ("certificate", "bare Jinja (certificate)")):  # fmt: skip
-        a, b = _row(label, n, *before[name], kind="reference"), _row(label, n, *after[name], kind="reference")
-        merged = Row(
-            name=label, kind="reference", ops=2 * n, failed=a.failed + b.failed, per_s=(a.per_s + b.per_s) / 2,
-            p50_ms=((a.p50_ms or 0) + (b.p50_ms or 0)) / 2, p99_ms=max(a.p99_ms or 0, b.p99_ms or 0),
-            app_cpu_ms=((a.app_cpu_ms or 0) + (b.app_cpu_ms or 0)) / 2,
-            client_cpu_ms=((a.client_cpu_ms or 0) + (b.client_cpu_ms or 0)) / 2,
-            peak_rss_mib=max(a.peak_rss_mib or 0, b.peak_rss_mib or 0),
-            notes=f"mean of before ({a.per_s:.0f}/s) and after ({b.per_s:.0f}/s) the flows",
+    for label, key in ref_key.items():
+        rows = [_row(label, n, *r, kind="reference") for r in ref_runs[key]]
+        refs[label] = Row(
+            name=label, kind="reference", ops=n * len(rows), failed=sum(r.failed for r in rows),
+            per_s=statistics.mean(r.per_s for r in rows), p50_ms=statistics.mean(r.p50_ms or 0 for r in rows),
+            p99_ms=max(r.p99_ms or 0 for r in rows), app_cpu_ms=statistics.mean(r.app_cpu_ms or 0 for r in rows),
+            client_cpu_ms=statistics.mean(r.client_cpu_ms or 0 for r in rows),
+            peak_rss_mib=max(r.peak_rss_mib or 0 for r in rows),
+            notes="mean of " + ", ".join(f"{r.per_s:.0f}" for r in rows) + "/s (measured before and after each flow it refers)",
         )  # fmt: skip
-        refs[label] = merged
     refs["pgbench TPC-B"] = pg_row
     run.rows.extend(refs.values())
     run.rows.append(redis_row)
-    for label, kind, count, per_op, reference, result, extra in measured:
+    for label, kind, count, per_op, reference, result, extra, bracket in measured:
         row = _row(label, count, result, extra, requests_per_op=per_op, reference=reference)
-        row.ratio = row.per_s / refs[reference].per_s if refs[reference].per_s else None
+        ref_rate = statistics.mean(bracket) if bracket else refs[reference].per_s
+        row.ratio = row.per_s / ref_rate if ref_rate else None
         row.ratio_bare_json = row.per_s / refs["bare JSON"].per_s
+        if bracket:
+            row.notes = f"reference just before/after: {bracket[0]:.0f}/{bracket[1]:.0f} per s"
         if kind == "purchase":
             row.notes = f"{fulfilled} of {placed} orders fulfilled (warm-up included)"
         run.rows.append(row)
@@ -530,20 +538,27 @@ def table(run: ScaleRun) -> str:
 
 
 def growth(runs: list[ScaleRun]) -> str:
+    """Per flow, bigger data ÷ the smallest: throughput, ratio to the reference (cancels most of the machine's
+    drift between the runs), and the CPU per operation of the app and of PostgreSQL (the steadiest signal)."""
     small = runs[0]
     by_name = {r.name: r for r in small.rows if r.kind == "flow"}
-    head = (
-        "| flow | "
-        + " | ".join(f"{x.scale}× / {small.scale}× ops/s | … of ratio to reference" for x in runs[1:])
-        + " |"
-    )
-    lines = [head, "|" + " --- |" * (1 + 2 * (len(runs) - 1))]
+    cols = ("ops/s", "ratio to reference", "app CPU/op", "PG CPU/op")
+    head = "| flow | " + " | ".join(f"{x.scale}× ÷ {small.scale}×: {c}" for x in runs[1:] for c in cols) + " |"
+    lines = [head, "|" + " --- |" * (1 + len(cols) * (len(runs) - 1))]
+
+    def quotient(a: float | None, b: float | None) -> str:
+        return _f(a / b if a and b else None, ".2f")
+
     for name, base in by_name.items():
         cells = []
         for big in runs[1:]:
             other = next(r for r in big.rows if r.name == name)
-            cells.append(_f(other.per_s / base.per_s, ".2f"))
-            cells.append(_f(other.ratio / base.ratio if other.ratio and base.ratio else None, ".2f"))
+            cells += [
+                quotient(other.per_s, base.per_s),
+                quotient(other.ratio, base.ratio),
+                quotient(other.app_cpu_ms, base.app_cpu_ms),
+                quotient(other.pg_cpu_ms, base.pg_cpu_ms),
+            ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -579,7 +594,7 @@ def markdown(doc: dict[str, Any], runs: list[ScaleRun]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="1", help="comma-separated data multipliers, e.g. 1,10,100")
-    parser.add_argument("--requests", type=int, default=600, help="operations per single-request flow")
+    parser.add_argument("--requests", type=int, default=1000, help="operations per single-request flow")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rate-limit", type=int, default=Settings().api_rate_limit_per_minute)
