@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -434,10 +435,12 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
                         ]
                     return [(f"139{(phone0 + offset + i) % 10**8:08d}", offset + i) for i in range(count)]
 
+                visitors = itertools.count(3_000_000)
+
                 async def get_ok(client: httpx.AsyncClient, path: str) -> bool:
-                    return (
-                        await client.get(path, headers={"X-Forwarded-For": _ip(hash(path) & 0xFFFFFF)})
-                    ).status_code == 200
+                    """One GET as a visitor of its own (a fresh client address: the rate limit is per address)."""
+                    r = await client.get(path, headers={"X-Forwarded-For": _ip(next(visitors))})
+                    return r.status_code == 200
 
                 flows: list[tuple[str, str, Callable[[int, int], list[Any]], Operation, int, str]] = [
                     ("campaign page", "campaign", lambda c, o: paths["campaign"][:c], get_ok, 1, "bare Jinja (campaign)"),
