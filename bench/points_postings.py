@@ -40,12 +40,12 @@ from bench.common import (
 )
 
 
-async def post_award(client: httpx.AsyncClient, token: str) -> bool:
+async def post_award(client: httpx.AsyncClient, token: str, headers: dict[str, str] | None = None) -> bool:
     """One posting: a new daily check-in award for the token's user (201 is success)."""
     r = await client.post(
         "/api/v1/points/earn",
         json={"id": str(uuid.uuid4()), "action": "checkin.daily"},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={**(headers or {}), "Authorization": f"Bearer {token}"},
     )
     return r.status_code == 201
 
