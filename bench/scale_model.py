@@ -73,8 +73,8 @@ PARAMETERS: dict[str, float] = {
     "tv_qr.certificate_page": 0.05,
     "tv_qr.serial_lookup": 0.0,
     # A national holiday (国庆) at scenic spots: visitors scan the offset QR at the gate or on the bus
-    "holiday.visitors": 1_500_000,  # visitors to the province's scenic spots on the peak day
-    "holiday.scan_share": 0.05,
+    "holiday.visitors": 5_000_000,  # visitors to the province's scenic spots on the peak day
+    "holiday.scan_share": 0.1,
     "holiday.peak_hour_share": 0.15,
     "holiday.burst": 1.5,
     "holiday.login": 0.6,  # per scanner

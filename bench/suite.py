@@ -26,6 +26,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -265,10 +266,15 @@ async def seed(settings: Settings, data: dict[str, int], ops: dict[str, int]) ->
                 "JOIN campaign c ON c.id = si.campaign_id WHERE c.slug = 'bench-large' ORDER BY sl.id"
             )
         ]
-        await conn.execute("ANALYZE")
     finally:
         await conn.close()
     tokens = await signed_in_tokens(settings, ops["points"] + ops["purchase"] + ops["booking"])
+    # Vacuum now, so autovacuum does not work through the freshly loaded tables during the first flows.
+    conn = await asyncpg.connect(pg_url(url))
+    try:
+        await conn.execute("VACUUM (ANALYZE)")
+    finally:
+        await conn.close()
     return Material(serials, codes, listings, slots, tokens)
 
 
@@ -276,13 +282,14 @@ async def seed(settings: Settings, data: dict[str, int], ops: dict[str, int]) ->
 
 
 def _backends(database: str) -> list[int]:
-    """PostgreSQL backends serving one database, found by their process title ("postgres: user db ...")."""
-    needle = f" {database} ".encode()
+    """PostgreSQL backends serving clients of one database, found by their process title
+    ("postgres: 15/main: <user> <db> 127.0.0.1(<port>) idle"); autovacuum workers are not counted."""
+    title = re.compile(rb" " + re.escape(database.encode()) + rb" (\S+\(\d+\)|\[local\])")
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if needle in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                if title.search((entry / "cmdline").read_bytes().replace(b"\0", b" ")):
                     found.append(int(entry.name))
             except OSError:
                 continue
