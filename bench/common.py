@@ -1,12 +1,15 @@
 """What the HTTP benchmarks share: a throw-away PostgreSQL database, serving an ASGI factory the production
-way (uvicorn, N workers, its own process group), waiting for it, a load generator (wrk when installed,
-else httpx; N in flight, this machine) and the result line. serial_lookup, certificate_verify and
-campaign_page use it.
+way (uvicorn, N workers, its own process group), waiting for it, a load generator (wrk for GETs of paths
+when installed; httpx for any async operation per item, and for GETs without wrk), signed-in users with
+tokens, pgbench, the CPU and peak memory of the processes involved (app workers, PostgreSQL backends), the
+machine's description and the result line. Every HTTP bench and bench.suite use it.
 
 Why wrk: on this 2-core machine httpx spends 1.4–3 ms CPU per request, more than most endpoints it
 measures, so the reference endpoints were capped by the client (a bare Litestar JSON endpoint: about
 500/s with httpx, about 2,700/s with wrk on the same run) and every app/reference ratio was pulled
-towards 1. `make deps` installs it (Debian's `wrk`); `BENCH_CLIENT=httpx` uses the old client.
+towards 1. `make deps` installs it (Debian's `wrk`); `BENCH_CLIENT=httpx` uses httpx for GETs too.
+bench.suite drives every flow through httpx (each visitor with its own address): read its CPU-per-
+operation columns, which no client caps, before its throughput ratios.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
+import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -24,15 +30,26 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+from litestar import Litestar
+from redis.asyncio import Redis
+from tortoise import Tortoise
 
+from app.core.auth import hash_secret, issue_access_token
+from app.core.db import tortoise_config
+from app.notifications.sms import SandboxSms
 from app.settings import Settings
+from models.accounts import AuthSession, User
 
+ROOT = Path(__file__).resolve().parent.parent
 LoadResult = tuple[float, list[float], int, float]  # elapsed s, latencies, failures, client CPU ms / request
 
 
@@ -152,7 +169,7 @@ async def load(base: str, paths: list[str], concurrency: int) -> LoadResult:
     """Elapsed s, latencies, failures, and the load generator's own CPU ms per request (wrk if installed)."""
     if shutil.which("wrk") and os.environ.get("BENCH_CLIENT", "wrk") == "wrk":
         return await asyncio.to_thread(_wrk_load, base, paths, concurrency)
-    return await _httpx_load(base, paths, concurrency)
+    return await run_ops(base, paths, concurrency, _get_ok)
 
 
 def _wrk_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
@@ -183,29 +200,38 @@ def _wrk_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
     return summary["duration_us"] / 1e6 * scale, latencies, min(failures, len(paths)), client_ms
 
 
-async def _httpx_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
-    """Elapsed s, latencies, failures, and the load generator's own CPU ms per request."""
+Operation = Callable[[httpx.AsyncClient, Any], Awaitable[bool]]
+
+
+async def run_ops(base: str, items: Sequence[Any], concurrency: int, op: Operation) -> LoadResult:
+    """Run `op(client, item)` once per item, `concurrency` at a time over one client (keep-alive pool of that
+    size); an operation may make several requests and says whether it succeeded. Elapsed s, latencies (one
+    per operation), failures, and the load generator's own CPU ms per operation."""
     latencies: list[float] = []
     failures = 0
-    queue = list(paths)
+    queue = list(items)
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal failures
         while queue:
-            path = queue.pop()
+            item = queue.pop()
             started = time.perf_counter()
             try:
-                ok = (await client.get(path)).status_code == 200
+                ok = await op(client, item)
             except httpx.HTTPError:
                 ok = False
             latencies.append(time.perf_counter() - started)
             failures += not ok
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         cpu, started = cpu_s(), time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies, failures, (cpu_s() - cpu) * 1000 / len(paths)
+        return time.perf_counter() - started, latencies, failures, (cpu_s() - cpu) * 1000 / max(1, len(items))
+
+
+async def _get_ok(client: httpx.AsyncClient, path: str) -> bool:
+    return (await client.get(path)).status_code == 200
 
 
 def rate(n: int, result: LoadResult) -> float:
@@ -221,3 +247,219 @@ def line(name: str, n: int, elapsed: float, latencies: list[float], failures: in
         f"   load generator {client_ms:.2f} ms CPU/req"
     )
     return per_s
+
+
+def pg_url(url: str) -> str:
+    """asyncpg wants postgresql://; our settings say postgres://."""
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+# --- signed-in users -------------------------------------------------------------------------------------
+
+
+async def signed_in_tokens(settings: Settings, n: int) -> list[str]:
+    """`n` new users, each with a token session (signed in by SMS), and their access tokens — written in
+    bulk through the ORM (a sign-in through HTTP is the login flow's job, not every flow's set-up)."""
+    tag = uuid.uuid4().hex[:8]
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        await User.bulk_create([User(public_id=f"t{tag}{i:017d}") for i in range(n)], batch_size=1000)
+        stored = await User.filter(public_id__startswith=f"t{tag}").values_list("id", "public_id")
+        later = datetime.now(UTC) + timedelta(days=1)
+        sessions = [
+            AuthSession(
+                public_id=f"s{tag}{uid:023d}",
+                user_id=uid,
+                kind="token",
+                secret_hash=hash_secret(secrets.token_hex(8)),
+                sign_in_method="sms",
+                expires_at=later,
+            )
+            for uid, _ in stored
+        ]
+        await AuthSession.bulk_create(sessions, batch_size=1000)
+        return [issue_access_token(settings, public_id, f"s{tag}{uid:023d}") for uid, public_id in stored]
+    finally:
+        await Tortoise.close_connections()
+
+
+# --- pgbench ---------------------------------------------------------------------------------------------
+
+
+def pgbench_binary() -> str:
+    return shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+
+
+def pgbench(
+    url: str, seconds: int, clients: int, *, initialise: bool = True, scale: int = 10,
+    during: Callable[[], None] | None = None,
+) -> float:  # fmt: skip
+    """TPC-B (pgbench's default script) against the database of `url`; returns TPS. `during` is called about
+    every 0.5 s while it runs (to sample the backends' CPU before they exit)."""
+    p = urlsplit(url)
+    env = {**os.environ, "PGHOST": p.hostname or "127.0.0.1", "PGPORT": str(p.port or 5432),
+           "PGUSER": p.username or "postgres"}  # fmt: skip
+    db = p.path.lstrip("/")
+    if initialise:
+        subprocess.run([pgbench_binary(), "-q", "-i", "-s", str(scale), db], env=env, check=True, capture_output=True)
+    run = subprocess.Popen(
+        [pgbench_binary(), "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), db],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while run.poll() is None:
+        if during is not None:
+            during()
+        time.sleep(0.5)
+    out, err = run.communicate()
+    if run.returncode:
+        raise RuntimeError(f"pgbench failed: {err.strip()}")
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+# --- what the processes cost -----------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """A kB line of /proc/<pid>/status (VmHWM: peak resident set; VmRSS: now); 0 when it is gone."""
+    try:
+        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if row.startswith(field + ":"):
+                return int(row.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """uvicorn's worker processes: the supervisor's children, without multiprocessing's resource tracker."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and b"resource_tracker" not in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+async def backend_pids(admin: asyncpg.Connection, database: str) -> list[int]:
+    """The PostgreSQL backends connected to one database (ours alone: other sessions use other databases)."""
+    return [int(r["pid"]) for r in await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+
+
+class CpuMeter:
+    """CPU seconds of a changing set of processes: each pid's latest reading is kept, so a process that
+    exits between samples keeps what it had used when last seen."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+
+    def sample(self, pids: Sequence[int]) -> None:
+        for pid in pids:
+            used = proc_cpu_s(pid)
+            if used:
+                self.seen[pid] = max(used, self.seen.get(pid, 0.0))
+
+    def total(self) -> float:
+        return sum(self.seen.values())
+
+
+async def redis_info(url: str) -> dict[str, Any]:
+    client = Redis.from_url(url)
+    try:
+        return await client.info()  # type: ignore[no-any-return]
+    finally:
+        await client.aclose()
+
+
+# --- the machine -----------------------------------------------------------------------------------------
+
+
+def _first(path: str, prefix: str) -> str:
+    try:
+        for row in Path(path).read_text().splitlines():
+            if row.startswith(prefix):
+                return row.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+async def machine(database_url: str, redis_url: str) -> dict[str, Any]:
+    """What a later run needs to know to compare: cores, CPU, memory, versions, commit, load at start."""
+    admin = await asyncpg.connect(pg_url(db_url(database_url, "postgres")))
+    try:
+        pg_version = str(await admin.fetchval("SHOW server_version"))
+    finally:
+        await admin.close()
+    info = await redis_info(redis_url)
+    mem_kib = int((_first("/proc/meminfo", "MemTotal") or "0 kB").split()[0])
+    return {
+        "host": socket.gethostname(),
+        "cores": os.cpu_count(),
+        "cpu_model": _first("/proc/cpuinfo", "model name") or platform.processor(),
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "redis": str(info.get("redis_version", "")),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+# --- the app as served in the benchmarks -----------------------------------------------------------------
+
+
+def sms_inbox_key(prefix: str, phone: str) -> str:
+    return f"{prefix}:bench-sms:{phone[-11:]}"
+
+
+class InboxSms(SandboxSms):
+    """The sandbox SMS provider, which also leaves each code where the load generator can read it (Redis):
+    the sandbox keeps codes in the memory of the worker that sent them, out of reach with several workers.
+    One SET per code, about what handing a message to an SMS gateway costs the app (less: no TLS)."""
+
+    def __init__(self, settings: Settings, redis: Redis) -> None:
+        super().__init__(settings)
+        self._redis, self._prefix = redis, settings.redis_prefix
+
+    async def send(self, phone: str, template_id: str, params: Sequence[str]) -> str:
+        message_id = await super().send(phone, template_id, params)
+        await self._redis.set(sms_inbox_key(self._prefix, phone), params[0], ex=600)
+        return message_id
+
+
+def production_app() -> Litestar:
+    """`app.main.create_app()` from the environment, with the SMS sandbox's codes readable by the load
+    generator (InboxSms). Everything else is the app as deployed: middleware, rate limits, Redis."""
+    from app.main import create_app
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    if app.state.redis is not None:
+        app.state.sms = InboxSms(settings, app.state.redis)
+    return app

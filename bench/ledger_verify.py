@@ -34,22 +34,30 @@ def _db(url: str, name: str) -> str:
 async def _fill(url: str, transfers: int, wallets: int) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        await conn.execute(
+        # The points issuance account may exist already (bench.suite fills a database the app also uses).
+        source = await conn.fetchval(
             "INSERT INTO ledger_account (ledger, code, owner, balance, held, may_go_negative, created_at) "
-            "VALUES ('points', 'platform_issuance', 'platform', 0, 0, true, now())"
+            "VALUES ('points', 'platform_issuance', 'platform', 0, 0, true, now()) "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        ) or await conn.fetchval(
+            "SELECT id FROM ledger_account WHERE ledger = 'points' AND code = 'platform_issuance' AND owner = 'platform'"
         )
-        await conn.execute(
-            "INSERT INTO ledger_account (ledger, code, owner, balance, held, may_go_negative, created_at) "
-            "SELECT 'points', 'user_wallet', 'user:' || g, 0, 0, false, now() FROM generate_series(1, $1) g",
+        first = await conn.fetchval(
+            "WITH made AS (INSERT INTO ledger_account (ledger, code, owner, balance, held, may_go_negative, created_at) "
+            "SELECT 'points', 'user_wallet', 'user:bench' || g, 0, 0, false, now() FROM generate_series(1, $1) g "
+            "RETURNING id) SELECT min(id) FROM made",
             wallets,
         )
-        # Every transfer: issuance (id 1) → wallet 2..wallets+1, amount 1..10; then balances to match.
+        # Every transfer: issuance → one of the wallets (ids first..first+wallets-1), amount 1..10; then
+        # balances to match.
         await conn.execute(
             "INSERT INTO ledger_transfer (id, ledger, debit_id, credit_id, amount, reason, reference, request_hash, created_at) "
-            "SELECT md5(g::text)::uuid, 'points', 1, 2 + (g % $2), 1 + (g % 10), 'earn.bench', '', 'h', now() "
+            "SELECT md5('bench' || g::text)::uuid, 'points', $3, $4 + (g % $2), 1 + (g % 10), 'earn.bench', '', 'h', now() "
             "FROM generate_series(1, $1) g",
             transfers,
             wallets,
+            source,
+            first,
         )
         await conn.execute(
             "UPDATE ledger_account a SET balance = s.net FROM ("

@@ -16,132 +16,38 @@ import argparse
 import asyncio
 import os
 import platform
-import re
-import resource
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
-from tortoise import Tortoise
 
-from app.core.auth import hash_secret, issue_access_token
-from app.core.db import run_migrations, tortoise_config
+from app.core.db import run_migrations
 from app.settings import Settings
-from models.accounts import AuthSession, User
+from bench.common import (
+    db_url,
+    free_port,
+    load,
+    pg_url,
+    pgbench,
+    rate,
+    run_ops,
+    serve,
+    server_env,
+    serving,
+    signed_in_tokens,
+    wait_until_up,
+)
 
 
-def _db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, f"/{name}", p.query, p.fragment))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _tokens(settings: Settings, n: int) -> list[str]:
-    await Tortoise.init(config=tortoise_config(settings))
-    users = [User(public_id=secrets.token_hex(13)) for _ in range(n)]
-    await User.bulk_create(users, batch_size=1000)
-    stored = await User.all().values_list("id", "public_id")
-    later = datetime.now(UTC) + timedelta(days=1)
-    sessions = [
-        AuthSession(
-            public_id=secrets.token_hex(16),
-            user_id=uid,
-            kind="token",
-            secret_hash=hash_secret(secrets.token_hex(8)),
-            sign_in_method="sms",
-            expires_at=later,
-        )
-        for uid, _ in stored
-    ]
-    await AuthSession.bulk_create(sessions, batch_size=1000)
-    by_user = dict(await AuthSession.all().values_list("user_id", "public_id"))
-    await Tortoise.close_connections()
-    return [issue_access_token(settings, public_id, by_user[uid]) for uid, public_id in stored]
-
-
-def _cpu_s() -> float:
-    """CPU seconds this process (the load generator) has used so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _pgbench(url: str, seconds: int, clients: int, *, initialise: bool = True) -> float:
-    p = urlsplit(url)
-    env = {
-        **os.environ,
-        "PGHOST": p.hostname or "127.0.0.1",
-        "PGPORT": str(p.port or 5432),
-        "PGUSER": p.username or "postgres",
-    }
-    db = p.path.lstrip("/")
-    if initialise:
-        subprocess.run(["pgbench", "-q", "-i", "-s", "10", db], env=env, check=True, capture_output=True)
-    out = subprocess.run(
-        ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), db],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-
-async def _load(base: str, tokens: list[str], concurrency: int) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    failures = 0
-    queue = list(tokens)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal failures
-        while queue:
-            token = queue.pop()
-            started = time.perf_counter()
-            r = await client.post(
-                "/api/v1/points/earn",
-                json={"id": str(uuid.uuid4()), "action": "checkin.daily"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            latencies.append(time.perf_counter() - started)
-            if r.status_code != 201:
-                failures += 1
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return elapsed, latencies, failures
-
-
-async def _baseline(base: str, n: int, concurrency: int) -> float:
-    """GET /healthz (no database) the same number of times: what this HTTP stack and client can do."""
-    remaining = n
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            await client.get("/healthz")
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        return n / (time.perf_counter() - started)
+async def post_award(client: httpx.AsyncClient, token: str, headers: dict[str, str] | None = None) -> bool:
+    """One posting: a new daily check-in award for the token's user (201 is success)."""
+    r = await client.post(
+        "/api/v1/points/earn",
+        json={"id": str(uuid.uuid4()), "action": "checkin.daily"},
+        headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+    )
+    return r.status_code == 201
 
 
 async def main() -> None:
@@ -154,66 +60,26 @@ async def main() -> None:
     base_url, redis_url = os.environ["DATABASE_URL"], os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
     run = uuid.uuid4().hex[:8]
     app_db, pgb_db = f"msbench_app_{run}", f"msbench_pgb_{run}"
-    admin = await asyncpg.connect(_db(base_url, "postgres").replace("postgres://", "postgresql://", 1))
+    admin = await asyncpg.connect(pg_url(db_url(base_url, "postgres")))
     for name in (app_db, pgb_db):
         await admin.execute(f'CREATE DATABASE "{name}"')
-    server = None
     try:
-        settings = Settings(database_url=_db(base_url, app_db), redis_url=redis_url, redis_prefix=f"bench{run}")
+        settings = Settings(database_url=db_url(base_url, app_db), redis_url=redis_url, redis_prefix=f"bench{run}")
         await run_migrations(settings)
-        tokens = await _tokens(settings, args.requests)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": settings.database_url + "?max_size=10",
-            "REDIS_URL": redis_url,
-            "REDIS_PREFIX": settings.redis_prefix,
-            "API_RATE_LIMIT_PER_MINUTE": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(  # noqa: ASYNC220  (a benchmark script: blocking here costs nothing)
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            start_new_session=True,
-        )
+        tokens = await signed_in_tokens(settings, args.requests)
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base) as probe:
-            for _ in range(100):
-                try:
-                    if (await probe.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        cpu = _cpu_s()
-        elapsed, latencies, failures = await _load(base, tokens, args.concurrency)
-        client_ms = (_cpu_s() - cpu) * 1000 / len(tokens)
-        cpu = _cpu_s()
-        baseline = await _baseline(base, len(tokens), args.concurrency)
-        health_client_ms = (_cpu_s() - cpu) * 1000 / len(tokens)
+        with serving([]) as servers:
+            servers.append(serve("app.main:create_app", port, args.workers, server_env(settings)))
+            await wait_until_up(base, "/readyz")
+            elapsed, latencies, failures, client_ms = await run_ops(base, tokens, args.concurrency, post_award)
+            health = await load(base, ["/healthz"] * len(tokens), args.concurrency)
+        baseline, health_client_ms = rate(len(tokens), health), health[3]
         postings = (len(latencies) - failures) / elapsed
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        server = None
-        tps = _pgbench(_db(base_url, pgb_db), args.pgbench_seconds, args.concurrency // 4 or 1)
+        tps = pgbench(db_url(base_url, pgb_db), args.pgbench_seconds, args.concurrency // 4 or 1)
         # A second reference, not a replacement: pgbench with as many clients as the HTTP load has
         # requests in flight.
-        tps_same = _pgbench(_db(base_url, pgb_db), args.pgbench_seconds, args.concurrency, initialise=False)
+        tps_same = pgbench(db_url(base_url, pgb_db), args.pgbench_seconds, args.concurrency, initialise=False)
         q = statistics.quantiles(latencies, n=100)
         print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
         print(
@@ -238,8 +104,6 @@ async def main() -> None:
             f"/healthz, on the same {os.cpu_count()} cores as the server and PostgreSQL"
         )
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
         for name in (app_db, pgb_db):
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -64,15 +64,22 @@ async def _fill(url: str, start: int, count: int, seed: int) -> None:
     rng = random.Random(seed)
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        if start == 0:
-            await conn.execute(
+        # One owner and one project hold the filled parcels: found by their public id, made on the first call
+        # (the database may already hold other users and projects, e.g. in bench.suite).
+        owner = await conn.fetchval("SELECT id FROM accounts_user WHERE public_id = 'bench'")
+        if owner is None:
+            owner = await conn.fetchval(
                 "INSERT INTO accounts_user (public_id, display_name, language, is_active, created_at) "
-                "VALUES ('bench', '', 'zh-CN', true, now())"
+                "VALUES ('bench', '', 'zh-CN', true, now()) RETURNING id"
             )
-            await conn.execute(
+        project = await conn.fetchval("SELECT id FROM registry_project WHERE public_id = 'bench'")
+        if project is None:
+            project = await conn.fetchval(
                 "INSERT INTO registry_project (public_id, name, owner_user_id, created_by_id, county_code, "
                 "methodology_id, status, return_reasons, return_note, created_at, updated_at) "
-                "VALUES ('bench', 'bench', 1, 1, '510112', 'SC-LCP-AFF', 'approved', '[]', '', now(), now())"
+                "VALUES ('bench', 'bench', $1, $1, '510112', 'SC-LCP-AFF', 'approved', '[]', '', now(), now()) "
+                "RETURNING id",
+                owner,
             )
         rows = []
         now = datetime.now(UTC)
@@ -82,7 +89,7 @@ async def _fill(url: str, start: int, count: int, seed: int) -> None:
             )
             rows.append(
                 (
-                    f"b{i:08d}", 1, "", json.dumps(s.geometry), "wgs84", s.area_m2, *s.bbox, s.size_class,
+                    f"b{i:08d}", project, "", json.dumps(s.geometry), "wgs84", s.area_m2, *s.bbox, s.size_class,
                     "510112", "forest_right_certificate", b"x", "i", "individual", b"x", False,
                     "afforestation", "[]", "approved", True, now, now,
                 )

@@ -41,7 +41,7 @@ from bench.common import (
     wait_until_up,
 )
 from models.accounts import User
-from models.credits import MonitoringReport, ReportEstimate, SerialBlock, SerialCounter
+from models.credits import Issuance, MonitoringReport, ReportEstimate, SerialBlock, SerialCounter
 from models.registry import Parcel, ParcelEstimate, Project
 
 SHA = "5b35e9e76e43995a0454f6557d76648757f94c71692b4e8bb0d58581743500d2"
@@ -66,6 +66,50 @@ def bare_app() -> Litestar:
     return Litestar(route_handlers=[bare_lookup])
 
 
+async def issue(owner: User, verifier: User, n: int, kg: int = 800, buffer: int = 200) -> Issuance:
+    """One approved project of `owner` with two parcels and an issuance of `kg` (+ `buffer`) through the
+    credits service's issuance step."""
+    project = await Project.create(
+        public_id=secrets.token_hex(13),
+        name=f"项目{n}",
+        owner_user=owner,
+        created_by=owner,
+        county_code="510112",
+        methodology_id="SC-LCP-AFF",
+        status="approved",
+    )
+    parcels = []
+    for _ in range(2):
+        parcel = await Parcel.create(
+            public_id=secrets.token_hex(13), project=project, geometry=SQUARE, input_crs="wgs84", area_m2=5000,
+            min_lon=104, min_lat=30, max_lon=104.001, max_lat=30.001, size_class=0, county_code="510112",
+            tenure_kind="forest_right_certificate", tenure_number_enc=b"x", tenure_number_index=secrets.token_hex(8),
+            holder_kind="individual", holder_name_enc=b"x", sink_type="afforestation", status="approved", active=True,
+        )  # fmt: skip
+        parcels.append(parcel)
+    # Lookup data only: the report row is written directly (its quantity is not what is measured here;
+    # a real report's kg is computed from parcel estimates, see tests/credits/test_issuance.py).
+    report = await MonitoringReport.create(
+        public_id=secrets.token_hex(13), project=project, period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31), methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
+        parameter_sha256=SHA, kg_issued=kg, buffer_kg=buffer, status="approved", submitted_by=owner,
+    )  # fmt: skip
+    for parcel in parcels:  # the chain a lookup shows: one approved estimate per parcel
+        estimate = await ParcelEstimate.create(
+            parcel=parcel, methodology_id="SC-LCP-AFF", methodology_version="0.1.0", parameter_set_version="0.1.1",
+            parameter_set_sha256=SHA, basis="ex_ante", method="growth_rate", kg_per_year=400,
+            buffer_kg_per_year=100, accounting_year=2024, inputs_sha256=SHA, occasion="approved", estimate={},
+        )  # fmt: skip
+        await ReportEstimate.create(
+            report=report, parcel=parcel, parcel_public_id=parcel.public_id, estimate=estimate,
+            approved_estimate=estimate, methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
+            parameter_set_sha256=SHA, inputs_sha256=SHA, basis="ex_ante", kg_per_year=400, buffer_kg_per_year=100,
+        )  # fmt: skip
+    await SerialCounter.create(project=project, next_serial=kg + buffer + 1)
+    async with in_transaction():
+        return await service._issue(verifier, report, project, await service.owner_holder(project), 1, service.now())
+
+
 async def _seed(settings: Settings, issuances: int) -> list[str]:
     """Issuances through the real services; returns the serials to ask for."""
     await Tortoise.init(config=tortoise_config(settings))
@@ -74,47 +118,7 @@ async def _seed(settings: Settings, issuances: int) -> list[str]:
     later = datetime.now(UTC) + timedelta(days=1)
     serials: list[str] = []
     for n in range(issuances):
-        project = await Project.create(
-            public_id=secrets.token_hex(13),
-            name=f"项目{n}",
-            owner_user=owner,
-            created_by=owner,
-            county_code="510112",
-            methodology_id="SC-LCP-AFF",
-            status="approved",
-        )
-        parcels = []
-        for _ in range(2):
-            parcel = await Parcel.create(
-                public_id=secrets.token_hex(13), project=project, geometry=SQUARE, input_crs="wgs84", area_m2=5000,
-                min_lon=104, min_lat=30, max_lon=104.001, max_lat=30.001, size_class=0, county_code="510112",
-                tenure_kind="forest_right_certificate", tenure_number_enc=b"x", tenure_number_index=secrets.token_hex(8),
-                holder_kind="individual", holder_name_enc=b"x", sink_type="afforestation", status="approved", active=True,
-            )  # fmt: skip
-            parcels.append(parcel)
-        # Lookup data only: the report row is written directly (its quantity is not what is measured here;
-        # a real report's kg is computed from parcel estimates, see tests/credits/test_issuance.py).
-        report = await MonitoringReport.create(
-            public_id=secrets.token_hex(13), project=project, period_start=date(2024, 1, 1),
-            period_end=date(2024, 12, 31), methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
-            parameter_sha256=SHA, kg_issued=800, buffer_kg=200, status="approved", submitted_by=owner,
-        )  # fmt: skip
-        for parcel in parcels:  # the chain a lookup shows: one approved estimate per parcel
-            estimate = await ParcelEstimate.create(
-                parcel=parcel, methodology_id="SC-LCP-AFF", methodology_version="0.1.0", parameter_set_version="0.1.1",
-                parameter_set_sha256=SHA, basis="ex_ante", method="growth_rate", kg_per_year=400,
-                buffer_kg_per_year=100, accounting_year=2024, inputs_sha256=SHA, occasion="approved", estimate={},
-            )  # fmt: skip
-            await ReportEstimate.create(
-                report=report, parcel=parcel, parcel_public_id=parcel.public_id, estimate=estimate,
-                approved_estimate=estimate, methodology_id="SC-LCP-AFF", methodology_version="0.1.0",
-                parameter_set_sha256=SHA, inputs_sha256=SHA, basis="ex_ante", kg_per_year=400, buffer_kg_per_year=100,
-            )  # fmt: skip
-        await SerialCounter.create(project=project, next_serial=1001)
-        async with in_transaction():
-            issuance = await service._issue(
-                verifier, report, project, await service.owner_holder(project), 1, service.now()
-            )
+        issuance = await issue(owner, verifier, n)
         await inventory.reserve(f"bench:{n}:a", 50, later, issuance_public_id=issuance.public_id)
         await inventory.reserve(f"bench:{n}:b", 30, later, issuance_public_id=issuance.public_id)
         await inventory.retire(f"bench:{n}:b", "某某", "trip", beneficiary_shown="masked")
