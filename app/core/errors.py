@@ -212,6 +212,13 @@ def handle_model_validation(request: Request, exc: ModelValidationError) -> Resp
     return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
 
 
+def handle_unservable_path(request: Request, exc: ValueError) -> Response:
+    """A file path no file can have (the static router's stat() refuses a NUL byte): nothing is there."""
+    lang = request_language(request)
+    log.info("unservable_path", error=str(exc))
+    return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
+
+
 def handle_internal(request: Request, exc: Exception) -> Response:
     rid = _request_id(request)
     log.error("unhandled_error", exc_info=exc, path=request.url.path, request_id=rid)
