@@ -3,7 +3,8 @@
 Two tables. UPLOADS: each endpoint that takes a file, with how to get a fresh target to upload to.
 HOSTILE_FILES: a file name, its bytes, the content type the client claims, and the status it must get.
 Every pair runs. Whatever the answer, afterwards:
-- the store holds only files named by their SHA-256, at `root/ab/cd/<key>` (the client chose no key);
+- the store holds only files named by their SHA-256, at `root/ab/cd/<key>`: the client chooses no key,
+  not by the file name and not by extra form fields (`key`, `content_key`: refused or ignored);
 - nothing appeared outside the store's root, and no file carries the client's name;
 - an accepted file was re-encoded: none of its hostile bytes are in what is stored or served;
 - the answer does not echo the client's file name.
@@ -113,6 +114,7 @@ class Hostile:
 
 
 ESCAPE_NAME = "/tmp/microsink-upload-escape.jpg"
+CHOSEN_KEYS = {"key": "../../chosen-key", "content_key": "0" * 64}
 HOSTILE_FILES: dict[str, Hostile] = {
     "traversal name, real photo": Hostile("../../../../etc/passwd", _jpeg, "image/jpeg", 201),
     "traversal name with backslashes": Hostile("..\\..\\..\\windows\\win.ini", _jpeg, "image/jpeg", 201),
@@ -149,6 +151,12 @@ async def test_hostile_uploads_are_refused_or_neutralised_and_stay_in_the_store(
     for hostile, case in HOSTILE_FILES.items():
         with subtests.test(msg=hostile):
             await _check_one(client, target, root, endpoint, hostile, case)
+    with subtests.test(msg="form fields naming a storage key"):
+        photo = {"photo": ("IMG_0002.jpg", _jpeg(next(_n) + 5000), "image/jpeg")}
+        r = await client.post(target.url, files=photo, data=CHOSEN_KEYS, headers=target.headers)
+        assert r.status_code in (201, 400), r.text
+        names = {p.relative_to(root).as_posix() for p in _files_under(root)}
+        assert all(KEY_PATH.fullmatch(n) for n in names) and CHOSEN_KEYS["content_key"] not in str(names)
 
 
 async def _check_one(
@@ -163,6 +171,7 @@ async def _check_one(
     assert r.status_code == case.status, f"{endpoint} with {hostile}: {r.status_code} {r.text[:300]}"
     for path in _files_under(root):
         assert KEY_PATH.fullmatch(path.relative_to(root).as_posix()), f"a file the client named: {path}"
+        assert path.name != CHOSEN_KEYS["content_key"]
         stored = path.read_bytes()
         assert not any(m in stored for m in MARKERS), f"hostile bytes kept in {path}"
     after_outside = {p for p in _files_under(outside) if root not in p.parents}
