@@ -17,7 +17,8 @@ schema cannot say (a phone number that is not a mainland one, an unknown campaig
 code); those 4xx are the point of the rule, not a defect.
 
 The budget per operation comes from FUZZ_MAX_EXAMPLES (default 8 in CI; see docs/security.md for a
-longer local run), the seed from FUZZ_SEED (fixed by default, so a CI failure reproduces).
+longer local run), the seed from FUZZ_SEED (fixed by default, so a CI failure reproduces), and the
+whole run's wall clock from FUZZ_BUDGET_S (operations left when it is spent are skipped, visibly).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from tests.helpers import signed_in
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
+# Wall-clock bound of the operation tests (fixtures excluded): operations left when it is spent are
+# skipped, and the summary line says how many ran. 0 = no bound (a long local run).
+BUDGET_S = float(os.environ.get("FUZZ_BUDGET_S", "200"))
 
 # Operations that end the caller's own session or account get a throwaway user, so the rest of the
 # run keeps a valid token.
@@ -149,15 +153,32 @@ CONFIG = {
 schema = schemathesis.openapi.from_dict(SPEC, config=SchemathesisConfig.from_dict(CONFIG)).exclude(
     path_regex=r"^/schema"
 )
-RUN = {"operations": 0, "examples": 0}
+RUN: dict[str, float] = {"operations": 0, "examples": 0, "skipped": 0}
 SEEN: set[tuple[str, str]] = set()
 
 
 def summary() -> str:
+    total = len(list(schema.get_all_operations()))
     return (
-        f"schemathesis: {RUN['operations']} operations, {RUN['examples']} requests checked "
-        f"(at most {MAX_EXAMPLES} examples per operation and phase, seed {SEED})"
+        f"schemathesis: {RUN['operations']:.0f} of {total} operations, {RUN['examples']:.0f} requests checked "
+        f"(at most {MAX_EXAMPLES} examples per operation and phase, seed {SEED}"
+        + (
+            f", {RUN['skipped']:.0f} operations skipped when the {BUDGET_S:.0f} s budget ran out)"
+            if RUN["skipped"]
+            else ")"
+        )
     )
+
+
+@pytest.fixture(autouse=True)
+def _within_budget(request: pytest.FixtureRequest) -> None:
+    if not request.node.name.startswith("test_every_operation"):
+        return
+    now = time.monotonic()
+    started = RUN.setdefault("started", now)
+    if BUDGET_S and now - started > BUDGET_S:
+        RUN["skipped"] += 1
+        pytest.skip(f"the fuzz budget of {BUDGET_S:.0f} s is spent (FUZZ_BUDGET_S)")
 
 
 @schema.parametrize()
