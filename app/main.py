@@ -33,13 +33,14 @@ from app.core.audit import sequencer_running
 from app.core.auth import AuthMiddleware
 from app.core.cache import WindowCounters, redis_client, store_registry
 from app.core.db import TortoisePlugin
-from app.core.errors import EXCEPTION_HANDLERS
+from app.core.errors import EXCEPTION_HANDLERS, handle_unservable_path
 from app.core.health import HealthController
 from app.core.housekeeping import housekeeping_running
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
 from app.core.openapi import document_errors
+from app.core.routing import point_options_at_final_routes
 from app.coupons.routes import CouponOffersController, CouponRedeemController, CouponsController
 from app.credits import inventory as _credits_inventory  # noqa: F401  (registers the reservation sweep)
 from app.credits.routes import (
@@ -160,7 +161,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             SessionController,
             SignInPages,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], opt={"public": True}),
+            create_static_files_router(
+                path="/static",
+                directories=[ROOT / "static"],
+                opt={"public": True},
+                exception_handlers={ValueError: handle_unservable_path},  # /static/a%00.css was a 500
+            ),
             AdminController,
             PrivacyController,
             PrivacyPages,
@@ -262,6 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    point_options_at_final_routes(app)  # OPTIONS answers the route's whole Allow list (litestar#4169)
     app.state.settings = settings
     app.state.redis = redis
     app.state.counters = WindowCounters(redis, settings.redis_prefix)

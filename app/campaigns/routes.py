@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.params import FromPath, JSONBody, PathParameter, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
 from app.campaigns import checkin, service
@@ -31,6 +32,7 @@ from app.campaigns.schemas import (
 )
 from app.certificates.service import qr_svg
 from app.core.auth import Principal, Role, principal_of, require_principal, requires
+from app.core.db import DB_INT_MAX
 from app.core.errors import AppError, Forbidden
 from app.core.i18n import BEIJING, request_language
 from app.core.pages import page
@@ -167,7 +169,7 @@ class CampaignsController(Controller):
         return CheckInTokenOut(site.key, now.token, now.valid_from, now.valid_until, now.refresh_in_s)
 
     @post("/slots/{slot_id:int}/bookings", summary="Book a place in a slot", guards=[requires(Role.CITIZEN)])
-    async def book(self, request: Request, slot_id: FromPath[int]) -> BookingOut:
+    async def book(self, request: Request, slot_id: Annotated[int, PathParameter(ge=1, le=DB_INT_MAX)]) -> BookingOut:
         user = require_principal(request).user
         booking = await service.book(user, slot_id)
         return booking_out(await service.my_booking(user, booking.public_id), None)

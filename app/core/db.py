@@ -17,6 +17,9 @@ from tortoise.migrations.api import migrate
 from app.settings import Settings
 
 MODEL_MODULES = ["models"]
+# The largest BIGINT (SQLite INTEGER, PostgreSQL bigint): an integer id from a URL beyond it names nothing,
+# and passing it to the driver would raise instead of matching no row.
+DB_INT_MAX = 2**63 - 1
 
 
 async def _release_as_is(connection: Any) -> None:

@@ -20,7 +20,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.exceptions import ValidationError as ModelValidationError
 
 from app.core.i18n import request_language, t
@@ -212,6 +212,26 @@ def handle_model_validation(request: Request, exc: ModelValidationError) -> Resp
     return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
 
 
+# PostgreSQL refuses text no UTF-8 column can hold (a NUL byte: 22021; untranslatable: 22P05). The text
+# came from the request (a path like /teams/x%00, a JSON string with \u0000): the client's fault, a 400.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+def handle_operational(request: Request, exc: OperationalError) -> Response:
+    if getattr(exc.__cause__, "sqlstate", None) in _UNSTORABLE_TEXT:
+        lang = request_language(request)
+        log.info("unstorable_text", error=str(exc))
+        return _respond(400, "error.bad_text", t("error.bad_text", lang), None, None, request)
+    return handle_internal(request, exc)
+
+
+def handle_unservable_path(request: Request, exc: ValueError) -> Response:
+    """A file path no file can have (the static router's stat() refuses a NUL byte): nothing is there."""
+    lang = request_language(request)
+    log.info("unservable_path", error=str(exc))
+    return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
+
+
 def handle_internal(request: Request, exc: Exception) -> Response:
     rid = _request_id(request)
     log.error("unhandled_error", exc_info=exc, path=request.url.path, request_id=rid)
@@ -228,6 +248,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFoundException: handle_http,
     HTTPException: handle_http,
     IntegrityError: handle_integrity,
+    OperationalError: handle_operational,
     ModelValidationError: handle_model_validation,
     UnicodeDecodeError: handle_bad_body,
     RecursionError: handle_bad_body,

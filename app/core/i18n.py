@@ -96,6 +96,10 @@ register_messages(
             "zh": "请求内容不是有效的 UTF-8 文本，请检查编码后重试",
             "en": "The request body is not valid UTF-8 text; check its encoding",
         },
+        "error.bad_text": {
+            "zh": "请求中含有无法保存的字符（例如空字符 \\0），请删除后重试",
+            "en": "The request holds a character that cannot be stored (such as a NUL byte); remove it and retry",
+        },
         "error.too_deep": {"zh": "请求的 JSON 嵌套层数过多", "en": "The request JSON is nested too deeply"},
         "error.bad_json": {
             "zh": "请求体不是有效的 JSON，请检查格式（引号、逗号、括号）",

@@ -75,7 +75,7 @@ def totals_out(c: Campaign, x: service.Totals) -> TotalsOut:
 def _csv(export: service.ReceiptExport, slug: str) -> Response[bytes]:
     return Response(
         export.csv,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="donation-receipts-{slug}.csv"',
             "X-Newly-Exported": str(export.newly_exported),
@@ -136,7 +136,7 @@ class CampaignDonationsController(Controller):
         summary="Every receipt request as CSV (UTF-8 with BOM); new ones become exported (final)",
         guards=_ORGANISER,
         status_code=200,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
     )
     async def export(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
         return _csv(await service.export_receipts(require_principal(request), slug), slug)

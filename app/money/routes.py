@@ -147,7 +147,7 @@ class InvoiceExportController(Controller):
     @get(
         "/invoices.csv",
         summary="Every invoice request as CSV for the finance team (UTF-8)",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         guards=[requires(Role.PLATFORM_ADMIN)],
     )
     async def export(
@@ -155,7 +155,7 @@ class InvoiceExportController(Controller):
     ) -> Stream:
         return Stream(
             invoices.csv_chunks(bom=bom),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={
                 "Content-Disposition": 'attachment; filename="microsink-invoice-requests.csv"',
                 "Cache-Control": "no-store",

@@ -222,7 +222,7 @@ class PlantingController(Controller):
 
     @get("/tally", summary="My trees toward the yearly 义务植树 duty (3 trees)", guards=[requires(Role.CITIZEN)])
     async def tally(
-        self, request: Request, year: Annotated[int | None, QueryParameter(ge=1979, le=9999)] = None
+        self, request: Request, year: Annotated[int | None, QueryParameter(ge=1979, le=2100)] = None
     ) -> TallyOut:
         tally = await service.duty_tally(require_principal(request).user, year or datetime.now(BEIJING).year)
         return _tally_out(tally)

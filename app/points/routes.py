@@ -34,7 +34,7 @@ async def _csv_download(request: Request) -> Response[str]:
     text = await service.history_csv(require_principal(request).user, request_language(request))
     return Response(
         "\ufeff" + text,  # a BOM so spreadsheet programs read the Chinese correctly
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="points.csv"'},
     )
 
@@ -58,7 +58,9 @@ class PointsController(Controller):
         lines = await service.history(require_principal(request).user, request_language(request), page=page)
         return [HistoryLineOut(x.id, x.at, x.amount, x.reason, x.label, x.reference) for x in lines]
 
-    @get("/history.csv", summary="My whole history as CSV; the last running balance is my balance")
+    @get(
+        "/history.csv", summary="My whole history as CSV; the last running balance is my balance", media_type="text/csv"
+    )
     async def history_csv(self, request: Request) -> Response[str]:
         return await _csv_download(request)
 

@@ -537,7 +537,7 @@ class OpenDataController(Controller):
             "Cache-Control": "public, max-age=300",
         }
 
-    @get("/parcels.csv", summary="Approved parcels as CSV (UTF-8, RFC 4180)", media_type="text/csv; charset=utf-8")
+    @get("/parcels.csv", summary="Approved parcels as CSV (UTF-8, RFC 4180)", media_type="text/csv")
     async def parcels_csv(
         self,
         request: Request,
@@ -545,7 +545,7 @@ class OpenDataController(Controller):
     ) -> Stream:
         return Stream(
             opendata.csv_chunks(_settings(request), bom=bom),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers=self._headers(f"microsink-parcels-{opendata.SCHEMA_VERSION}.csv"),
         )
 

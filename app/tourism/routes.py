@@ -130,7 +130,7 @@ class TourismOperatorController(Controller):
     @get(
         "/dashboard.csv",
         summary="The dashboard per day and spot as CSV (UTF-8 with BOM, for Excel)",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         guards=_OPERATOR,
     )
     async def dashboard_csv(self, request: Request) -> Response[bytes]:
@@ -140,7 +140,7 @@ class TourismOperatorController(Controller):
 def _csv(board: service.Dashboard) -> Response[bytes]:
     return Response(
         service.dashboard_csv(board),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="microsink-tourism.csv"', "Cache-Control": "no-store"},
     )
 
@@ -299,7 +299,7 @@ class TourismOperatorPages(Controller):
     async def dashboard_page(self, request: Request) -> Template:
         return await _dashboard_page(request)
 
-    @get("/tourism/operator.csv", media_type="text/csv; charset=utf-8")
+    @get("/tourism/operator.csv", media_type="text/csv")
     async def dashboard_csv(self, request: Request) -> Response[bytes]:
         return _csv(await service.dashboard(require_principal(request)))
 
