@@ -46,6 +46,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -349,7 +351,7 @@ def start_server(settings: Any, port: int, workers: int) -> subprocess.Popen:  #
             "API_RATE_LIMIT_PER_MINUTE": "1000000",  # on, so its store is in every request's path
         }
     )
-    log = open(LOG_DIR / f"server-{port}.log", "ab")  # noqa: SIM115  (the server's, closed with the run)
+    log = open(LOG_DIR / f"server-{port}.log", "ab")  # the server's own; closed when the process ends
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port",
          str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
@@ -420,10 +422,13 @@ async def invariants(tally: Tally | None = None) -> dict[str, int]:
     fulfilled = [o for o in orders.values() if o.status == "fulfilled"]
     certificates = Counter(o.certificate_code for o in fulfilled)
     sales = Counter(
-        await Transfer.filter(reason__in=["market.seller_share", "market.platform_fee"]).values_list("reference", "reason")
+        await Transfer.filter(reason__in=["market.seller_share", "market.platform_fee"]).values_list(
+            "reference", "reason"
+        )
     )
     notices = Counter(
-        (n.provider_transaction_id, n.kind) for n in await PaymentNotification.all().only("provider_transaction_id", "kind")
+        (n.provider_transaction_id, n.kind)
+        for n in await PaymentNotification.all().only("provider_transaction_id", "kind")
     )
     booked_rows = dict(
         await Booking.filter(status="booked").annotate(n=Count("id")).group_by("slot_id").values_list("slot_id", "n")
@@ -450,10 +455,14 @@ async def invariants(tally: Tally | None = None) -> dict[str, int]:
         "booking_counter_mismatches": slot_mismatch + campaign_mismatch,
     }
     if tally is not None:
-        present = {
-            str(t)
-            for t in await Transfer.filter(id__in=tally.award_ids).values_list("id", flat=True)  # type: ignore[attr-defined]
-        } if tally.award_ids else set()
+        present = (
+            {
+                str(t)
+                for t in await Transfer.filter(id__in=tally.award_ids).values_list("id", flat=True)  # type: ignore[attr-defined]
+            }
+            if tally.award_ids
+            else set()
+        )
         result["awards"] = len(present)
         result["acknowledged_awards_missing"] = sum(1 for a in tally.acknowledged_awards if a not in present)
     return result
@@ -470,17 +479,48 @@ async def checked(settings: Any, tally: Tally | None = None, *, reconcile_first:
         await Tortoise.close_connections()
 
 
+SKIPPED = dict.fromkeys(VERIFY_COMMANDS, 0)  # what a phase reports when --verify last leaves it to a later one
+_verify_now = True  # run() turns it off for the phases between the kills and the last with --verify last
+_OUTAGE = {
+    "before": 2.0,
+    "after": 4.0,
+    "redis": 5.0,
+    "postgres": 4.0,
+}  # seconds of load around an outage; --quick halves them
+
+_VERIFY_SCRIPT = """
+import contextlib, io, json, sys
+from app.cli import main
+codes, out = {}, io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    main(["audit-seal"])
+    for name in sys.argv[1:]:
+        try:
+            codes[name] = main([name])
+        except SystemExit as stop:
+            codes[name] = stop.code if isinstance(stop.code, int) else 1
+print(json.dumps({"codes": codes, "output": out.getvalue()[-4000:]}))
+"""
+
+
 def verify_all(settings: Any) -> dict[str, int]:
-    """Each verify command's exit code (0 is clean); the audit chain is sealed first, as the sequencer would."""
+    """Each verify command's exit code (0 is clean), as `python -m app.cli <name>` would return it, run in
+    one process; the audit chain is sealed first, as the sequencer would."""
+    if not _verify_now:
+        return SKIPPED
     env = {**os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
     env.pop("REDIS_URL", None)
-    codes: dict[str, int] = {}
-    subprocess.run([sys.executable, "-m", "app.cli", "audit-seal"], env=env, capture_output=True, timeout=300)
-    for name in VERIFY_COMMANDS:
-        done = subprocess.run([sys.executable, "-m", "app.cli", name], env=env, capture_output=True, text=True, timeout=600)
-        codes[name] = done.returncode
-        if done.returncode:
-            print(f"  {name} exit {done.returncode}:\n{(done.stdout + done.stderr)[-2000:]}")
+    done = subprocess.run(
+        [sys.executable, "-c", _VERIFY_SCRIPT, *VERIFY_COMMANDS], env=env, capture_output=True, text=True, timeout=600
+    )
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        print(done.stdout[-2000:], done.stderr[-2000:])
+        return dict.fromkeys(VERIFY_COMMANDS, -1)
+    codes: dict[str, int] = result["codes"]
+    if any(codes.values()):
+        print(f"  a verify command failed:\n{result['output']}")
     return codes
 
 
@@ -552,10 +592,20 @@ def _forged_headers(kind: str, body: bytes, sign: Any) -> tuple[dict[str, str], 
     raise ValueError(kind)
 
 
-FORGERIES = ["bad_signature", "tampered_amount", "tampered_trade", "missing_headers", "stale", "other_key", "unknown_trade"]
+FORGERIES = [
+    "bad_signature",
+    "tampered_amount",
+    "tampered_trade",
+    "missing_headers",
+    "stale",
+    "other_key",
+    "unknown_trade",
+]
 
 
-async def phase_notifications(settings: Any, world: World, replays: int, forgeries: int, workers: int) -> dict[str, Any]:
+async def phase_notifications(
+    settings: Any, world: World, replays: int, forgeries: int, workers: int
+) -> dict[str, Any]:
     from app.core.db import tortoise_config
     from app.market import service as market
     from app.payments.sandbox import SandboxProvider
@@ -649,7 +699,8 @@ async def phase_notifications(settings: Any, world: World, replays: int, forgeri
         "fulfilments_after": after["fulfilled_orders"],
         "new_notifications_recorded": notes_after - notes_before,
         "targets_still_pending": f"{still_pending}/{len(targets)}",
-        "duplicate_fulfilments": after["duplicate_fulfilments"] + (after["fulfilled_orders"] - before["fulfilled_orders"]),
+        "duplicate_fulfilments": after["duplicate_fulfilments"]
+        + (after["fulfilled_orders"] - before["fulfilled_orders"]),
         "paid_unfulfilled": after["paid_unfulfilled"],
         "verify": verify_all(settings),
     }
@@ -674,7 +725,7 @@ async def _outage(
     try:
         await wait_workers(server, workers, base)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            for name, seconds in (("before", 2.0), ("during", outage_s), ("after", 4.0)):
+            for name, seconds in (("before", _OUTAGE["before"]), ("during", outage_s), ("after", _OUTAGE["after"])):
                 stop = asyncio.Event()
                 load = asyncio.create_task(run_flows(base, world, periods[name], stop, concurrency, retry_for_s=0))
                 if name == "during":
@@ -745,12 +796,14 @@ async def live_probe(client: httpx.AsyncClient, world: World) -> tuple[int, bool
                         break
                 if time.monotonic() > until:
                     break
-    except (httpx.HTTPError, asyncio.TimeoutError):
+    except (httpx.HTTPError, TimeoutError):
         pass
     return status, first, pushed
 
 
-async def phase_redis(settings: Any, world: World, redis: PrivateRedis, workers: int, concurrency: int) -> dict[str, Any]:
+async def phase_redis(
+    settings: Any, world: World, redis: PrivateRedis, workers: int, concurrency: int
+) -> dict[str, Any]:
     async def probe(client: httpx.AsyncClient) -> dict[str, Any]:
         ready = await client.get("/readyz")
         board = await client.get("/api/v1/points/leaderboard/")
@@ -765,7 +818,7 @@ async def phase_redis(settings: Any, world: World, redis: PrivateRedis, workers:
             "live_pushed": live_pushed,
         }
 
-    return await _outage(settings, world, workers, concurrency, 5.0, redis.stop, redis.start, probe)
+    return await _outage(settings, world, workers, concurrency, _OUTAGE["redis"], redis.stop, redis.start, probe)
 
 
 async def phase_postgres(
@@ -774,59 +827,69 @@ async def phase_postgres(
     async def probe(client: httpx.AsyncClient) -> dict[str, Any]:
         started = time.perf_counter()
         r = await client.get("/api/v1/campaigns/")
-        return {"campaigns": r.status_code, "ms": round((time.perf_counter() - started) * 1000), "retry_after": r.headers.get("retry-after", "")}
+        return {
+            "campaigns": r.status_code,
+            "ms": round((time.perf_counter() - started) * 1000),
+            "retry_after": r.headers.get("retry-after", ""),
+        }
 
-    return await _outage(settings, world, workers, concurrency, 4.0, pg.stop, pg.start, probe)
+    return await _outage(settings, world, workers, concurrency, _OUTAGE["postgres"], pg.stop, pg.start, probe)
 
 
 # --- the command ---------------------------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.settings import Settings
-
+@contextmanager
+def private_servers() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
+    """A PostgreSQL cluster with a `faults` database and a Redis, in a temporary directory removed after."""
+    global LOG_DIR
     reason = available()
     if reason:
         raise SystemExit(f"bench.faults cannot run here: {reason}")
     root = Path(tempfile.mkdtemp(prefix="msfaults-"))
     root.chmod(0o755)
-    global LOG_DIR
     LOG_DIR = root
     pg, redis = PrivatePostgres(root), PrivateRedis()
-    report: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "args": vars(args)}
     try:
         pg.init()
         redis.start()
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(pg.port), "faults"]
-            if os.geteuid() == 0
-            else [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "faults"],
-            check=True,
-            capture_output=True,
-        )
-        settings = Settings(database_url=pg.url("faults"), redis_url=redis.url, redis_prefix="faults", secret_key=SECRET)
-        people = args.people
-        world = await seed(settings, people)
-        phases = set(args.phases.split(","))
-        if "kills" in phases:
-            report["kills"] = await phase_kills(settings, world, args.kills, args.workers, args.concurrency)
-            _print("kills", report["kills"])
-        if "notifications" in phases:
-            report["notifications"] = await phase_notifications(settings, world, args.replays, args.forgeries, args.workers)
-            _print("notifications", report["notifications"])
-        if "redis" in phases:
-            report["redis"] = await phase_redis(settings, world, redis, args.workers, args.concurrency)
-            _print("redis", report["redis"])
-        if "postgres" in phases:
-            report["postgres"] = await phase_postgres(settings, world, pg, args.workers, args.concurrency)
-            _print("postgres", report["postgres"])
+        createdb = [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "faults"]
+        if os.geteuid() == 0:
+            createdb = ["runuser", "-u", "postgres", "--", *createdb]
+        subprocess.run(createdb, check=True, capture_output=True)
+        yield pg, redis
     finally:
         redis.stop()
-        try:
+        with suppress(subprocess.CalledProcessError):
             pg.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def run(args: argparse.Namespace, pg: PrivatePostgres, redis: PrivateRedis) -> dict[str, Any]:
+    from app.settings import Settings
+
+    report: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "args": vars(args)}
+    settings = Settings(database_url=pg.url("faults"), redis_url=redis.url, redis_prefix="faults", secret_key=SECRET)
+    started = time.monotonic()
+    world = await seed(settings, args.people)
+    report["seed_s"] = round(time.monotonic() - started, 1)
+    global _verify_now
+    if args.quick:
+        _OUTAGE.update({k: v / 2 for k, v in _OUTAGE.items()})
+    order = [p for p in ("kills", "notifications", "redis", "postgres") if p in args.phases.split(",")]
+    for phase in order:
+        _verify_now = args.verify == "each" or phase in ("kills", order[-1])
+        started = time.monotonic()
+        if phase == "kills":
+            report[phase] = await phase_kills(settings, world, args.kills, args.workers, args.concurrency)
+        elif phase == "notifications":
+            report[phase] = await phase_notifications(settings, world, args.replays, args.forgeries, args.workers)
+        elif phase == "redis":
+            report[phase] = await phase_redis(settings, world, redis, args.workers, args.concurrency)
+        else:
+            report[phase] = await phase_postgres(settings, world, pg, args.workers, args.concurrency)
+        report[phase]["seconds"] = round(time.monotonic() - started, 1)
+        _print(phase, report[phase])
     report["failures"] = failures(report)
     return report
 
@@ -869,7 +932,12 @@ def failures(report: dict[str, Any]) -> list[str]:
             bad.append("redis: the live progress stream did not serve the current counters during the outage")
         if not r["probes"]["after"]["live_pushed"]:
             bad.append("redis: live progress pushes did not come back with Redis")
-        for name in ("paid_unfulfilled", "duplicate_fulfilments", "acknowledged_awards_missing", "booking_counter_mismatches"):
+        for name in (
+            "paid_unfulfilled",
+            "duplicate_fulfilments",
+            "acknowledged_awards_missing",
+            "booking_counter_mismatches",
+        ):
             if r["checks"][name]:
                 bad.append(f"redis: {name} = {r['checks'][name]}")
         bad += [f"redis: {x} exit {c}" for x, c in r["verify"].items() if c]
@@ -884,7 +952,12 @@ def failures(report: dict[str, Any]) -> list[str]:
             bad.append("postgres: failures were not fast")
         if p["after"]["5xx"] or p["probes"]["after"]["campaigns"] != 200:
             bad.append("postgres: not recovered after PostgreSQL came back")
-        for name in ("paid_unfulfilled", "duplicate_fulfilments", "acknowledged_awards_missing", "booking_counter_mismatches"):
+        for name in (
+            "paid_unfulfilled",
+            "duplicate_fulfilments",
+            "acknowledged_awards_missing",
+            "booking_counter_mismatches",
+        ):
             if p["checks"][name]:
                 bad.append(f"postgres: {name} = {p['checks'][name]}")
         bad += [f"postgres: {x} exit {c}" for x, c in p["verify"].items() if c]
@@ -898,6 +971,10 @@ def _print(phase: str, result: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=20)
@@ -907,9 +984,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--phases", default="kills,notifications,redis,postgres")
+    parser.add_argument(
+        "--verify",
+        choices=["each", "last"],
+        default="each",
+        help="run the verify commands after every phase, or only after the kills and the last phase",
+    )
+    parser.add_argument("--quick", action="store_true", help="half the load periods around each outage")
     parser.add_argument("--json", help="also write the report here")
     args = parser.parse_args()
-    report = asyncio.run(run(args))
+    # A SIGTERM (a test's timeout, an operator) stops the servers this run started, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with private_servers() as (pg, redis):
+        report = asyncio.run(run(args, pg, redis))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str))
     print("== invariants:", "all hold" if not report["failures"] else "BROKEN")

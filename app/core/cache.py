@@ -128,6 +128,7 @@ class ResilientStore(NamespacedStore):
     async def expires_in(self, key: str) -> int | None:
         return await self._call("expires_in", key)  # type: ignore[no-any-return]
 
+
 # INCR and set the window's expiry in one step, so a crash between the two can never leave a
 # counter without a TTL (which would lock a phone number out forever).
 _HIT_SCRIPT = """

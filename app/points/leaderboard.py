@@ -198,6 +198,7 @@ class Leaderboard:
                 log.warning("leaderboard_degraded_to_database", year=year)
         elif self._redis_ok():
             try:
+                assert self.redis is not None
                 entries: list[Any] = await self.redis.zrange(self._key(year), 0, limit - 1, desc=True, withscores=True)
                 pairs = [(k.decode() if isinstance(k, bytes) else str(k), int(v)) for k, v in entries]
                 return await _places(pairs)
@@ -215,6 +216,7 @@ class Leaderboard:
                 log.warning("leaderboard_degraded_to_database", year=year)
         elif self._redis_ok():
             try:
+                assert self.redis is not None
                 key = self._key(year)
                 score = await self.redis.zscore(key, user.public_id)
                 if score is None:

@@ -256,6 +256,7 @@ class TeamBoard:
         year = year or current_year()
         if self._redis_ok():
             try:
+                assert self.redis is not None
                 key = self.key(year)
                 score = await self.redis.zscore(key, team.public_id)
                 if score is None:

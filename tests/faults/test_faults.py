@@ -30,32 +30,41 @@ _why_not = (
 )
 pytestmark = [pytest.mark.faults, pytest.mark.skipif(_why_not is not None, reason=_why_not or "")]
 
-# Small enough for `make test` (about a minute on a loaded 2-core machine), big enough to hit each path.
-ARGS = ["--kills", "4", "--replays", "150", "--forgeries", "140", "--people", "600", "--concurrency", "8"]
+# Small enough for `make test`, big enough to hit each path (each forgery kind 14 times).
+ARGS = ["--kills", "3", "--replays", "100", "--forgeries", "98", "--people", "600", "--concurrency", "6"]
+ARGS += ["--quick", "--verify", "last"]  # the verify commands run after the kills and after the last phase
+BUDGET_S = 170  # a cap: about 60 s on a quiet 2-core machine, 2 minutes at load average 8–10
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("faults") / "report.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.faults", *ARGS, "--json", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=170,
-    )
-    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    log = out.with_suffix(".log")
+    with log.open("w") as sink:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "bench.faults", *ARGS, "--json", str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            code = run.wait(timeout=BUDGET_S)
+        except subprocess.TimeoutExpired:
+            run.terminate()  # the command stops the servers it started on SIGTERM
+            run.wait(timeout=60)
+            pytest.fail(f"bench.faults took over {BUDGET_S} s:\n{log.read_text()[-3000:]}")
+    assert out.exists(), log.read_text()[-3000:]
     result: dict[str, Any] = json.loads(out.read_text())
-    result["exit"] = done.returncode
+    result["exit"] = code
     return result
 
 
 class TestKills:
     def test_workers_were_killed_while_flows_ran(self, report) -> None:
         k = report["kills"]
-        assert k["kills"] == 4
+        assert k["kills"] == 3
         assert k["fulfilled_orders"] > 0 and k["bookings"] > 0 and k["awards"] > 0
 
     def test_nothing_paid_is_unfulfilled_after_reconciliation(self, report) -> None:
@@ -73,7 +82,8 @@ class TestKills:
         assert report["kills"]["acknowledged_awards_missing"] == 0
 
     def test_every_verify_command_is_clean(self, report) -> None:
-        for phase in ("kills", "notifications", "redis", "postgres"):
+        # After the kills, and after everything (the invariants are of the whole database).
+        for phase in ("kills", "postgres"):
             assert report[phase]["verify"] == dict.fromkeys(VERIFY_COMMANDS, 0), phase
 
     def test_no_request_answered_500(self, report) -> None:
@@ -83,14 +93,14 @@ class TestKills:
 class TestNotifications:
     def test_replays_are_acknowledged_and_fulfil_nothing_again(self, report) -> None:
         n = report["notifications"]
-        assert n["replays_acknowledged"] == n["replays"] == 150
+        assert n["replays_acknowledged"] == n["replays"] == 100
         assert n["fulfilments_after"] == n["fulfilments_before"]
         assert n["duplicate_fulfilments"] == 0
         assert n["new_notifications_recorded"] == 0
 
     def test_every_forgery_is_rejected(self, report) -> None:
         n = report["notifications"]
-        assert n["forgeries_rejected"] == n["forgeries"] == 140
+        assert n["forgeries_rejected"] == n["forgeries"] == 98
         assert n["targets_still_pending"] == "20/20"
 
 
