@@ -212,8 +212,11 @@ FAIL_FAST_S = 5.0
 
 
 class Flows:
-    def __init__(self, client: httpx.AsyncClient, world: World, tally: Tally, *, retry_for_s: float = 15) -> None:
-        self.client, self.world, self.tally, self.retry_for_s = client, world, tally, retry_for_s
+    def __init__(
+        self, client: httpx.AsyncClient, world: World, tally: Tally, *, retry_for_s: float | None = None
+    ) -> None:
+        self.client, self.world, self.tally = client, world, tally
+        self.retry_for_s = _OPTIONS["retry_s"] if retry_for_s is None else retry_for_s
 
     async def _call(self, method: str, path: str, **kw: Any) -> httpx.Response | None:
         """One request; None when no answer came (the worker died, the connection broke)."""
@@ -310,7 +313,7 @@ class Flows:
 
 
 async def run_flows(
-    base: str, world: World, tally: Tally, stop: asyncio.Event, concurrency: int, *, retry_for_s: float = 15
+    base: str, world: World, tally: Tally, stop: asyncio.Event, concurrency: int, *, retry_for_s: float | None = None
 ) -> None:
     """Runners take people off `world.tokens` (each person does one flow) until `stop` or nobody is left."""
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency)
@@ -371,6 +374,31 @@ def stop_server(server: subprocess.Popen) -> None:  # type: ignore[type-arg]
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
+
+
+_OPTIONS = {"one_server": False, "retry_s": 15.0}  # set from the command line by run()
+_shared: dict[str, Any] = {}  # with --one-server: the server every phase uses, started once
+
+
+def open_server(settings: Any, workers: int) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    """A served app for one phase (or the run's one server with --one-server) and its base URL."""
+    if _OPTIONS["one_server"] and "server" in _shared and _shared["server"].poll() is None:
+        return _shared["server"], _shared["base"]
+    port = free_port()
+    server, base = start_server(settings, port, workers), f"http://127.0.0.1:{port}"
+    if _OPTIONS["one_server"]:
+        _shared.update(server=server, base=base)
+    return server, base
+
+
+def close_server(server: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if not _OPTIONS["one_server"]:
+        stop_server(server)
+
+
+def close_shared_server() -> None:
+    if "server" in _shared:
+        stop_server(_shared.pop("server"))
 
 
 async def wait_workers(server: subprocess.Popen, n: int, base: str) -> None:  # type: ignore[type-arg]
@@ -528,9 +556,7 @@ def verify_all(settings: Any) -> dict[str, int]:
 
 
 async def phase_kills(settings: Any, world: World, kills: int, workers: int, concurrency: int) -> dict[str, Any]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_server(settings, port, workers)
+    server, base = open_server(settings, workers)
     tally, stop, killed = Tally(), asyncio.Event(), 0
     try:
         await wait_workers(server, workers, base)
@@ -550,7 +576,7 @@ async def phase_kills(settings: Any, world: World, kills: int, workers: int, con
         await wait_workers(server, workers, base)
     finally:
         stop.set()
-        stop_server(server)
+        close_server(server)
     counts = await checked(settings, tally)
     verify = verify_all(settings)
     return {"kills": killed, **_tally_out(tally), **counts, "verify": verify}
@@ -634,9 +660,7 @@ async def phase_notifications(
     if not paid:
         raise RuntimeError("no paid trade to replay: run the kill phase first")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_server(settings, port, workers)
+    server, base = open_server(settings, workers)
     outcome: Counter = Counter()  # type: ignore[type-arg]
     try:
         await wait_workers(server, workers, base)
@@ -677,7 +701,7 @@ async def phase_notifications(
             random.shuffle(jobs)
             await asyncio.gather(*jobs)
     finally:
-        stop_server(server)
+        close_server(server)
 
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     try:
@@ -717,9 +741,7 @@ async def _outage(
     probe: Any,
 ) -> dict[str, Any]:
     """Load before, during and after an outage of one backing server; statuses are counted per period."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_server(settings, port, workers)
+    server, base = open_server(settings, workers)
     periods: dict[str, Tally] = {"before": Tally(), "during": Tally(), "after": Tally()}
     probes: dict[str, Any] = {}
     try:
@@ -749,7 +771,7 @@ async def _outage(
                 if name == "after":
                     probes["after"] = await probe(client)
     finally:
-        stop_server(server)
+        close_server(server)
     out: dict[str, Any] = {}
     for name, tally in periods.items():
         five = sum(n for s, n in tally.statuses.items() if s.startswith("5"))
@@ -840,8 +862,9 @@ async def phase_postgres(
 
 
 @contextmanager
-def private_servers() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
-    """A PostgreSQL cluster with a `faults` database and a Redis, in a temporary directory removed after."""
+def private_servers(keep_logs: Path | None = None) -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
+    """A PostgreSQL cluster with a `faults` database and a Redis, in a temporary directory removed after
+    (the servers' logs copied to `keep_logs` first)."""
     global LOG_DIR
     reason = available()
     if reason:
@@ -859,9 +882,14 @@ def private_servers() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
         subprocess.run(createdb, check=True, capture_output=True)
         yield pg, redis
     finally:
+        close_shared_server()
         redis.stop()
         with suppress(subprocess.CalledProcessError):
             pg.stop()
+        if keep_logs is not None:
+            for log in [*root.glob("server-*.log"), root / "pg.log"]:
+                with suppress(OSError):
+                    shutil.copy(log, keep_logs / f"faults-{log.name}")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -874,6 +902,7 @@ async def run(args: argparse.Namespace, pg: PrivatePostgres, redis: PrivateRedis
     world = await seed(settings, args.people)
     report["seed_s"] = round(time.monotonic() - started, 1)
     global _verify_now
+    _OPTIONS.update(one_server=args.one_server, retry_s=args.retry_s)
     if args.quick:
         _OUTAGE.update({k: v / 2 for k, v in _OUTAGE.items()})
     order = [p for p in ("kills", "notifications", "redis", "postgres") if p in args.phases.split(",")]
@@ -946,6 +975,8 @@ def failures(report: dict[str, Any]) -> list[str]:
         during = p["during"]["statuses"]
         if during.get("500"):
             bad.append(f"postgres: {during['500']} responses were 500 while PostgreSQL was down (want 503)")
+        if during.get("no answer"):
+            bad.append(f"postgres: {during['no answer']} connections cut without an answer (want 503)")
         if p["probes"]["during"]["campaigns"] != 503:
             bad.append(f"postgres: a read during the outage answered {p['probes']['during']['campaigns']}, not 503")
         if p["during"]["slow_failures"] or p["probes"]["during"]["ms"] > FAIL_FAST_S * 1000:
@@ -991,11 +1022,15 @@ def main() -> None:
         help="run the verify commands after every phase, or only after the kills and the last phase",
     )
     parser.add_argument("--quick", action="store_true", help="half the load periods around each outage")
+    parser.add_argument(
+        "--one-server", action="store_true", help="one served app for every phase (workers still die and come back)"
+    )
+    parser.add_argument("--retry-s", type=float, default=15.0, help="how long a client retries a failed call")
     parser.add_argument("--json", help="also write the report here")
     args = parser.parse_args()
     # A SIGTERM (a test's timeout, an operator) stops the servers this run started, as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
-    with private_servers() as (pg, redis):
+    with private_servers(Path(args.json).parent if args.json else None) as (pg, redis):
         report = asyncio.run(run(args, pg, redis))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str))

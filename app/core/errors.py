@@ -237,6 +237,10 @@ def database_unavailable(exc: BaseException | None) -> bool:
             return True
         if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc) and "closed" in str(exc):
             return True  # "connection is closed": it broke while the pool held it
+        if isinstance(exc, asyncpg.exceptions.InternalClientError) and "cannot switch to state" in str(exc):
+            # A pooled connection that received the server's FATAL (shutting down) while idle is still
+            # consuming that error when the next query arrives (seen by bench/faults.py).
+            return True
         exc = exc.__cause__ or exc.__context__
     return False
 
