@@ -31,10 +31,10 @@ from app.citylink.routes import city_account_handlers
 from app.core import housekeeping
 from app.core.audit import sequencer_running
 from app.core.auth import AuthMiddleware
-from app.core.cache import WindowCounters, redis_client, store_registry
+from app.core.cache import RedisHealth, WindowCounters, redis_client, store_registry
 from app.core.db import TortoisePlugin
 from app.core.errors import EXCEPTION_HANDLERS, handle_unservable_path
-from app.core.health import HealthController
+from app.core.health import DegradedHeaderMiddleware, HealthController
 from app.core.housekeeping import housekeeping_running
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
@@ -113,6 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     redis = redis_client(settings)
+    # Everything that falls back to memory or the database while Redis is down reports here (cache.py).
+    redis_health = RedisHealth()
 
     @asynccontextmanager
     async def shared_clients(app: Litestar) -> AsyncIterator[None]:
@@ -137,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with housekeeping_running(settings.housekeeping_interval_s, enabled=settings.background_workers):
             yield
 
-    middleware: list = [RequestIdMiddleware()]
+    middleware: list = [RequestIdMiddleware(), DegradedHeaderMiddleware(redis_health)]
     if settings.api_rate_limit_per_minute > 0:
         middleware.append(
             RateLimitConfig(
@@ -244,7 +246,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
         lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay, city_account_relay],
         middleware=middleware,
-        stores=store_registry(redis, settings.redis_prefix),
+        stores=store_registry(redis, settings.redis_prefix, redis_health),
         exception_handlers=EXCEPTION_HANDLERS,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -271,15 +273,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     point_options_at_final_routes(app)  # OPTIONS answers the route's whole Allow list (litestar#4169)
     app.state.settings = settings
     app.state.redis = redis
-    app.state.counters = WindowCounters(redis, settings.redis_prefix)
-    app.state.leaderboard = Leaderboard(redis, settings.redis_prefix)
+    app.state.redis_health = redis_health
+    app.state.counters = WindowCounters(redis, settings.redis_prefix, redis_health)
+    app.state.leaderboard = Leaderboard(redis, settings.redis_prefix, redis_health)
     if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then
         housekeeping.register("points.leaderboard_rebuild", lambda: app.state.leaderboard.rebuild(current_year()))
     # Team scores follow each recorded award (and each join or leave); a rebuild heals lost writes.
-    app.state.team_board = TeamBoard(redis, settings.redis_prefix)
+    app.state.team_board = TeamBoard(redis, settings.redis_prefix, redis_health)
     app.state.leaderboard.listeners.append(app.state.team_board.member_scored)
     if redis is not None:
         housekeeping.register("teams.board_rebuild", lambda: app.state.team_board.rebuild(current_year()))
+        # Redis back after an outage may be empty (no persistence) or stale: rebuild both boards at once.
+        redis_health.on_recover += [
+            lambda: app.state.leaderboard.rebuild(current_year()),
+            lambda: app.state.team_board.rebuild(current_year()),
+        ]
     # Files a failed or interrupted upload left behind, which no photo refers to (docs/evidence.md).
     housekeeping.register("evidence.sweep_unreferenced", lambda: evidence.sweep_unreferenced(storage_for(settings)))
     app.state.payments = payments.provider_for(settings)

@@ -20,7 +20,7 @@ backend error and would then hang the app's shutdown on its queue.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from types import TracebackType
 
 import anyio
@@ -35,6 +35,7 @@ from litestar.response import ServerSentEventMessage
 from redis.asyncio import Redis
 
 from app.campaigns import service
+from app.core.cache import REDIS_DOWN
 from models.campaigns import Campaign
 
 log = structlog.get_logger("microsink.campaigns.live")
@@ -43,6 +44,7 @@ PUBLISH_TIMEOUT_S = 1.0  # a publish slower than this is given up (and logged); 
 KEEP_ALIVE_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
 STREAM_LIFETIME_S = 600.0  # then the stream ends and EventSource reconnects (retry below): workers can restart
 RETRY_MS = 3000
+RESUBSCRIBE_AFTER_S = 1.0  # after the pub/sub connection broke, listen again this much later
 
 
 class ProgressGoal(msgspec.Struct):
@@ -93,6 +95,32 @@ class LiveChannels(ChannelsPlugin):
         # The Redis pub/sub channel name is global on the server: the prefix keeps deployments (and test
         # runs) sharing one Redis apart.
         return f"{self.prefix}:campaign:{campaign_id}:progress"
+
+    async def _sub_worker(self) -> None:
+        """Litestar's loop, kept alive: a Redis outage would end it for good, and with it every live
+        push of this worker. redis-py re-subscribes the pub/sub connection's channels when it reconnects."""
+        interrupted = False
+        while True:
+            try:
+                await super()._sub_worker()
+                return
+            except REDIS_DOWN as exc:
+                if not interrupted:  # once per outage, not once a second
+                    log.warning("campaigns.live.stream_interrupted", error=repr(exc)[:200])
+                interrupted = True
+                await asyncio.sleep(RESUBSCRIBE_AFTER_S)
+
+    async def subscribe(self, channels: str | Iterable[str], history: int | None = None) -> Subscriber:
+        names = [channels] if isinstance(channels, str) else list(channels)
+        try:
+            return await super().subscribe(names, history)
+        except REDIS_DOWN:
+            # The plugin counted the subscriber in before Redis refused: a channel left looking
+            # subscribed would never be subscribed again. Forget it (its readers end and reconnect).
+            for name in names:
+                for stuck in self._channels.pop(name, set()):
+                    await stuck.put(None)
+            raise
 
     async def __aenter__(self) -> LiveChannels:
         await super().__aenter__()
@@ -147,7 +175,16 @@ async def progress_stream(
                 received.get_nowait()  # the newest event carries everything the dropped one did
             received.put_nowait(event)
 
-    subscriber = await channels.subscribe([name])
+    try:
+        subscriber = await channels.subscribe([name])
+    except REDIS_DOWN as exc:
+        # No pushes while Redis is down: the current counters, then the stream ends and the page's
+        # EventSource comes back after RETRY_MS (and subscribes again once Redis answers).
+        log.warning("campaigns.live.degraded", campaign_id=c.id, error=repr(exc)[:200])
+        yield ServerSentEventMessage(
+            data=msgspec.json.encode(progress_of(c)).decode(), event="progress", retry=RETRY_MS
+        )
+        return
     pumping = asyncio.create_task(pump(subscriber))
     try:
         yield ServerSentEventMessage(
@@ -167,4 +204,7 @@ async def progress_stream(
         # worker would keep the channel subscribed (on Redis) and the subscriber registered.
         pumping.cancel()
         with anyio.CancelScope(shield=True):
-            await channels.unsubscribe(subscriber, [name])
+            try:
+                await channels.unsubscribe(subscriber, [name])
+            except REDIS_DOWN as exc:  # the subscriber is already forgotten here; Redis drops the rest
+                log.warning("campaigns.live.unsubscribe_failed", error=repr(exc)[:200])

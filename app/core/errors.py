@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -20,7 +21,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.exceptions import ValidationError as ModelValidationError
 
 from app.core.i18n import request_language, t
@@ -232,8 +233,45 @@ def handle_unservable_path(request: Request, exc: ValueError) -> Response:
     return _respond(404, "error.not_found", t("error.not_found", lang), None, None, request)
 
 
+# The database cannot be reached or went away mid-request (a restart, a failover, a full connection
+# limit): the request did not happen, and asking again shortly will work. Said as 503 + Retry-After,
+# never 500 (issue 9, bench/faults.py). A transaction cut off this way was rolled back by PostgreSQL.
+_DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    DBConnectionError,
+    ConnectionError,  # refused, reset: the socket's own errors
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.CannotConnectNowError,  # starting up, shutting down
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown (class 57)
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+RETRY_AFTER_S = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True when `exc`, or what it was raised from, says the database is unreachable right now."""
+    for _ in range(6):  # the ORM and asyncpg wrap each other a few levels deep at most
+        if exc is None:
+            return False
+        if isinstance(exc, _DATABASE_DOWN):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc) and "closed" in str(exc):
+            return True  # "connection is closed": it broke while the pool held it
+        if isinstance(exc, asyncpg.exceptions.InternalClientError) and "cannot switch to state" in str(exc):
+            # A pooled connection that received the server's FATAL (shutting down) while idle is still
+            # consuming that error when the next query arrives (seen by bench/faults.py).
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def handle_internal(request: Request, exc: Exception) -> Response:
     rid = _request_id(request)
+    if database_unavailable(exc):
+        log.warning("database_unavailable", error=repr(exc)[:200], path=request.url.path, request_id=rid)
+        lang = request_language(request)
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return _respond(503, "error.unavailable", t("error.unavailable", lang), None, headers, request)
     log.error("unhandled_error", exc_info=exc, path=request.url.path, request_id=rid)
     lang = request_language(request)
     message = t("error.internal", lang, request_id=rid)

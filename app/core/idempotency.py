@@ -10,10 +10,12 @@ Responses of 5xx are not kept, so a failed request can be retried with the same 
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+import structlog
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -25,6 +27,8 @@ from app.core.i18n import register_messages, request_language, t
 from app.core.net import client_ip
 from app.settings import Settings
 from models.core import IdempotencyRecord
+
+log = structlog.get_logger("microsink.idempotency")
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Answers that say "not now" or "not you" rather than "no": not kept, so the same key can be retried
@@ -122,16 +126,23 @@ class IdempotencyMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, replay_body, capture)
         except BaseException:
-            await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
+            with suppress(Exception):  # the database may be what failed: then the lease frees the key
+                await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
             raise
-        if status >= 500 or status in RETRYABLE:
-            await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
-        else:
-            # Encrypted: a replayable body may hold tokens (sign-in) that must not sit in clear.
-            stored = encrypt_bytes(self.settings.data_key, b"".join(chunks), "idempotency")
-            await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
-                status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=stored
-            )
+        try:
+            if status >= 500 or status in RETRYABLE:
+                await IdempotencyRecord.filter(scope=scope_hash, key=key, status_code=None).delete()
+            else:
+                # Encrypted: a replayable body may hold tokens (sign-in) that must not sit in clear.
+                stored = encrypt_bytes(self.settings.data_key, b"".join(chunks), "idempotency")
+                await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
+                    status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=stored
+                )
+        except Exception as exc:
+            # The answer has been sent; the database went away just after (bench/faults.py, PostgreSQL
+            # stopped under load). Raising now would only cut the client's connection mid-answer. The
+            # claim stays unanswered and its lease (IN_PROGRESS_LEASE) frees the key.
+            log.warning("idempotency_record_lost", status=status, error=repr(exc)[:200])
 
     async def _claim(self, scope_hash: str, key: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
         """Insert our claim on the key; return the earlier record instead if the key is taken."""

@@ -553,6 +553,15 @@ async def retry_refunds(settings: Settings, provider: PaymentProvider) -> int:
 
 # --- reconciliation ---------------------------------------------------------------------------------
 RECONCILE_AFTER = timedelta(minutes=5)  # a notice normally lands within seconds; after this we ask
+RECONCILE_BATCH = 100  # attempts asked about per round
+# The provider's answer to a query about a trade it never created: the worker died between writing the
+# attempt and creating the trade, or the provider was down then (start() answered 503).
+NEVER_CREATED = {"ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS"}
+# Where this process's next round starts: each round continues after the last attempt the previous one
+# asked about, so attempts that never settle (refunded elsewhere, an unreachable provider) cannot hide
+# later ones from every round (they did: the 100 oldest were asked again and again). Per process, and
+# nothing depends on it but how soon an attempt is asked about.
+_reconcile_after_id = 0
 
 
 async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: datetime | None = None) -> int:
@@ -564,16 +573,30 @@ async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: d
     arrives afterwards changes nothing. An attempt the provider says was not paid and whose moment has
     passed is closed at the provider and here. Returns the attempts settled or closed.
     """
+    global _reconcile_after_id
     at = at or _now()
     settled = 0
-    for attempt in (
-        await PaymentAttempt.filter(provider=provider.name, status="pending", created_at__lte=at - RECONCILE_AFTER)
-        .order_by("id")
-        .limit(100)
-    ):
+    due = PaymentAttempt.filter(provider=provider.name, status="pending", created_at__lte=at - RECONCILE_AFTER)
+    batch = await due.filter(id__gt=_reconcile_after_id).order_by("id").limit(RECONCILE_BATCH)
+    if len(batch) < RECONCILE_BATCH and _reconcile_after_id:  # the end reached: wrap round to the oldest
+        seen = {a.id for a in batch}
+        batch += [
+            a
+            for a in await due.order_by("id").limit(RECONCILE_BATCH - len(batch))
+            if a.id not in seen and a.id <= _reconcile_after_id
+        ]
+    _reconcile_after_id = batch[-1].id if len(batch) == RECONCILE_BATCH else 0
+    for attempt in batch:
         try:
             status = await provider.query(attempt.out_trade_no)
-        except (ProviderUnavailable, ProviderRefused) as why:
+        except ProviderRefused as why:
+            if why.code in NEVER_CREATED and attempt.expires_at <= at:
+                # No trade, and none can be made now (the provider refuses one past its moment): closed.
+                settled += await _mark_closed(provider, attempt, "never_created_at_provider")
+                continue
+            log.info("payment_reconcile_query_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
+            continue
+        except ProviderUnavailable as why:
             log.info("payment_reconcile_query_failed", out_trade_no=attempt.out_trade_no, error=str(why)[:200])
             continue
         if status.state == "refunded":

@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 from tortoise import Tortoise
 from tortoise.functions import Sum
 
+from app.core.cache import RedisHealth
 from app.core.i18n import BEIJING
 from app.regions import service as regions
 from models.accounts import User
@@ -125,15 +126,24 @@ async def districts(year: int, limit: int) -> list[DistrictPlace]:
 
 
 class Leaderboard:
-    def __init__(self, redis: Redis | None, prefix: str) -> None:
+    def __init__(self, redis: Redis | None, prefix: str, health: RedisHealth | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.health = health  # told of each Redis failure, so responses and /readyz say "degraded"
         # Called after each recorded award with (user, year), e.g. the team board (app/teams/board.py),
         # so this module never needs to know who else ranks on the same points.
         self.listeners: list[Callable[[User, int], Awaitable[None]]] = []
 
     def _key(self, year: int) -> str:
         return f"{self.prefix}:lb:points:{year}"
+
+    def _report(self, exc: RedisError) -> None:
+        if self.health is not None:
+            self.health.failed(exc)
+
+    def _redis_ok(self) -> bool:
+        """Redis is configured and not known to be down (then the database answers at once)."""
+        return self.redis is not None and (self.health is None or self.health.should_try())
 
     async def record(self, user: User, wallet_id: int, year: int) -> None:
         """After an award committed: set the person's score to their year total, never lowering it."""
@@ -142,12 +152,14 @@ class Leaderboard:
         total = await _total_of(wallet_id, year)
         try:
             await self.redis.zadd(self._key(year), {user.public_id: total}, gt=True)
-        except RedisError:
+        except RedisError as exc:
+            self._report(exc)
             log.warning("leaderboard_update_lost", year=year)  # rebuild heals it
         for listener in self.listeners:
             try:
                 await listener(user, year)
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("leaderboard_listener_update_lost", year=year)
 
     async def rebuild(self, year: int) -> int:
@@ -178,35 +190,41 @@ class Leaderboard:
         return sorted(ranked, key=lambda p: (-p[1], p[0]))
 
     async def top(self, year: int, limit: int, district: str | None = None) -> list[Place]:
-        if self.redis is not None and district is not None:
+        if self._redis_ok() and district is not None:
             try:
                 return await _places((await self._district_scores(year, district))[:limit])
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("leaderboard_degraded_to_database", year=year)
-        elif self.redis is not None:
+        elif self._redis_ok():
             try:
+                assert self.redis is not None
                 entries: list[Any] = await self.redis.zrange(self._key(year), 0, limit - 1, desc=True, withscores=True)
                 pairs = [(k.decode() if isinstance(k, bytes) else str(k), int(v)) for k, v in entries]
                 return await _places(pairs)
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("leaderboard_degraded_to_database", year=year)
         return await _places(await _totals_from_ledger(year, limit, district))
 
     async def rank_of(self, user: User, year: int, district: str | None = None) -> Place | None:
-        if self.redis is not None and district is not None:
+        if self._redis_ok() and district is not None:
             try:
                 return _place_in(await self._district_scores(year, district), user)
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("leaderboard_degraded_to_database", year=year)
-        elif self.redis is not None:
+        elif self._redis_ok():
             try:
+                assert self.redis is not None
                 key = self._key(year)
                 score = await self.redis.zscore(key, user.public_id)
                 if score is None:
                     return None
                 higher = await self.redis.zcount(key, f"({int(score)}", "+inf")
                 return Place(higher + 1, user.public_id, _shown_name(user), int(score))
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("leaderboard_degraded_to_database", year=year)
         return _place_in(await _totals_from_ledger(year, district=district), user)
 

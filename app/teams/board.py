@@ -42,6 +42,7 @@ from tortoise import Tortoise
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from app.core.cache import RedisHealth
 from app.points.leaderboard import current_year, shown_name, year_bounds
 from models.accounts import User
 from models.teams import Team, TeamMember
@@ -147,14 +148,22 @@ async def _places(pairs: list[tuple[str, int]]) -> list[TeamPlace]:
 
 
 class TeamBoard:
-    def __init__(self, redis: Redis | None, prefix: str) -> None:
+    def __init__(self, redis: Redis | None, prefix: str, health: RedisHealth | None = None) -> None:
         self.redis = redis
+        self.health = health  # told of each Redis failure, so responses and /readyz say "degraded"
         self.prefix = prefix
         self._cas = redis.register_script(_CAS_SCRIPT) if redis is not None else None
 
     def _keys(self, year: int, kind: str) -> list[str]:
         # The script's keys share a hash slot (the {year} tag) so it also runs on Redis Cluster.
         return [self.key(year, "version"), self.key(year), self.key(year, kind)]
+
+    def _report(self, exc: RedisError) -> None:
+        if self.health is not None:
+            self.health.failed(exc)
+
+    def _redis_ok(self) -> bool:
+        return self.redis is not None and (self.health is None or self.health.should_try())
 
     def key(self, year: int, kind: str = "all") -> str:
         return f"{self.prefix}:lb:teams:{{{year}}}:{kind}"
@@ -182,7 +191,8 @@ class TeamBoard:
         assert self._cas is not None
         try:
             await self._cas(keys=self._keys(year, kind), args=[public_id, version, points])
-        except RedisError:
+        except RedisError as exc:
+            self._report(exc)
             log.warning("team_board_update_lost", year=year)  # rebuild heals it
 
     async def member_scored(self, user: User, year: int) -> None:
@@ -209,7 +219,8 @@ class TeamBoard:
                     args: list[str | int] = [str(public_id), int(version), totals.get(str(public_id), 0)]
                     await self._cas(keys=self._keys(year, str(kind)), args=args, client=pipe)
                 await pipe.execute()
-        except RedisError:
+        except RedisError as exc:
+            self._report(exc)
             log.warning("team_board_rebuild_lost", year=year)  # the next rebuild tries again
         return len(totals)
 
@@ -232,25 +243,28 @@ class TeamBoard:
 
     async def top(self, limit: int, kind: str | None = None, year: int | None = None) -> list[TeamPlace]:
         year = year or current_year()
-        if self.redis is not None:
+        if self._redis_ok():
             try:
                 return await _places(await self._top_from_redis(year, limit, kind))
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("team_board_degraded_to_database", year=year)
         return await _places(await _team_totals(year, kind=kind, limit=limit))
 
     async def place_of(self, team: Team, year: int | None = None) -> TeamPlace | None:
         """The team's rank among all teams this year, or None while its members have no points."""
         year = year or current_year()
-        if self.redis is not None:
+        if self._redis_ok():
             try:
+                assert self.redis is not None
                 key = self.key(year)
                 score = await self.redis.zscore(key, team.public_id)
                 if score is None:
                     return None
                 higher = await self.redis.zcount(key, f"({int(score)}", "+inf")
                 return TeamPlace(higher + 1, team, int(score))
-            except RedisError:
+            except RedisError as exc:
+                self._report(exc)
                 log.warning("team_board_degraded_to_database", year=year)
         scores = dict(await _team_totals(year))
         if team.public_id not in scores:

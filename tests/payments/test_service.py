@@ -469,6 +469,51 @@ class TestReconciliation:
         with pytest.raises(ProviderRefused):
             await provider.pay(attempt.out_trade_no)
 
+    async def test_an_attempt_the_provider_never_created_is_closed_once_its_moment_passed(
+        self, db, settings, provider
+    ) -> None:
+        """A worker killed between writing the attempt and creating the provider's trade (bench/faults.py),
+        or the provider down at that moment: the provider answers ORDER_NOT_EXIST for ever."""
+        order, attempt = await open_attempt(settings, provider)
+        await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).delete()
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 0  # still payable: left alone
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
+        await lapse(order)
+        await PaymentAttempt.filter(id=attempt.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "closed"
+        assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.closed").count() == 1
+
+    async def test_attempts_the_provider_cannot_answer_for_never_starve_a_paid_one(
+        self, db, settings, provider
+    ) -> None:
+        """Before: each round asked about the 100 oldest pending attempts only, so 100 that never settle
+        (no trade at the provider yet, refunded elsewhere, a provider error) hid every later paid one."""
+        order, stuck = await open_attempt(settings, provider)
+        await SandboxTrade.filter(out_trade_no=stuck.out_trade_no).delete()
+        await PaymentAttempt.bulk_create(
+            [
+                PaymentAttempt(
+                    out_trade_no=f"MS{n:030d}",
+                    provider="sandbox",
+                    purpose=market.PURPOSE,
+                    subject=order.public_id,
+                    amount_fen=stuck.amount_fen,
+                    description="stuck",
+                    appid=stuck.appid,
+                    mchid=stuck.mchid,
+                    expires_at=stuck.expires_at,
+                )
+                for n in range(120)
+            ]
+        )
+        paid_order, paid = await open_attempt(settings, provider)
+        await provider.pay(paid.out_trade_no)  # paid; the notice is lost
+        for _ in range(3):  # 122 pending, 100 a round: within two rounds every one was asked about
+            await payments.reconcile_pending(settings, provider, at=later())
+        assert (await PaymentAttempt.get(id=paid.id)).status == "paid"
+        assert (await Order.get(id=paid_order.id)).status == "fulfilled"
+
     async def test_reconciliation_runs_with_housekeeping(self, client) -> None:
         from app.core import housekeeping
 
