@@ -329,6 +329,11 @@ async def buy_remainder(
         purpose_note=f"{event.name_zh}（{event.code}）主办方碳中和"[:100],
     )
     async with in_transaction():
+        # The event row's lock serialises the organiser's orders: two presses at once buy the remainder once
+        # (the second, under the lock, sees the first order's kg as pending and is refused or trimmed away).
+        await Event.filter(id=event.id).select_for_update().first()
+        if offer.kg > await remainder_kg(event):
+            raise Conflict("events.nothing_left", detail=[{"field": "kg"}])
         order = await money.place_for_organisation(settings, principal.user, org, ask)
         await EventOrder.create(order=order, event=event, source="organiser")
         await record(

@@ -211,6 +211,19 @@ class TestOrganiserRemainder:
         await pay(settings, provider, organiser.user, last)
         assert events.neutral(event, await events.totals(event))
 
+    @postgres_only
+    async def test_two_presses_at_once_buy_the_remainder_once(self, db, settings) -> None:
+        await on_sale(settings)
+        organiser, _ = await an_organiser(settings)
+        event = await an_event(settings, organiser)
+        results = await asyncio.gather(
+            *(events.buy_remainder(settings, organiser, event.code) for _ in range(5)), return_exceptions=True
+        )
+        orders = [r for r in results if isinstance(r, Order)]
+        assert len(orders) == 1 and orders[0].kg == SMALL_OFFSET
+        assert all(isinstance(r, Conflict) and r.key == "events.nothing_left" for r in results if r not in orders)
+        assert await EventOrder.filter(event_id=event.id).count() == 1
+
     @pytest.mark.parametrize("kg", [0, -1, SMALL_OFFSET + 1])
     async def test_a_bad_kg_is_refused_naming_the_field(self, db, settings, kg) -> None:
         await on_sale(settings)
