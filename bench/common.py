@@ -143,8 +143,14 @@ end
 function init(args)
   n = id * 7919
 end
+local visitors = os.getenv("WRK_VISITORS") == "1"
 function request()
   n = n + 1
+  if visitors then  -- each request a visitor of its own behind the trusted proxy (per-address limits)
+    local v = (id + 1) * 1048576 + n
+    local ip = string.format("10.%d.%d.%d", math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
+    return wrk.format("GET", paths[(n % #paths) + 1], {["X-Forwarded-For"] = ip})
+  end
   return wrk.format("GET", paths[(n % #paths) + 1])
 end
 function done(summary, latency, requests)
@@ -165,14 +171,29 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def load(base: str, paths: list[str], concurrency: int) -> LoadResult:
-    """Elapsed s, latencies, failures, and the load generator's own CPU ms per request (wrk if installed)."""
-    if shutil.which("wrk") and os.environ.get("BENCH_CLIENT", "wrk") == "wrk":
-        return await asyncio.to_thread(_wrk_load, base, paths, concurrency)
-    return await run_ops(base, paths, concurrency, _get_ok)
+async def load(base: str, paths: list[str], concurrency: int, visitors: bool = False) -> LoadResult:
+    """GET each path (200 is success): elapsed s, latencies, failures, the load generator's own CPU ms per
+    request; wrk if installed. `visitors`: every request from an address of its own (X-Forwarded-For,
+    for an app that trusts 127.0.0.1 as its proxy), so per-address rate limits see many visitors."""
+    if wrk_in_use():
+        return await asyncio.to_thread(_wrk_load, base, paths, concurrency, visitors)
+    return await run_ops(base, paths, concurrency, _get_as_visitor if visitors else _get_ok)
 
 
-def _wrk_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
+def wrk_in_use() -> bool:
+    return bool(shutil.which("wrk")) and os.environ.get("BENCH_CLIENT", "wrk") == "wrk"
+
+
+_VISITOR = iter(range(1 << 20, 1 << 24))
+
+
+async def _get_as_visitor(client: httpx.AsyncClient, path: str) -> bool:
+    n = next(_VISITOR)
+    ip = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+    return (await client.get(path, headers={"X-Forwarded-For": ip})).status_code == 200
+
+
+def _wrk_load(base: str, paths: list[str], concurrency: int, visitors: bool = False) -> LoadResult:
     """wrk, one thread, `concurrency` connections, cycling through `paths` for BENCH_SECONDS (default 10).
 
     wrk runs for a time, not a count, so the result is scaled to len(paths) requests at the measured rate
@@ -184,7 +205,7 @@ def _wrk_load(base: str, paths: list[str], concurrency: int) -> LoadResult:
             f.write("\n".join(paths))
         with open(script, "w") as f:
             f.write(_WRK_SCRIPT)
-        env = {**os.environ, "WRK_PATHS": listed, "WRK_OUT": out}
+        env = {**os.environ, "WRK_PATHS": listed, "WRK_OUT": out, "WRK_VISITORS": "1" if visitors else "0"}
         cpu = children_cpu_s()
         subprocess.run(  # one thread: the other core is the server's
             ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],

@@ -53,6 +53,7 @@ from app.market import service as market
 from app.settings import Settings
 from bench import campaign_page, certificate_verify, ledger_verify, registry_overlap, serial_lookup
 from bench.common import (
+    WRK_SECONDS,
     CpuMeter,
     LoadResult,
     Operation,
@@ -74,6 +75,7 @@ from bench.common import (
     throwaway_database,
     wait_until_up,
     worker_pids,
+    wrk_in_use,
 )
 from bench.points_postings import post_award
 from models.accounts import User
@@ -310,21 +312,27 @@ class Meter:
         self.server_pid, self.database, self.redis_url = server_pid, database, redis_url
 
     async def measure(
-        self, base: str, items: Sequence[Any], concurrency: int, op: Operation
+        self, base: str, items: Sequence[Any], concurrency: int, op: Operation, gets: bool = False
     ) -> tuple[LoadResult, dict[str, float]]:
+        """`gets`: the items are paths, each a GET by a visitor of its own, driven by wrk when installed
+        (httpx costs more CPU per request than the cheapest pages and would cap them)."""
         workers = worker_pids(self.server_pid)
         app0 = sum(proc_cpu_s(p) for p in workers)
         pg = CpuMeter()
         pg.sample(_backends(self.database))
         pg0 = dict(pg.seen)
         redis0 = await redis_info(self.redis_url)
-        result = await run_ops(base, items, concurrency, op)
+        result = await (
+            load(base, list(items), concurrency, visitors=True) if gets else run_ops(base, items, concurrency, op)
+        )
         redis1 = await redis_info(self.redis_url)
         app1 = sum(proc_cpu_s(p) for p in workers)
         after = CpuMeter()
         after.sample(_backends(self.database))
         pg_used = sum(v - pg0.get(pid, 0.0) for pid, v in after.seen.items())
-        done = max(1, len(items) - result[2])
+        # wrk runs for a time, not a count: its result is scaled to len(items), and so is the work measured
+        scale = WRK_SECONDS / result[0] if gets and wrk_in_use() else 1.0  # requests really made / len(items)
+        done = max(1, round((len(items) - result[2]) * scale))
         return result, {
             "app_cpu_ms": (app1 - app0) * 1000 / done,
             "pg_cpu_ms": pg_used * 1000 / done,
@@ -477,7 +485,7 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
                 ref_runs: dict[str, list[tuple[LoadResult, dict[str, float]]]] = {k: [] for k in bare_paths}
 
                 async def reference_rate(key: str) -> float:
-                    measured_ref = await bare.measure(bare_base, bare_paths[key], args.concurrency, get_ok)
+                    measured_ref = await bare.measure(bare_base, bare_paths[key], args.concurrency, get_ok, gets=True)
                     ref_runs[key].append(measured_ref)
                     return (n - measured_ref[0][2]) / measured_ref[0][0]
 
@@ -486,7 +494,9 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
                     count = ops.get(kind, n)
                     key = ref_key.get(reference)
                     bracket = [await reference_rate(key)] if key else []
-                    result, extra = await app.measure(app_base, make(count, 2_000_000), args.concurrency, op)
+                    result, extra = await app.measure(
+                        app_base, make(count, 2_000_000), args.concurrency, op, gets=op is get_ok
+                    )
                     if key:
                         bracket.append(await reference_rate(key))
                     measured.append((label, kind, count, per_op, reference, result, extra, bracket))

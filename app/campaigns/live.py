@@ -44,7 +44,7 @@ PUBLISH_TIMEOUT_S = 1.0  # a publish slower than this is given up (and logged); 
 KEEP_ALIVE_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
 STREAM_LIFETIME_S = 600.0  # then the stream ends and EventSource reconnects (retry below): workers can restart
 RETRY_MS = 3000
-RESUBSCRIBE_AFTER_S = 1.0  # after the pub/sub connection broke, listen again this much later
+RESUBSCRIBE_AFTER_S = 1.0  # after the pub/sub connection broke, subscribe again this much later
 
 
 class ProgressGoal(msgspec.Struct):
