@@ -601,7 +601,8 @@ def markdown(doc: dict[str, Any], runs: list[ScaleRun]) -> str:
         f"{' (uncommitted changes)' if m['git_dirty'] else ''}; load average at start "
         f"{' '.join(map(str, m['load_average_start']))}",
         f"settings: uvicorn {doc['settings']['workers']} workers, {doc['settings']['concurrency']} in flight "
-        f"(httpx, same machine), rate limit {doc['settings']['rate_limit']}/min per visitor address; "
+        f"(pages and lookups: {doc['settings'].get('get_client', 'httpx')}; other flows: httpx; same machine), "
+        f"rate limit {doc['settings']['rate_limit']}/min per visitor address; "
         "ratio = ops/s ÷ the reference's rate in the same run; CPU from /proc (PG: this database's backends; "
         "Redis commands are Redis-wide)",
     ]
@@ -641,6 +642,7 @@ async def main() -> None:
             "concurrency": args.concurrency,
             "requests": args.requests,
             "rate_limit": args.rate_limit,
+            "get_client": f"wrk, {WRK_SECONDS} s per run" if wrk_in_use() else "httpx",
             "pgbench_seconds": args.pgbench_seconds,
             "pgbench_clients": args.pgbench_clients,
             "base_data": BASE_DATA,
