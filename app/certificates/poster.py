@@ -229,6 +229,42 @@ def render(text: PosterText, matrix: Sequence[Sequence[bool]], fmt: str, fonts: 
     return out.getvalue()
 
 
-# Shared with other posters drawn on the same fonts and palette (app.tourism.poster).
+def qr_footer(
+    image: Image.Image,
+    matrix: Sequence[Sequence[bool]],
+    fonts: Fonts,
+    *,
+    top: int,
+    size: int,
+    scan: str,
+    url: str,
+    code: str | None = None,
+    gap: int = 36,
+) -> None:
+    """How the share posters end (campaign, planting certificate, scenic spot, event): the QR about `size`
+    pixels wide, centred in a white card at `top`; the line asking to scan it `gap` below; an optional code;
+    then the URL it opens, centred, two lines at most."""
+    d = ImageDraw.Draw(image)
+    qr = qr_image(matrix, max(size // len(matrix), 1))
+    left = (WIDTH - qr.width) // 2
+    d.rounded_rectangle(
+        (left - 16, top - 16, left + qr.width + 16, top + qr.height + 16), radius=20, fill="#ffffff",
+        outline=LINE, width=2,
+    )  # fmt: skip
+    image.paste(qr, (left, top))
+    below = top + qr.height + gap
+    scan_font = _font(fonts.regular, 36)
+    d.text(((WIDTH - scan_font.getlength(scan)) / 2, below), scan, font=scan_font, fill=MUTED)
+    url_top = below + 56
+    if code is not None:
+        code_font = _font(fonts.bold, 40)
+        d.text(((WIDTH - code_font.getlength(code)) / 2, below + 56), code, font=code_font, fill=INK)
+        url_top = below + 120
+    url_font = _font(fonts.regular, 26)
+    for i, line in enumerate(_wrap(url, url_font, WIDTH - 2 * MARGIN, 2)):
+        d.text(((WIDTH - url_font.getlength(line)) / 2, url_top + 34 * i), line, font=url_font, fill=MUTED)
+
+
+# Shared with other posters drawn on the same fonts and palette (campaigns, planting, tourism, events).
 font = _font
 wrap = _wrap

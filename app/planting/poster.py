@@ -77,20 +77,10 @@ def draw(text: DutyPosterText, fonts: posters.Fonts) -> Image.Image:
         top += 46
     d.text((M, top + 24), text.code, font=regular(32), fill=posters.MUTED)
 
-    matrix = certificates.qr_matrix(text.url)
-    qr = posters.qr_image(matrix, max(420 // len(matrix), 1))
-    left, qr_top = (W - qr.width) // 2, max(top + 100, 820)
-    d.rounded_rectangle(
-        (left - 16, qr_top - 16, left + qr.width + 16, qr_top + qr.height + 16), radius=20, fill="#ffffff",
-        outline=posters.LINE, width=2,
-    )  # fmt: skip
-    image.paste(qr, (left, qr_top))
-    below = qr_top + qr.height + 36
-    scan_font = regular(36)
-    d.text(((W - scan_font.getlength(text.scan)) / 2, below), text.scan, font=scan_font, fill=posters.MUTED)
-    url_font = regular(26)
-    for i, line in enumerate(posters.wrap(text.url, url_font, inner, 2)):
-        d.text(((W - url_font.getlength(line)) / 2, below + 56 + 34 * i), line, font=url_font, fill=posters.MUTED)
+    qr_top = max(top + 100, 820)
+    posters.qr_footer(
+        image, certificates.qr_matrix(text.url), fonts, top=qr_top, size=420, scan=text.scan, url=text.url
+    )
     return image
 
 

@@ -68,22 +68,17 @@ def draw(text: SpotPosterText, fonts: posters.Fonts) -> Image.Image:
     for i, line in enumerate(posters.wrap(text.benefit, bold(44), inner, 2)):
         d.text((M, 460 + 60 * i), line, font=bold(44), fill=posters.GREEN)
 
-    matrix = certificates.qr_matrix(text.url)
-    qr = posters.qr_image(matrix, max(560 // len(matrix), 1))
-    left, top = (W - qr.width) // 2, 620
-    d.rounded_rectangle(
-        (left - 16, top - 16, left + qr.width + 16, top + qr.height + 16), radius=20, fill="#ffffff",
-        outline=posters.LINE, width=2,
-    )  # fmt: skip
-    image.paste(qr, (left, top))
-    below = top + qr.height + 40
-    scan_font = regular(36)
-    d.text(((W - scan_font.getlength(text.scan)) / 2, below), text.scan, font=scan_font, fill=posters.MUTED)
-    code_font = bold(40)
-    d.text(((W - code_font.getlength(text.code)) / 2, below + 56), text.code, font=code_font, fill=posters.INK)
-    url_font = regular(26)
-    for i, line in enumerate(posters.wrap(text.url, url_font, inner, 2)):
-        d.text(((W - url_font.getlength(line)) / 2, below + 120 + 34 * i), line, font=url_font, fill=posters.MUTED)
+    posters.qr_footer(
+        image,
+        certificates.qr_matrix(text.url),
+        fonts,
+        top=620,
+        size=560,
+        scan=text.scan,
+        url=text.url,
+        code=text.code,
+        gap=40,
+    )
     return image
 
 
