@@ -201,23 +201,12 @@ def name_of(event: Event, lang: str) -> str:
 
 
 # --- buying -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Offer:
-    """What an offset costs: the cheapest listing that sells it in whole units."""
-
-    listing: str
-    kg: int
-    total_fen: int
+Offer = market.Offer
 
 
 async def offer_for(settings: Settings, kg: int) -> Offer:
-    """The cheapest active listing per kg with enough left for `kg` rounded up to its unit."""
-    for view in await market.catalogue(settings, limit=500):
-        unit = view.listing.price_unit_kg
-        whole = -(-max(kg, 1) // unit) * unit
-        if view.remaining_kg >= whole:
-            return Offer(view.listing.public_id, whole, whole // unit * view.listing.price_fen)
-    raise Conflict("events.nothing_on_sale", detail=[{"field": "kg"}], kg=kg)
+    """The cheapest listing that sells `kg` rounded up to its unit (market.cheapest_offer)."""
+    return await market.cheapest_offer(settings, kg, "events.nothing_on_sale")
 
 
 def _open(event: Event) -> None:

@@ -214,6 +214,26 @@ async def best_listing(settings: Settings, kg: int) -> Listing:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """What an offset of some kg costs at the cheapest listing that sells it in whole units."""
+
+    listing: str  # the listing's public id
+    kg: int  # the kg asked, rounded up to the listing's unit
+    total_fen: int
+
+
+async def cheapest_offer(settings: Settings, kg: int, nothing_key: str = "market.nothing_fits") -> Offer:
+    """The cheapest active listing per kg with enough left for `kg` rounded up to its unit (a footprint's
+    offset buys whole units: never less than the footprint). 409 `nothing_key` when none has enough."""
+    for view in await catalogue(settings, limit=500):
+        unit = view.listing.price_unit_kg
+        whole = -(-max(kg, 1) // unit) * unit
+        if view.remaining_kg >= whole:
+            return Offer(view.listing.public_id, whole, whole // unit * view.listing.price_fen)
+    raise Conflict(nothing_key, detail=[{"field": "kg"}], kg=kg)
+
+
+@dataclass(frozen=True)
 class OrderAsk:
     listing: str
     kg: int

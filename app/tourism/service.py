@@ -300,23 +300,12 @@ def trip_line(spot: ScenicSpot, trip: Mapping[str, Any], lang: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Offer:
-    """What the trip's offset costs: the cheapest listing that sells it in whole units."""
-
-    listing: str
-    kg: int
-    total_fen: int
+Offer = market.Offer
 
 
 async def offer_for(settings: Settings, footprint_kg: int) -> Offer:
-    """The cheapest active listing per kg with enough left for the footprint rounded up to its unit."""
-    for view in await market.catalogue(settings, limit=500):
-        unit = view.listing.price_unit_kg
-        kg = -(-max(footprint_kg, 1) // unit) * unit
-        if view.remaining_kg >= kg:
-            return Offer(view.listing.public_id, kg, kg // unit * view.listing.price_fen)
-    raise Conflict("tourism.nothing_on_sale", detail=[{"field": "kg"}], kg=footprint_kg)
+    """The cheapest listing that sells the footprint rounded up to its unit (market.cheapest_offer)."""
+    return await market.cheapest_offer(settings, footprint_kg, "tourism.nothing_on_sale")
 
 
 async def offset_trip(
