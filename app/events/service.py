@@ -11,7 +11,7 @@ Rules:
   buys the remainder through the market with the organisation as buyer (`money.place_for_organisation`);
   either way one `EventOrder` row links the order to the event in the order's transaction;
 - what counts is `EventRetirement`, one row per retired serial block, written inside the fulfilment's
-  savepoint (market.on_fulfilled) or when an attendee offers a certificate they bought; the table is
+  savepoint (a market linker) or when an attendee offers a certificate they bought; the table is
   UNIQUE on the retirement, so a block counts once and for one event however often it is offered;
 - total = sum of those rows' kg (organiser + attendees); the event is neutral only when the total
   reaches ceil(estimate).
@@ -368,15 +368,20 @@ async def _link(
     return rows
 
 
-async def _on_fulfilled(order: Order, retirements: list[Retirement]) -> None:
-    """Inside the fulfilment's savepoint: an event's order counts its retired blocks toward the event."""
+async def _linker(order: Order) -> market.Link | None:
+    """An event's order counts its retired blocks toward the event, inside the fulfilment's transaction."""
     link = await EventOrder.get_or_none(order_id=order.id).select_related("event")
-    if link is None or not retirements:
-        return
-    await _link(link.event, retirements, link.source, order, "system:market")
+    if link is None:
+        return None
+
+    async def count(retirements: list[Retirement]) -> None:
+        if retirements:
+            await _link(link.event, retirements, link.source, order, "system:market")
+
+    return market.Link(on_retired=count)
 
 
-market.on_fulfilled(_on_fulfilled)
+market.register_linker(_linker)
 
 
 async def offer_certificate(principal: Principal, code: str, typed_certificate: str) -> list[EventRetirement]:

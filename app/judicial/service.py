@@ -440,7 +440,7 @@ async def _linker(order: Order) -> market.Link | None:
     async def on_retired(retirements: list[Retirement]) -> None:
         await _count_retirements(case, order, retirements)
 
-    return market.Link("court_case", case.case_number, on_retired)
+    return market.Link(on_retired, retirement_purpose="court_case", purpose_reference=case.case_number)
 
 
 market.register_linker(_linker)

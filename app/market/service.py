@@ -436,18 +436,6 @@ housekeeping.register("market.expire_overdue_orders", expire_overdue_orders)
 
 
 # --- fulfilment (called by the payments service inside the notification's transaction) -------------
-# A domain that links orders to something of its own (an event) acts on the retirement inside the
-# fulfilment's savepoint: the link commits with the retirement, or neither does (and the payment is refunded).
-Fulfilled = Callable[[Order, list[Retirement]], Awaitable[None]]
-_ON_FULFILLED: list[Fulfilled] = []
-
-
-def on_fulfilled(hook: Fulfilled) -> None:
-    """Register `hook(order, retirements)`, called once per order when it is fulfilled."""
-    if hook not in _ON_FULFILLED:
-        _ON_FULFILLED.append(hook)
-
-
 def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
     """(platform fee, seller share): the fee is floored, so the remainder fen goes to the seller."""
     fee = total_fen * fee_bps // 10_000
@@ -456,13 +444,14 @@ def split(total_fen: int, fee_bps: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Link:
-    """What a domain that placed an order for something of its own (a court case) changes in its fulfilment:
-    the retirement's purpose and reference, and `on_retired(retirements)`, run in the fulfilment's
-    transaction right after the retirement (raising payments.NotFulfillable refunds the payment)."""
+    """What a domain that placed an order for something of its own (a court case, an event) does in its
+    fulfilment: `on_retired(retirements)` runs in the fulfilment's transaction right after the retirement
+    (the link commits with it or neither does; raising payments.NotFulfillable refunds the payment), and
+    the retirement's purpose and reference may be its own (a case: court_case under its 案号)."""
 
-    retirement_purpose: str
-    purpose_reference: str
     on_retired: Callable[[list[Retirement]], Awaitable[None]]
+    retirement_purpose: str | None = None  # None: the order's own purpose
+    purpose_reference: str | None = None  # None: the order's purpose note
 
 
 Linker = Callable[[Order], Awaitable[Link | None]]
@@ -505,8 +494,8 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
         retired = await inventory.retire(
             reference,
             order.beneficiary,
-            link.retirement_purpose if link else RETIREMENT_PURPOSE[order.purpose],
-            purpose_reference=(link.purpose_reference if link else note)[:128],
+            (link and link.retirement_purpose) or RETIREMENT_PURPOSE[order.purpose],
+            purpose_reference=((link and link.purpose_reference) or note)[:128],
             beneficiary_shown=order.beneficiary_shown,
             holder=f"user:{(await User.get(id=order.buyer_id)).public_id}",  # type: ignore[attr-defined]
         )
@@ -527,8 +516,6 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
         except Conflict:
             raise payments.NotFulfillable("points_expired") from None
     await _share_out(order, reference, fee, seller)
-    for hook in _ON_FULFILLED:
-        await hook(order, retired)
     await record(
         actor=f"system:payments:{attempt.provider}",
         action="market.order.fulfilled",
