@@ -26,6 +26,7 @@ from functools import lru_cache
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -51,7 +52,7 @@ CODE_ALPHABET = frozenset("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")  # app.credits.inv
 CODE_LENGTH = 16
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 _SVG_SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*" ')
-_LOCALE = {"zh": "zh_CN", "en": "en"}
+_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}  # parsed once (see app.core.pages)
 POSTER_TTL_S = 24 * 3600  # kept a day (shared right after the purchase); the key changes whenever the content does
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from litestar import Request
@@ -12,7 +13,9 @@ from litestar.response import Template
 
 from app.core.i18n import BEIJING, request_language, t
 
-_BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
+# Parsed once: a locale given as a string is parsed and looked up on disk at every call, which was 12 % of
+# a campaign page's CPU (py-spy, 2026-12-06).
+_BABEL_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}
 
 
 def fmt_datetime(value: datetime | None, lang: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
+from babel import Locale
 from babel.numbers import format_decimal
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -140,8 +141,11 @@ class MethodologyController(Controller):
         return _estimate(request, "SC-LCP-WET", data, version)
 
 
+_LOCALES = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}  # parsed once (see app.core.pages)
+
+
 def _kg(value: int, lang: str) -> str:
-    return format_decimal(value, locale="zh_CN" if lang == "zh" else "en")
+    return format_decimal(value, locale=_LOCALES["zh" if lang == "zh" else "en"])
 
 
 class CalculatorPages(Controller):

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import shapely
+from babel import Locale
 from babel.numbers import format_decimal
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
@@ -138,8 +139,11 @@ def area_ha(area_m2: int | float) -> Decimal:
     return (Decimal(area_m2) / Decimal(10000)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def _babel_locale(lang: str) -> str:
-    return "en" if lang == "en" else "zh_CN"
+_LOCALES = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}  # parsed once (see app.core.pages)
+
+
+def _babel_locale(lang: str) -> Locale:
+    return _LOCALES["en" if lang == "en" else "zh"]
 
 
 def format_area(area_m2: int | float, lang: str = "zh") -> str:
