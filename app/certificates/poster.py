@@ -265,6 +265,37 @@ def qr_footer(
         d.text(((WIDTH - url_font.getlength(line)) / 2, url_top + 34 * i), line, font=url_font, fill=MUTED)
 
 
+def place_poster(
+    fonts: Fonts,
+    matrix: Sequence[Sequence[bool]],
+    *,
+    brand: str,
+    headline: str,
+    name: str,
+    place: str,
+    line: str,
+    line_size: int,
+    scan: str,
+    url: str,
+    code: str,
+) -> Image.Image:
+    """The poster a place prints for people to scan (a scenic spot, an event): a header band with the brand
+    and the headline, the name, where it is, one or two green lines, then a large QR with its code and URL."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "#fafcfb")
+    d = ImageDraw.Draw(image)
+    inner = WIDTH - 2 * MARGIN
+    regular, bold = (lambda size: _font(fonts.regular, size)), (lambda size: _font(fonts.bold, size))
+    d.rectangle((0, 0, WIDTH, 250), fill=GREEN)
+    d.text((MARGIN, 50), brand, font=regular(34), fill=GREEN_LIGHT)
+    d.text((MARGIN, 110), _wrap(headline, bold(64), inner, 1)[0], font=bold(64), fill="#ffffff")
+    d.text((MARGIN, 290), _wrap(name, bold(72), inner, 1)[0], font=bold(72), fill=INK)
+    d.text((MARGIN, 390), _wrap(place, regular(34), inner, 1)[0], font=regular(34), fill=MUTED)
+    for i, words in enumerate(_wrap(line, bold(line_size), inner, 2)):
+        d.text((MARGIN, 460 + (line_size + 16) * i), words, font=bold(line_size), fill=GREEN)
+    qr_footer(image, matrix, fonts, top=620, size=560, scan=scan, url=url, code=code, gap=40)
+    return image
+
+
 # Shared with other posters drawn on the same fonts and palette (campaigns, planting, tourism, events).
 font = _font
 wrap = _wrap

@@ -7,7 +7,7 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from app.certificates import poster as posters
 from app.certificates import service as certificates
@@ -50,32 +50,10 @@ def text_of(event: Event, lang: str, base_url: str) -> EventPosterText:
 
 def draw(text: EventPosterText, fonts: posters.Fonts) -> Image.Image:
     """Header band with the headline, the event's name and venue, one line on counting, a large QR and its URL."""
-    image = Image.new("RGB", (W, H), "#fafcfb")
-    d = ImageDraw.Draw(image)
-    regular = lambda size: posters.font(fonts.regular, size)  # noqa: E731
-    bold = lambda size: posters.font(fonts.bold, size)  # noqa: E731
-    inner = W - 2 * M
-
-    d.rectangle((0, 0, W, 250), fill=posters.GREEN)
-    d.text((M, 50), text.brand, font=regular(34), fill=posters.GREEN_LIGHT)
-    d.text((M, 110), posters.wrap(text.headline, bold(64), inner, 1)[0], font=bold(64), fill="#ffffff")
-    d.text((M, 290), posters.wrap(text.name, bold(72), inner, 1)[0], font=bold(72), fill=posters.INK)
-    d.text((M, 390), posters.wrap(text.venue, regular(34), inner, 1)[0], font=regular(34), fill=posters.MUTED)
-    for i, line in enumerate(posters.wrap(text.line, bold(40), inner, 2)):
-        d.text((M, 460 + 56 * i), line, font=bold(40), fill=posters.GREEN)
-
-    posters.qr_footer(
-        image,
-        certificates.qr_matrix(text.url),
-        fonts,
-        top=620,
-        size=560,
-        scan=text.scan,
-        url=text.url,
-        code=text.code,
-        gap=40,
-    )
-    return image
+    return posters.place_poster(
+        fonts, certificates.qr_matrix(text.url), brand=text.brand, headline=text.headline, name=text.name,
+        place=text.venue, line=text.line, line_size=40, scan=text.scan, url=text.url, code=text.code,
+    )  # fmt: skip
 
 
 def render(text: EventPosterText, fonts: posters.Fonts) -> bytes:
