@@ -7,18 +7,14 @@ so a machine without Debian's chromium skips these tests with the command that i
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from app.main import create_app
 from app.settings import Settings
+from tests.live_server import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"  # git-ignored
@@ -40,26 +36,7 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
     """The app (test settings, migrated database) served by uvicorn in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; uvicorn serves on this very socket
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), lifespan="on", loop="asyncio", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            pytest.fail("the app did not start under uvicorn (see the log above)")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    yield from serve_in_thread(settings)
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -36,7 +34,6 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from litestar.serialization import encode_json
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -49,6 +46,7 @@ from app.settings import Settings
 from tests.browser.seeding import seed
 from tests.conftest import IS_POSTGRES, REDIS_URL, _drop_redis_keys, _truncate_all, base_settings
 from tests.helpers import signed_in
+from tests.live_server import serve_in_thread
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
@@ -63,29 +61,6 @@ SESSION_ENDING = {
     ("POST", "/api/v1/auth/logout-all"),
     ("POST", "/api/v1/me/delete-account"),
 }
-
-
-def _serve(settings: Settings) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), lifespan="on", loop="asyncio", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fuzz-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            pytest.fail("the app did not start under uvicorn (see the log above)")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +92,7 @@ def tokens(fuzz_settings: Settings) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def live_url(fuzz_settings: Settings, tokens: dict[str, dict[str, str]]) -> Iterator[str]:
-    yield from _serve(fuzz_settings)
+    yield from serve_in_thread(fuzz_settings, "fuzz-server")
 
 
 def _spec() -> dict:
