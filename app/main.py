@@ -22,7 +22,7 @@ from app.accounts.routes import AuthController, SessionController, SignInPages
 from app.accounts.wechat import wechat_login_for
 from app.admin.routes import AdminController
 from app.audit.routes import AuditController, AuditPageController
-from app.campaigns.live import channels_plugin
+from app.campaigns.live import LiveChannels, channels_plugin
 from app.campaigns.live_routes import CampaignDashboardController, CampaignLivePages
 from app.campaigns.routes import CampaignPages, CampaignsController
 from app.certificates.routes import CertificatePages, CertificatesController
@@ -40,6 +40,8 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import RequestIdMiddleware, configure_logging
 from app.core.net import client_ip
 from app.core.openapi import document_errors
+from app.core.public_cache import PublicCache, PublicCacheMiddleware
+from app.core.public_cache import listening as public_cache_listening
 from app.core.routing import point_options_at_final_routes
 from app.coupons.routes import CouponOffersController, CouponRedeemController, CouponsController
 from app.credits import inventory as _credits_inventory  # noqa: F401  (registers the reservation sweep)
@@ -139,7 +141,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with housekeeping_running(settings.housekeeping_interval_s, enabled=settings.background_workers):
             yield
 
-    middleware: list = [RequestIdMiddleware(), DegradedHeaderMiddleware(redis_health)]
+    live_channels = channels_plugin(redis, settings.redis_prefix)
+
+    def running_channels() -> LiveChannels | None:
+        return live_channels if live_channels.running else None
+
+    # Anonymous public answers again until anything changes (app/core/public_cache.py); hits skip the rest.
+    public_cache = PublicCache(settings)
+
+    @asynccontextmanager
+    async def public_cache_invalidation(app: Litestar) -> AsyncIterator[None]:
+        async with public_cache_listening(app, public_cache, running_channels):
+            yield
+
+    middleware: list = [
+        RequestIdMiddleware(),
+        DegradedHeaderMiddleware(redis_health),
+        PublicCacheMiddleware(public_cache, running_channels),
+    ]
     if settings.api_rate_limit_per_minute > 0:
         middleware.append(
             RateLimitConfig(
@@ -241,10 +260,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DonationPages,
         ],
         # Live campaign progress (app/campaigns/live.py): Redis pub/sub when configured, memory otherwise.
-        plugins=[TortoisePlugin(settings), channels_plugin(redis, settings.redis_prefix)],
+        plugins=[TortoisePlugin(settings), live_channels],
         # Document the real error shape and statuses before anyone reads the spec.
         on_startup=[lambda app: document_errors(app, rate_limited=settings.api_rate_limit_per_minute > 0)],
-        lifespan=[shared_clients, tidy_up, audit_sequencer, notifications_relay, city_account_relay],
+        lifespan=[
+            shared_clients,
+            tidy_up,
+            audit_sequencer,
+            notifications_relay,
+            city_account_relay,
+            public_cache_invalidation,
+        ],
         middleware=middleware,
         stores=store_registry(redis, settings.redis_prefix, redis_health),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -101,6 +101,9 @@ class Settings:
     sms_per_phone_per_day: int = 10
     sms_per_ip_per_hour: int = 30
     api_rate_limit_per_minute: int = 600  # per client IP across the API; 0 disables
+    # Anonymous public answers (campaign and certificate pages, serial lookups) are served again for this
+    # long unless something changes first (app/core/public_cache.py); 0 turns the micro-cache off.
+    public_cache_ttl_s: int = 10
     idempotency_ttl_s: int = 24 * 3600
     audit_seal_interval_s: float = 1.0
     outbox_poll_interval_s: float = 1.0
@@ -261,6 +264,7 @@ class Settings:
             values["redis_url"] = e["REDIS_URL"]
         ints = {
             "API_RATE_LIMIT_PER_MINUTE": "api_rate_limit_per_minute",
+            "PUBLIC_CACHE_TTL_S": "public_cache_ttl_s",
             "ACCESS_TOKEN_TTL_S": "access_token_ttl_s",
             "REFRESH_TOKEN_TTL_S": "refresh_token_ttl_s",
             "REGISTRY_SLIVER_TOLERANCE_M2": "registry_sliver_tolerance_m2",

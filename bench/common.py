@@ -146,12 +146,14 @@ end
 local visitors = os.getenv("WRK_VISITORS") == "1"
 function request()
   n = n + 1
+  -- "{n}" in a path becomes this request's own number: every request a distinct address
+  local path = (string.gsub(paths[(n % #paths) + 1], "{n}", id .. "-" .. n))
   if visitors then  -- each request a visitor of its own behind the trusted proxy (per-address limits)
     local v = (id + 1) * 1048576 + n
     local ip = string.format("10.%d.%d.%d", math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
-    return wrk.format("GET", paths[(n % #paths) + 1], {["X-Forwarded-For"] = ip})
+    return wrk.format("GET", path, {["X-Forwarded-For"] = ip})
   end
-  return wrk.format("GET", paths[(n % #paths) + 1])
+  return wrk.format("GET", path)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -173,10 +175,11 @@ def children_cpu_s() -> float:
 
 async def load(base: str, paths: list[str], concurrency: int, visitors: bool = False) -> LoadResult:
     """GET each path (200 is success): elapsed s, latencies, failures, the load generator's own CPU ms per
-    request; wrk if installed. `visitors`: every request from an address of its own (X-Forwarded-For,
+    request; wrk if installed. "{n}" in a path is replaced by the request's own number. `visitors`: every request from an address of its own (X-Forwarded-For,
     for an app that trusts 127.0.0.1 as its proxy), so per-address rate limits see many visitors."""
     if wrk_in_use():
         return await asyncio.to_thread(_wrk_load, base, paths, concurrency, visitors)
+    paths = [p.replace("{n}", str(i)) for i, p in enumerate(paths)]  # as wrk does: a distinct address each
     return await run_ops(base, paths, concurrency, _get_as_visitor if visitors else _get_ok)
 
 

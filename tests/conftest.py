@@ -59,6 +59,7 @@ def base_settings(database_url: str) -> Settings:
         redis_url=REDIS_URL,
         redis_prefix=f"mstest{RUN_ID}",
         api_rate_limit_per_minute=0,
+        public_cache_ttl_s=0,  # the handlers' own answers; tests/core/test_public_cache.py turns it on
         background_workers=False,
         log_json=True,
         log_level="WARNING",

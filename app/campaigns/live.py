@@ -90,6 +90,7 @@ class LiveChannels(ChannelsPlugin):
             subscriber_backlog_strategy="dropleft",  # a slow reader loses old events, never the newest
         )
         self.prefix = prefix
+        self.running = False  # between the app's startup and shutdown: publishing and subscribing work
 
     def channel(self, campaign_id: int) -> str:
         # The Redis pub/sub channel name is global on the server: the prefix keeps deployments (and test
@@ -125,11 +126,13 @@ class LiveChannels(ChannelsPlugin):
     async def __aenter__(self) -> LiveChannels:
         await super().__aenter__()
         _active.append(self)
+        self.running = True
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc_val: BaseException | None, exc_tb: TracebackType | None
     ) -> None:
+        self.running = False
         if self in _active:
             _active.remove(self)
         await super().__aexit__(exc_type, exc_val, exc_tb)

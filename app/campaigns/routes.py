@@ -144,7 +144,11 @@ class CampaignsController(Controller):
     async def mine(self, request: Request) -> list[BookingOut]:
         return [booking_out(b, done) for b, done in await service.bookings_of(require_principal(request).user)]
 
-    @get("/{slug:str}", summary="One campaign: story, progress from counters, sites and slots", opt={"public": True})
+    @get(
+        "/{slug:str}",
+        summary="One campaign: story, progress from counters, sites and slots",
+        opt={"public": True, "public_cache": True},
+    )
     async def one(self, request: Request, slug: FromPath[str]) -> CampaignOut:
         return await campaign_out(await service.campaign(slug), request_language(request))
 
@@ -281,11 +285,11 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
 class CampaignPages(Controller):
     include_in_schema = False
 
-    @get("/campaigns", opt={"public": True})
+    @get("/campaigns", opt={"public": True, "public_cache": True})
     async def list_page(self, request: Request) -> Template:
         return page(request, "campaigns/index.html", campaigns=await service.campaigns(), goals_of=service.goals_of)
 
-    @get("/campaigns/{slug:str}", opt={"public": True})
+    @get("/campaigns/{slug:str}", opt={"public": True, "public_cache": True})
     async def campaign_page(self, request: Request, slug: FromPath[str]) -> Template:
         notice = {"booked": "campaigns.page.booked_notice", "cancelled": "campaigns.page.cancelled_notice"}.get(
             request.query_params.get("done", "")
