@@ -300,6 +300,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.redis = redis
     app.state.redis_health = redis_health
+    app.state.public_cache = public_cache
     app.state.counters = WindowCounters(redis, settings.redis_prefix, redis_health)
     app.state.leaderboard = Leaderboard(redis, settings.redis_prefix, redis_health)
     if redis is not None:  # the ledger is the truth: rewrite this year's board from it now and then

@@ -64,7 +64,7 @@ class AuthController(Controller):
 
     path = "/api/v1/auth"
     tags = ["auth"]
-    opt = {"public": True}
+    opt = {"public": True, "public_changes": ()}  # signing in changes no publicly cached answer
     security = [{}]  # OpenAPI: no token needed (the app-wide default asks for a bearer token)
 
     @post("/wechat", status_code=200, summary="Sign in with a wx.login() code", raises=_WECHAT_RAISES)
@@ -196,7 +196,7 @@ class SignInPages(Controller):
     """Phone + SMS sign-in for the H5 pages; the session lives in the `ms_session` cookie."""
 
     include_in_schema = False
-    opt = {"public": True}
+    opt = {"public": True, "public_changes": ()}  # signing in changes no publicly cached answer
 
     @get("/sign-in")
     async def sign_in_page(self, request: Request) -> Template | Redirect:

@@ -43,6 +43,10 @@ from app.settings import Settings
 from app.teams import board as team_boards
 from models.campaigns import Booking, Campaign, CheckIn, Site, Slot
 
+# Bookings, cancellations and check-ins move a campaign's counters and places left, nothing else publicly
+# cached (app/core/public_cache.py).
+CAMPAIGN_COUNTERS = {"public_changes": ("campaigns",)}
+
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
@@ -147,7 +151,7 @@ class CampaignsController(Controller):
     @get(
         "/{slug:str}",
         summary="One campaign: story, progress from counters, sites and slots",
-        opt={"public": True, "public_cache": True},
+        opt={"public": True, "public_cache": "campaigns"},
     )
     async def one(self, request: Request, slug: FromPath[str]) -> CampaignOut:
         return await campaign_out(await service.campaign(slug), request_language(request))
@@ -172,7 +176,12 @@ class CampaignsController(Controller):
         now = checkin.current_token(_settings(request), site)
         return CheckInTokenOut(site.key, now.token, now.valid_from, now.valid_until, now.refresh_in_s)
 
-    @post("/slots/{slot_id:int}/bookings", summary="Book a place in a slot", guards=[requires(Role.CITIZEN)])
+    @post(
+        "/slots/{slot_id:int}/bookings",
+        summary="Book a place in a slot",
+        guards=[requires(Role.CITIZEN)],
+        opt=CAMPAIGN_COUNTERS,
+    )
     async def book(self, request: Request, slot_id: Annotated[int, PathParameter(ge=1, le=DB_INT_MAX)]) -> BookingOut:
         user = require_principal(request).user
         booking = await service.book(user, slot_id)
@@ -182,6 +191,7 @@ class CampaignsController(Controller):
         "/bookings/{booking_id:str}/cancel",
         summary="Cancel a booking (the place goes back exactly once)",
         guards=[requires(Role.CITIZEN)],
+        opt=CAMPAIGN_COUNTERS,
         status_code=200,
     )
     async def cancel(self, request: Request, booking_id: FromPath[str]) -> BookingOut:
@@ -192,6 +202,7 @@ class CampaignsController(Controller):
         "/bookings/{booking_id:str}/check-in",
         summary="Check in with the scanned QR token and the phone's position (captured_at for offline)",
         guards=[requires(Role.CITIZEN)],
+        opt=CAMPAIGN_COUNTERS,
         status_code=200,
     )
     async def check_in(self, request: Request, booking_id: FromPath[str], data: JSONBody[CheckInIn]) -> CheckInOut:
@@ -285,11 +296,11 @@ async def _campaign_page(request: Request, slug: str, *, error: AppError | None 
 class CampaignPages(Controller):
     include_in_schema = False
 
-    @get("/campaigns", opt={"public": True, "public_cache": True})
+    @get("/campaigns", opt={"public": True, "public_cache": "campaigns"})
     async def list_page(self, request: Request) -> Template:
         return page(request, "campaigns/index.html", campaigns=await service.campaigns(), goals_of=service.goals_of)
 
-    @get("/campaigns/{slug:str}", opt={"public": True, "public_cache": True})
+    @get("/campaigns/{slug:str}", opt={"public": True, "public_cache": "campaigns"})
     async def campaign_page(self, request: Request, slug: FromPath[str]) -> Template:
         notice = {"booked": "campaigns.page.booked_notice", "cancelled": "campaigns.page.cancelled_notice"}.get(
             request.query_params.get("done", "")
@@ -305,7 +316,7 @@ class CampaignPages(Controller):
         headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
         return Response(body, media_type="image/png", headers=headers)
 
-    @post("/campaigns/{slug:str}/book", guards=[requires(Role.CITIZEN)], status_code=200)
+    @post("/campaigns/{slug:str}/book", guards=[requires(Role.CITIZEN)], status_code=200, opt=CAMPAIGN_COUNTERS)
     async def book(self, request: Request, slug: FromPath[str], data: URLEncodedBody[BookForm]) -> Template | Redirect:
         lang = request_language(request)
         try:
@@ -316,7 +327,7 @@ class CampaignPages(Controller):
             return await _campaign_page(request, slug, error=exc)
         return Redirect(f"/campaigns/{slug}?lang={lang}&done=booked#mine", status_code=303)
 
-    @post("/campaigns/{slug:str}/cancel", guards=[requires(Role.CITIZEN)], status_code=200)
+    @post("/campaigns/{slug:str}/cancel", guards=[requires(Role.CITIZEN)], status_code=200, opt=CAMPAIGN_COUNTERS)
     async def cancel(
         self, request: Request, slug: FromPath[str], data: URLEncodedBody[CancelForm]
     ) -> Template | Redirect:

@@ -44,7 +44,7 @@ def _base_url(request: Request) -> str:
 class CertificatesController(Controller):
     path = "/api/v1/certificates"
     tags = ["certificates"]
-    opt = {"public": True, "public_cache": True}  # anonymous answers micro-cached (app/core/public_cache.py)
+    opt = {"public": True, "public_cache": "credits"}  # anonymous answers micro-cached (app/core/public_cache.py)
 
     @get("/{code:str}", summary="Verify a retirement certificate (no sign-in)", raises=[NotFound])
     async def certificate(self, request: Request, code: FromPath[str]) -> CertificateOut:
@@ -55,7 +55,7 @@ class CertificatePages(Controller):
     """The verify page a certificate's QR code opens, in a phone browser or a WeChat web-view; no JavaScript."""
 
     include_in_schema = False
-    opt = {"public": True, "public_cache": True}  # anonymous answers micro-cached (app/core/public_cache.py)
+    opt = {"public": True, "public_cache": "credits"}  # anonymous answers micro-cached (app/core/public_cache.py)
 
     @get("/certificates")
     async def lookup_form(

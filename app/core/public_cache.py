@@ -7,18 +7,27 @@ load each of them cost 1–7 ms of Python per request (queries, Jinja, the Redis
 answered from this cache they cost about what a bare Litestar endpoint does. This is the reverse proxy's
 "microcaching" done inside the app, so the embedded default and production behave alike.
 
-What is cached: 200 answers to GET on routes that opt in with `opt={"public_cache": True}`, for anonymous
+What is cached: 200 answers to GET on routes that opt in with `opt={"public_cache": TAG}`, for anonymous
 requests only (no `Authorization` header, no session cookie), keyed by path, query string and the
 request's language; never an answer that sets a cookie field in its body (a page holding a CSRF form) and
 never bigger than MAX_BODY. The Set-Cookie, rate-limit and request-id headers of the stored answer are not
 replayed.
 
-Never stale for long:
-- every entry remembers the worker's *generation* when its request started; any write that succeeds
-  (a POST/PUT/PATCH/DELETE answered below 400, in any worker) bumps every worker's generation, so an answer
-  computed before or during a write is never served after it. The worker that wrote bumps before its
-  answer leaves; the others hear it through the channels backend (Redis pub/sub when configured), a
-  millisecond or so later;
+What makes it forget — by tag, so the frequent writes that change nothing public (points postings,
+sign-ins) keep the cache warm:
+- a tag names what the answers rest on: `credits` (serials, issuances, certificates) and `campaigns`
+  (campaign list and page: counters, places left). Each worker keeps a *generation* per tag, and an entry
+  remembers the generation when its request started;
+- a write that succeeds (POST/PUT/PATCH/DELETE answered below 400, in any worker) bumps the generations
+  of the tags its route declares in `opt={"public_changes": (...)}` — or of *every* tag when it declares
+  nothing, so a new write route is safe by default. The worker that wrote bumps before its answer leaves;
+  the others hear it through the channels backend (Redis pub/sub when configured), a millisecond or so
+  later;
+- `credits` answers are never served after a change (a serial's status, a certificate's retirement are
+  the product's credibility); `campaigns` answers may be served up to LAG_S["campaigns"] (1 s) after one,
+  because during a surge bookings change the counters many times a second (the live progress stream
+  pushes fresh counters to the open page anyway) and a page recomputed at every booking would never be
+  served twice. A booking made with a stale "places left" is refused with the clear "full" message;
 - background changes (housekeeping, CLI commands in another process) and a lost pub/sub message are
   bounded by the time to live, `PUBLIC_CACHE_TTL_S` (default 10 s; 0 turns the cache off). While Redis is
   down, other workers' writes are not heard: that same bound holds, and when Redis answers again every
@@ -35,7 +44,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +65,10 @@ from app.settings import Settings
 
 log = structlog.get_logger("microsink.public_cache")
 
-OPT = "public_cache"  # route opt that lets a GET handler's anonymous 200 answers be cached
+OPT = "public_cache"  # route opt: the tag a GET handler's anonymous 200 answers are cached under
+CHANGES = "public_changes"  # route opt: the tags a write route changes (none given: all of them)
+TAGS = ("campaigns", "credits")
+LAG_S = {"campaigns": 1.0, "credits": 0.0}  # how long after a change an answer may still be served
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_BODY = 512 * 1024
 MAX_ENTRIES = 2048
@@ -72,6 +84,7 @@ LOOKUPS = Counter("microsink_public_cache_total", "Anonymous public GETs by cach
 
 @dataclass(slots=True)
 class _Entry:
+    tag: str
     generation: int
     expires: float
     status: int
@@ -80,37 +93,52 @@ class _Entry:
 
 
 class PublicCache:
-    """One worker's cached answers, its generation and its per-visitor hit counts."""
+    """One worker's cached answers, its generation per tag and its per-visitor hit counts."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.ttl_s = settings.public_cache_ttl_s
         self.limit = settings.api_rate_limit_per_minute
-        self.generation = 0
+        self.clock = clock
+        self.generation = dict.fromkeys(TAGS, 0)
+        self._changed_at: dict[str, dict[int, float]] = {tag: {} for tag in TAGS}  # generation → when it ended
         self.entries: OrderedDict[tuple[str, bytes, str], _Entry] = OrderedDict()
         self._window = 0
         self._hits: dict[str, int] = {}
         self.channel = f"{settings.redis_prefix}:public-cache:changed"
 
-    def changed_here(self) -> None:
-        """Something visible changed: nothing cached before now is served again by this worker."""
-        self.generation += 1
-        self.entries.clear()
+    def changed_here(self, tags: Iterable[str] = TAGS) -> None:
+        """Something under these tags changed: what was cached under them is stale from now on."""
+        now = self.clock()
+        for tag in tags:
+            if tag not in self.generation:
+                continue
+            ended = self._changed_at[tag]
+            ended[self.generation[tag]] = now
+            self.generation[tag] += 1
+            for old in [g for g, at in ended.items() if at < now - self.ttl_s - 1]:  # entries that old expired
+                del ended[old]
+
+    def _fresh(self, entry: _Entry, now: float) -> bool:
+        if entry.expires <= now:
+            return False
+        if entry.generation == self.generation[entry.tag]:
+            return True
+        ended = self._changed_at[entry.tag].get(entry.generation)
+        return ended is not None and now - ended < LAG_S[entry.tag]
 
     def get(self, key: tuple[str, bytes, str]) -> _Entry | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if entry.generation != self.generation or entry.expires <= time.monotonic():
+        if not self._fresh(entry, self.clock()):
             del self.entries[key]
             return None
         self.entries.move_to_end(key)
         return entry
 
     def put(self, key: tuple[str, bytes, str], entry: _Entry) -> None:
-        if entry.generation != self.generation:
-            return  # a write happened while this answer was being made
-        self.entries[key] = entry
+        self.entries[key] = entry  # made while a write happened? `_fresh` judges it by when that was
         self.entries.move_to_end(key)
         while len(self.entries) > MAX_ENTRIES:
             self.entries.popitem(last=False)
@@ -137,7 +165,7 @@ def _anonymous(scope: Any) -> bool:
 
 
 class PublicCacheMiddleware(ASGIMiddleware):
-    """Serves and stores opted-in anonymous GETs; bumps the generation after every successful write."""
+    """Serves and stores opted-in anonymous GETs; bumps the changed tags' generations after a successful write."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -148,13 +176,18 @@ class PublicCacheMiddleware(ASGIMiddleware):
     async def handle(self, scope: Any, receive: Any, send: Any, next_app: ASGIApp) -> None:  # type: ignore[override]
         method = scope["method"]
         if method in WRITES:
-            await next_app(scope, receive, self._announcing(send))
+            handler = scope.get("route_handler")
+            changes = handler.opt.get(CHANGES, TAGS) if handler is not None else TAGS
+            await next_app(scope, receive, self._announcing(tuple(changes), send) if changes else send)
             return
         cache = self.cache
         handler = scope.get("route_handler")
-        if method != "GET" or cache.ttl_s <= 0 or handler is None or not handler.opt.get(OPT) or not _anonymous(scope):
+        tag = handler.opt.get(OPT) if handler is not None else None
+        if method != "GET" or cache.ttl_s <= 0 or tag is None or not _anonymous(scope):
             await next_app(scope, receive, send)
             return
+        if tag not in TAGS:
+            raise ValueError(f"unknown public_cache tag {tag!r} on {scope['path']} (one of {TAGS})")
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         key = (scope["path"], scope.get("query_string", b""), request_language(connection))
         entry = cache.get(key)
@@ -164,12 +197,12 @@ class PublicCacheMiddleware(ASGIMiddleware):
             await send({"type": "http.response.body", "body": entry.body})
             return
         LOOKUPS.labels("miss").inc()
-        await next_app(scope, receive, self._storing(key, send))
+        await next_app(scope, receive, self._storing(key, tag, send))
 
-    def _storing(self, key: tuple[str, bytes, str], send: Any) -> Any:
+    def _storing(self, key: tuple[str, bytes, str], tag: str, send: Any) -> Any:
         cache = self.cache
-        generation = cache.generation  # as the request starts: a write during it makes the answer unkept
-        expires = time.monotonic() + cache.ttl_s
+        generation = cache.generation[tag]  # as the request starts: a write during it makes the answer stale
+        expires = cache.clock() + cache.ttl_s
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -182,27 +215,27 @@ class PublicCacheMiddleware(ASGIMiddleware):
                     body = b"".join(chunks)
                     if len(body) <= MAX_BODY and _CSRF_FIELD not in body:
                         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _PERSONAL]
-                        cache.put(key, _Entry(generation, expires, 200, headers, body))
+                        cache.put(key, _Entry(tag, generation, expires, 200, headers, body))
             await send(message)
 
         return send_and_keep
 
-    def _announcing(self, send: Any) -> Any:
+    def _announcing(self, tags: tuple[str, ...], send: Any) -> Any:
         async def send_after_change(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
-                await announce_change(self.cache, self._channels_of())
+                await announce_change(self.cache, self._channels_of(), tags)
             await send(message)
 
         return send_after_change
 
 
-async def announce_change(cache: PublicCache, channels: Any) -> None:
+async def announce_change(cache: PublicCache, channels: Any, tags: tuple[str, ...] = TAGS) -> None:
     """This worker forgets now; the others when they hear it. A failed publish is bounded by the TTL."""
-    cache.changed_here()
+    cache.changed_here(tags)
     if channels is None or cache.ttl_s <= 0:
         return
     try:
-        await asyncio.wait_for(channels.wait_published(b"1", [cache.channel]), 1.0)
+        await asyncio.wait_for(channels.wait_published(",".join(tags).encode(), [cache.channel]), 1.0)
     except (TimeoutError, *REDIS_DOWN) as exc:
         log.warning("public_cache.publish_failed", error=repr(exc)[:200])
 
@@ -221,8 +254,8 @@ async def listening(app: Litestar, cache: PublicCache, channels_of: Any) -> Asyn
                 subscriber = await channels.subscribe([cache.channel])
                 cache.changed_here()  # anything missed while not subscribed
                 try:
-                    async for _ in subscriber.iter_events():
-                        cache.changed_here()
+                    async for message in subscriber.iter_events():
+                        cache.changed_here(bytes(message).decode().split(","))
                 finally:
                     with suppress(*REDIS_DOWN):
                         await channels.unsubscribe(subscriber)

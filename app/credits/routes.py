@@ -253,7 +253,7 @@ class LossEventsController(Controller):
 class CreditsPublicController(Controller):
     path = "/api/v1/credits"
     tags = ["credits"]
-    opt = {"public": True, "public_cache": True}  # anonymous answers micro-cached (app/core/public_cache.py)
+    opt = {"public": True, "public_cache": "credits"}  # anonymous answers micro-cached (app/core/public_cache.py)
 
     @get("/serials/{serial:str}", summary="Look up any serial (no sign-in)")
     async def serial(self, serial: FromPath[str]) -> SerialOut:
@@ -270,7 +270,7 @@ class CreditsPages(Controller):
     """Public pages: serial lookup and issuance (zh/en, phone-first, no JavaScript)."""
 
     include_in_schema = False
-    opt = {"public": True, "public_cache": True}  # anonymous answers micro-cached (app/core/public_cache.py)
+    opt = {"public": True, "public_cache": "credits"}  # anonymous answers micro-cached (app/core/public_cache.py)
 
     @get("/credits/serials")
     async def lookup_form(self, request: Request, serial: Annotated[str, QueryParameter()] = "") -> Template:

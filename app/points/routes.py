@@ -64,7 +64,12 @@ class PointsController(Controller):
     async def history_csv(self, request: Request) -> Response[str]:
         return await _csv_download(request)
 
-    @post("/earn", summary="Earn the points of a self-service action (e.g. the daily check-in)")
+    # A citizen's points appear on no publicly cached answer (app/core/public_cache.py).
+    @post(
+        "/earn",
+        summary="Earn the points of a self-service action (e.g. the daily check-in)",
+        opt={"public_changes": ()},
+    )
     async def earn(self, request: Request, data: JSONBody[EarnIn]) -> TransferOut:
         user = require_principal(request).user
         t = await service.earn(
