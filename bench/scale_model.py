@@ -126,6 +126,9 @@ def measured(doc: dict[str, Any], scale: int | None = None, source: str = "") ->
     runs = doc["runs"]
     run = max(runs, key=lambda r: r["scale"]) if scale is None else next(r for r in runs if r["scale"] == scale)
     rows = {r["name"]: r for r in run["rows"]}
+    # Sized as if no page view were a micro-cache hit (app/core/public_cache.py): results that measured the
+    # uncached rows use them, so the cache is headroom, not an assumption.
+    rows.update({name: rows[f"{name}, uncached"] for name in FLOWS if f"{name}, uncached" in rows})
     cores = doc["machine"]["cores"] or 1
     costs = {
         name: Cost(
