@@ -137,6 +137,8 @@ class Settings:
     # check-in point is flagged for the reviewer
     planting_photo_max_distance_m: int = 1000
     planting_photos_per_log: int = 6
+    # how many times the owner may correct and resubmit a rejected planting log (0: a rejection is final)
+    planting_max_resubmissions: int = 3
     campaign_checkins_per_day: int = 3
     # Market and payments (docs/market.md, docs/payments.md): "sandbox" (in-app confirm page and signed
     # callback) or "wechatpay" (WeChat Pay API v3); how long an unpaid order holds its kg; the platform's
@@ -277,6 +279,7 @@ class Settings:
             "PLANTING_MAX_TREES_PER_LOG": "planting_max_trees_per_log",
             "PLANTING_PHOTOS_PER_LOG": "planting_photos_per_log",
             "PLANTING_PHOTO_MAX_DISTANCE_M": "planting_photo_max_distance_m",
+            "PLANTING_MAX_RESUBMISSIONS": "planting_max_resubmissions",
             "CAMPAIGN_CHECKINS_PER_DAY": "campaign_checkins_per_day",
             "MARKET_RESERVATION_MINUTES": "market_reservation_minutes",
             "MARKET_PLATFORM_FEE_BPS": "market_platform_fee_bps",
@@ -325,6 +328,8 @@ class Settings:
             raise SettingsError(
                 "PLANTING_MAX_TREES_PER_LOG, PLANTING_PHOTOS_PER_LOG and CAMPAIGN_CHECKINS_PER_DAY must be at least 1"
             )
+        if not 0 <= self.planting_max_resubmissions <= 100:
+            raise SettingsError("PLANTING_MAX_RESUBMISSIONS must be between 0 and 100")
         if not 0 < self.teams_max_members <= 100_000:
             raise SettingsError("TEAMS_MAX_MEMBERS must be between 1 and 100000")
         if self.is_production:

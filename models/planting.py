@@ -15,7 +15,11 @@ from models.campaigns import Booking, Campaign
 
 
 class PlantingLog(models.Model):
-    """What a person planted on one checked-in booking, and the organiser's decision on it."""
+    """What a person planted on one checked-in booking, and the organiser's decision on it.
+
+    While `submitted` its owner may edit it; once `rejected` they may correct and resubmit it (back to
+    `submitted`, the reason moved to `rejections`) up to PLANTING_MAX_RESUBMISSIONS times; `approved` is final.
+    """
 
     id = fields.BigIntField(primary_key=True)
     public_id = fields.CharField(max_length=26, unique=True, description="random id shown in URLs")
@@ -40,6 +44,24 @@ class PlantingLog(models.Model):
     )
     reviewed_at: datetime | None = fields.DatetimeField(null=True, description="when approved or rejected, UTC")
     points_awarded = fields.IntField(default=0, description="points the approval earned (0 if a cap was reached)")
+    revision = fields.IntField(
+        default=1,
+        db_default=1,
+        description="1 when written, +1 on each edit, resubmission or photo: a review may name the revision it saw",
+    )
+    resubmissions = fields.IntField(
+        default=0,
+        db_default=0,
+        description="times the owner corrected and resubmitted it after a rejection, <= PLANTING_MAX_RESUBMISSIONS",
+    )
+    rejections: list[dict] = fields.JSONField(
+        null=True,
+        default=list,
+        description="earlier rejections, oldest first: [{reason_zh, reason_en, reviewed_by, reviewed_at}]",
+    )
+    submitted_at: datetime | None = fields.DatetimeField(
+        null=True, description="when last submitted or resubmitted, UTC: the review queue's order"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

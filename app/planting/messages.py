@@ -34,6 +34,31 @@ register_messages(
             "zh": "每条植树记录最多 {limit} 张照片",
             "en": "A planting log holds at most {limit} photos",
         },
+        # edits and resubmissions
+        "planting.approved_final": {
+            "zh": "已审核通过的记录不能修改",
+            "en": "An approved planting log is final and cannot be changed",
+        },
+        "planting.edit_rejected": {
+            "zh": "这条植树记录已被驳回：请修改后重新提交（还可重新提交 {left} 次）",
+            "en": "This planting log was rejected: correct it and resubmit it ({left} resubmissions left)",
+        },
+        "planting.resubmit_pending": {
+            "zh": "这条植树记录正在等待审核，可直接修改，无需重新提交",
+            "en": "This planting log is waiting for review: edit it directly, there is nothing to resubmit",
+        },
+        "planting.resubmission_cap": {
+            "zh": "每条植树记录最多重新提交 {limit} 次，这条记录已不能再提交",
+            "en": "A planting log can be resubmitted at most {limit} times; this one cannot be resubmitted again",
+        },
+        "planting.revision_changed": {
+            "zh": "这条植树记录已有更新（第 {revision} 版，您修改的是第 {seen} 版），请刷新后再修改",
+            "en": "This planting log has changed (now revision {revision}, you edited revision {seen}); reload it first",
+        },
+        "planting.revision_changed_review": {
+            "zh": "植树人在您查看之后修改了这条记录（现为第 {revision} 版），请重新查看后再审核",
+            "en": "The planter changed this log after you viewed it (now revision {revision}); look again before deciding",
+        },
         # review
         "planting.not_organiser": {
             "zh": "只有 {organisation} 的组织者可以审核该活动的植树记录",
@@ -66,6 +91,10 @@ register_messages(
         "planting.outcome.rejected": {"zh": "已驳回", "en": "rejected"},
         "planting.outcome.already_approved": {"zh": "此前已通过，未重复处理", "en": "already approved; not redone"},
         "planting.outcome.already_rejected": {"zh": "此前已驳回，未处理", "en": "already rejected; not approved"},
+        "planting.outcome.changed": {
+            "zh": "植树人已修改，请重新查看后再审核",
+            "en": "changed by the planter; look again before deciding",
+        },
         "planting.outcome.not_found": {"zh": "没有这条记录", "en": "no such log"},
         "planting.outcome.forbidden": {"zh": "不是您组织的活动", "en": "not your organisation's campaign"},
         # profile and certificates
@@ -94,6 +123,33 @@ register_messages(
             "zh": "已提交，等待组织者审核。",
             "en": "Submitted; waiting for the organiser's review.",
         },
+        "planting.page.edit_title": {"zh": "修改记录（审核前可修改）", "en": "Edit the log (until it is reviewed)"},
+        "planting.page.save_edit": {"zh": "保存修改", "en": "Save changes"},
+        "planting.page.edited": {"zh": "已保存修改，等待组织者审核。", "en": "Changes saved; waiting for review."},
+        "planting.page.resubmit_title": {"zh": "修改并重新提交", "en": "Correct and resubmit"},
+        "planting.page.resubmit_left": {
+            "zh": "按驳回原因修改后可重新提交，还可重新提交 {left} 次。",
+            "en": "Correct it as the reason says and resubmit it; {left} resubmissions left.",
+        },
+        "planting.page.resubmit": {"zh": "重新提交", "en": "Resubmit"},
+        "planting.page.resubmitted": {
+            "zh": "已重新提交，等待组织者审核。",
+            "en": "Resubmitted; waiting for the organiser's review.",
+        },
+        "planting.page.final_approved": {
+            "zh": "已审核通过的记录不能修改。",
+            "en": "An approved log is final and cannot be changed.",
+        },
+        "planting.page.final_rejected": {
+            "zh": "已达到重新提交次数上限（{limit} 次），这条记录不能再提交。",
+            "en": "The resubmission limit ({limit}) has been reached; this log cannot be resubmitted again.",
+        },
+        "planting.page.earlier_reasons": {"zh": "此前的驳回原因", "en": "Earlier rejection reasons"},
+        "planting.page.resubmission_badge": {
+            "zh": "第 {n} 次重新提交",
+            "en": "resubmission {n}",
+        },
+        "planting.page.revision_badge": {"zh": "已修改（第 {revision} 版）", "en": "edited (revision {revision})"},
         "planting.page.add_photo": {"zh": "添加照片", "en": "Add a photo"},
         "planting.page.photo_added": {"zh": "照片已添加。", "en": "Photo added."},
         "planting.page.write_log": {"zh": "填写植树记录", "en": "Log planting"},

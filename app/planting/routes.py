@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, JSONBody, QueryParameter, URLEncodedBody
@@ -27,9 +27,11 @@ from app.planting.schemas import (
     BatchIn,
     BatchResultOut,
     CertificateOut,
+    EditForm,
     LogForm,
     LogIn,
     LogOut,
+    LogPatch,
     PhotoForm,
     PhotoUpload,
     ProfileForm,
@@ -37,6 +39,7 @@ from app.planting.schemas import (
     ProfileOut,
     RejectForm,
     RejectIn,
+    RejectionOut,
     ReviewLogOut,
     TallyOut,
 )
@@ -57,7 +60,11 @@ def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
     return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
 
 
-def log_out(log: PlantingLog, photos: list[Photo], lang: str) -> LogOut:
+def _rejections(log: PlantingLog, lang: str) -> list[RejectionOut]:
+    return [RejectionOut(reason, at) for reason, at in service.rejections_of(log, lang)]
+
+
+def log_out(settings: Settings, log: PlantingLog, photos: list[Photo], lang: str) -> LogOut:
     return LogOut(
         id=log.public_id,
         booking=log.booking.public_id,
@@ -72,12 +79,18 @@ def log_out(log: PlantingLog, photos: list[Photo], lang: str) -> LogOut:
         points_awarded=log.points_awarded,
         reviewed_at=log.reviewed_at,
         photos=[photo_out(p, lang) for p in photos],
+        revision=log.revision,
+        resubmissions=log.resubmissions,
+        resubmissions_left=service.resubmissions_left(settings, log),
+        editable=service.can_edit(log),
+        resubmittable=service.can_resubmit(settings, log),
+        rejections=_rejections(log, lang),
     )
 
 
-async def _log_out(log: PlantingLog, lang: str) -> LogOut:
+async def _log_out(settings: Settings, log: PlantingLog, lang: str) -> LogOut:
     fresh = await PlantingLog.get(id=log.id).prefetch_related("campaign", "booking")
-    return log_out(fresh, (await service.photos_of([fresh]))[fresh.id], lang)
+    return log_out(settings, fresh, (await service.photos_of([fresh]))[fresh.id], lang)
 
 
 def certificate_out(settings: Settings, cert: DutyCertificate, lang: str, tally: service.DutyTally) -> CertificateOut:
@@ -120,7 +133,7 @@ class PlantingController(Controller):
     )
     async def submit(self, request: Request, booking_id: FromPath[str], data: JSONBody[LogIn]) -> LogOut:
         log = await service.submit(_settings(request), require_principal(request).user, booking_id, data)
-        return await _log_out(log, request_language(request))
+        return await _log_out(_settings(request), log, request_language(request))
 
     @get("/logs", summary="My planting logs, newest first", guards=[requires(Role.CITIZEN)])
     async def mine(self, request: Request) -> list[LogOut]:
@@ -129,12 +142,37 @@ class PlantingController(Controller):
             "campaign", "booking"
         )
         photos = await service.photos_of(logs)
-        return [log_out(x, photos[x.id], lang) for x in sorted(logs, key=lambda x: x.id, reverse=True)]
+        return [
+            log_out(_settings(request), x, photos[x.id], lang) for x in sorted(logs, key=lambda x: x.id, reverse=True)
+        ]
 
     @get("/logs/{log_id:str}", summary="One of my planting logs", guards=[requires(Role.CITIZEN)], raises=[NotFound])
     async def one(self, request: Request, log_id: FromPath[str]) -> LogOut:
         log = await service.my_log(require_principal(request).user, log_id)
-        return await _log_out(log, request_language(request))
+        return await _log_out(_settings(request), log, request_language(request))
+
+    @patch(
+        "/logs/{log_id:str}",
+        summary="Edit my planting log while it waits for review (species, count, note); 409 once decided",
+        guards=[requires(Role.CITIZEN)],
+        raises=[AppError, Conflict, NotFound],
+    )
+    async def edit(self, request: Request, log_id: FromPath[str], data: JSONBody[LogPatch]) -> LogOut:
+        settings = _settings(request)
+        log = await service.edit(settings, require_principal(request).user, log_id, data, revision=data.revision)
+        return await _log_out(settings, log, request_language(request))
+
+    @post(
+        "/logs/{log_id:str}/resubmit",
+        summary="Correct my rejected planting log and send it back for review (PLANTING_MAX_RESUBMISSIONS times)",
+        guards=[requires(Role.CITIZEN)],
+        status_code=200,
+        raises=[AppError, Conflict, NotFound],
+    )
+    async def resubmit(self, request: Request, log_id: FromPath[str], data: JSONBody[LogPatch]) -> LogOut:
+        settings = _settings(request)
+        log = await service.resubmit(settings, require_principal(request).user, log_id, data, revision=data.revision)
+        return await _log_out(settings, log, request_language(request))
 
     @post(
         "/logs/{log_id:str}/photos",
@@ -179,6 +217,9 @@ class PlantingController(Controller):
                 planted_on=x.planted_on,
                 status=x.status,  # type: ignore[arg-type]
                 photos=[photo_out(p, lang) for p in photos[x.id]],
+                revision=x.revision,
+                resubmissions=x.resubmissions,
+                rejections=_rejections(x, lang),
             )
             for x in logs
         ]
@@ -192,7 +233,11 @@ class PlantingController(Controller):
     async def approve_many(self, request: Request, data: JSONBody[BatchIn]) -> list[BatchResultOut]:
         lang = request_language(request)
         results = await service.approve_many(
-            _settings(request), require_principal(request), data.ids, leaderboard=request.app.state.leaderboard
+            _settings(request),
+            require_principal(request),
+            data.ids,
+            leaderboard=request.app.state.leaderboard,
+            revisions=data.revisions,
         )
         return [BatchResultOut(i, o, t(f"planting.outcome.{o}", lang)) for i, o in results]  # type: ignore[arg-type]
 
@@ -203,11 +248,22 @@ class PlantingController(Controller):
         status_code=200,
         raises=[Conflict, Forbidden, NotFound],
     )
-    async def approve(self, request: Request, log_id: FromPath[str]) -> LogOut:
+    async def approve(
+        self,
+        request: Request,
+        log_id: FromPath[str],
+        revision: Annotated[
+            int | None, QueryParameter(ge=1, description="the revision reviewed: 409 if the planter changed it since")
+        ] = None,
+    ) -> LogOut:
         decision = await service.approve(
-            _settings(request), require_principal(request), log_id, leaderboard=request.app.state.leaderboard
+            _settings(request),
+            require_principal(request),
+            log_id,
+            leaderboard=request.app.state.leaderboard,
+            revision=revision,
         )
-        return await _log_out(decision.log, request_language(request))
+        return await _log_out(_settings(request), decision.log, request_language(request))
 
     @post(
         "/review/{log_id:str}/reject",
@@ -217,8 +273,10 @@ class PlantingController(Controller):
         raises=[AppError, Conflict, Forbidden, NotFound],
     )
     async def reject(self, request: Request, log_id: FromPath[str], data: JSONBody[RejectIn]) -> LogOut:
-        log = await service.reject(require_principal(request), log_id, data.reason_zh, data.reason_en)
-        return await _log_out(log, request_language(request))
+        log = await service.reject(
+            require_principal(request), log_id, data.reason_zh, data.reason_en, revision=data.revision
+        )
+        return await _log_out(_settings(request), log, request_language(request))
 
     @get("/tally", summary="My trees toward the yearly 义务植树 duty (3 trees)", guards=[requires(Role.CITIZEN)])
     async def tally(
@@ -278,6 +336,11 @@ async def _log_page(request: Request, booking_id: str, *, error: AppError | None
         species_name=campaigns.species_name,
         maximum=settings.planting_max_trees_per_log,
         reason=service.reject_reason(log, lang) if log else None,
+        rejections=service.rejections_of(log, lang) if log else [],
+        editable=bool(log) and service.can_edit(log),  # type: ignore[arg-type]
+        resubmittable=bool(log) and service.can_resubmit(settings, log),  # type: ignore[arg-type]
+        left=service.resubmissions_left(settings, log) if log else 0,
+        max_resubmissions=settings.planting_max_resubmissions,
         error=error,
         notice=notice,
     )
@@ -286,6 +349,12 @@ async def _log_page(request: Request, booking_id: str, *, error: AppError | None
 def _count_of(text: str) -> int:
     text = text.strip()
     return int(text) if text.isdigit() and len(text) <= 9 else -1
+
+
+def _revision_of(text: str) -> int | None:
+    """The revision a form was rendered from (None if absent or garbled: then no staleness check)."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 0 < len(text) <= 9 and int(text) > 0 else None
 
 
 async def _review_page(
@@ -300,6 +369,7 @@ async def _review_page(
         logs=logs,
         photos=await service.photos_of(logs),
         holder=lambda u: service.masked_holder(settings, u, lang),
+        rejections=lambda log: service.rejections_of(log, lang),
         species_name=campaigns.species_name,
         campaign=campaign,
         error=error,
@@ -309,6 +379,8 @@ async def _review_page(
 
 NOTICES = {
     "submitted": "planting.page.submitted_notice",
+    "edited": "planting.page.edited",
+    "resubmitted": "planting.page.resubmitted",
     "photo": "planting.page.photo_added",
     "saved": "planting.page.saved",
 }
@@ -375,6 +447,20 @@ class PlantingPages(Controller):
             return await _log_page(request, log.booking.public_id, error=exc)
         return Redirect(f"/planting/bookings/{log.booking.public_id}/log?lang={lang}&done=photo", status_code=303)
 
+    @post(
+        "/planting/logs/{log_id:str}/edit",
+        guards=[requires(Role.CITIZEN)],
+        status_code=200,
+        request_max_body_size=PHOTO_BODY_CEILING_BYTES,
+        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+    )
+    async def edit_submit(
+        self, request: Request, log_id: FromPath[str], data: Annotated[EditForm, MULTIPART]
+    ) -> Template | Redirect:
+        """The edit form while the log waits for review, or the correct-and-resubmit form after a
+        rejection (the service decides which the log's status allows), with an optional photo."""
+        return await _change(request, log_id, data)
+
     @get("/planting/review", guards=[requires(Role.ORGANISER)])
     async def review_page(
         self, request: Request, campaign: Annotated[str, QueryParameter(max_length=64)] = ""
@@ -386,10 +472,16 @@ class PlantingPages(Controller):
         # Read as a multi-dict: one ticked box sends one `ids` value, several send several.
         form = await request.form()
         ids = [str(v) for v in form.getall("ids")] if "ids" in form else []
+        # Each log's card carries the revision the organiser saw, as `rev-<id>`.
+        revisions = {i: r for i in ids if (r := _revision_of(str(form.get(f"rev-{i}", "")))) is not None}
         campaign = request.query_params.get("campaign", "")
         try:
             results = await service.approve_many(
-                _settings(request), require_principal(request), ids, leaderboard=request.app.state.leaderboard
+                _settings(request),
+                require_principal(request),
+                ids,
+                leaderboard=request.app.state.leaderboard,
+                revisions=revisions,
             )
         except AppError as exc:
             return await _review_page(request, campaign, error=exc)
@@ -398,9 +490,14 @@ class PlantingPages(Controller):
     @post("/planting/review/{log_id:str}/approve", guards=[requires(Role.ORGANISER)], status_code=200)
     async def approve_one(self, request: Request, log_id: FromPath[str]) -> Template:
         campaign = request.query_params.get("campaign", "")
+        form = await request.form()
         try:
             await service.approve(
-                _settings(request), require_principal(request), log_id, leaderboard=request.app.state.leaderboard
+                _settings(request),
+                require_principal(request),
+                log_id,
+                leaderboard=request.app.state.leaderboard,
+                revision=_revision_of(str(form.get("revision", ""))),
             )
         except AppError as exc:
             return await _review_page(request, campaign, error=exc)
@@ -410,7 +507,13 @@ class PlantingPages(Controller):
     async def reject_one(self, request: Request, log_id: FromPath[str], data: URLEncodedBody[RejectForm]) -> Template:
         campaign = request.query_params.get("campaign", "")
         try:
-            await service.reject(require_principal(request), log_id, data.reason_zh, data.reason_en)
+            await service.reject(
+                require_principal(request),
+                log_id,
+                data.reason_zh,
+                data.reason_en,
+                revision=_revision_of(data.revision),
+            )
         except AppError as exc:
             return await _review_page(request, campaign, error=exc)
         return await _review_page(request, campaign, results=[(log_id, "rejected")])
@@ -461,6 +564,33 @@ class PlantingPages(Controller):
         text = posters.text_of(msgspec.structs.asdict(out), [titles.get(s, s) for s in cert.campaigns], lang, url)
         headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
         return Response(await posters.poster(text), media_type="image/png", headers=headers)
+
+
+async def _change(request: Request, log_id: str, data: EditForm) -> Template | Redirect:
+    settings, lang = _settings(request), request_language(request)
+    user = require_principal(request).user
+    log = await service.my_log(user, log_id)
+    content = b""
+    if data.photo is not None:
+        content = await data.photo.read()
+        await data.photo.close()
+    patch_ = LogPatch(species=data.species or None, count=_count_of(data.count), note=data.note)
+    revision = _revision_of(data.revision)
+    try:
+        if log.status == "rejected":
+            await service.resubmit(settings, user, log_id, patch_, revision=revision)
+            done = "resubmitted"
+        else:  # submitted, or approved: then the service says why not
+            await service.edit(settings, user, log_id, patch_, revision=revision)
+            done = "edited"
+    except AppError as exc:
+        return await _log_page(request, log.booking.public_id, error=exc)
+    if content:
+        try:
+            await service.add_photo(settings, storage_for(settings), user, log_id, content)
+        except AppError as exc:  # the change stands; the page says why the photo did not
+            return await _log_page(request, log.booking.public_id, error=exc)
+    return Redirect(f"/planting/bookings/{log.booking.public_id}/log?lang={lang}&done={done}", status_code=303)
 
 
 async def _certificate_view(request: Request, code: str) -> tuple[DutyCertificate, CertificateOut, dict[str, str]]:

@@ -24,6 +24,23 @@ class LogIn(msgspec.Struct, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
+class LogPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A change to one's own log: the fields given replace the log's (checked as when it was written);
+    `revision`, if given, must still be the log's, or the change is refused (409) as made on a stale copy."""
+
+    species: Annotated[str, msgspec.Meta(max_length=64, description="one of the campaign's species keys")] | None = None
+    count: Annotated[int, msgspec.Meta(description="trees planted, 1..PLANTING_MAX_TREES_PER_LOG")] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    revision: Annotated[int, msgspec.Meta(ge=1, description="the revision the change was made on")] | None = None
+
+
+class RejectionOut(msgspec.Struct):
+    """An earlier rejection of a resubmitted log."""
+
+    reason: str
+    reviewed_at: str | None
+
+
 class LogOut(msgspec.Struct):
     id: str
     booking: str
@@ -38,6 +55,12 @@ class LogOut(msgspec.Struct):
     points_awarded: int
     reviewed_at: datetime | None
     photos: list[PhotoOut]
+    revision: int
+    resubmissions: int
+    resubmissions_left: int
+    editable: bool
+    resubmittable: bool
+    rejections: list[RejectionOut]
 
 
 class ReviewLogOut(msgspec.Struct):
@@ -53,20 +76,31 @@ class ReviewLogOut(msgspec.Struct):
     planted_on: date
     status: Status
     photos: list[PhotoOut]
+    revision: int
+    resubmissions: int
+    rejections: list[RejectionOut]
 
 
 class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
     reason_zh: Annotated[str, msgspec.Meta(max_length=1000, description="why, in Chinese (required)")]
     reason_en: Annotated[str, msgspec.Meta(max_length=1000, description="why, in English (optional)")] = ""
+    revision: (
+        Annotated[int, msgspec.Meta(ge=1, description="the revision reviewed: 409 if the planter changed it since")]
+        | None
+    ) = None
 
 
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
     ids: Annotated[list[Annotated[str, msgspec.Meta(max_length=26)]], msgspec.Meta(max_length=200)]
+    revisions: Annotated[
+        dict[str, int],
+        msgspec.Meta(description="optional, per id: the revision reviewed; a log changed since is reported `changed`"),
+    ] = {}
 
 
 class BatchResultOut(msgspec.Struct):
     id: str
-    outcome: Literal["approved", "already_approved", "already_rejected", "not_found", "forbidden"]
+    outcome: Literal["approved", "already_approved", "already_rejected", "changed", "not_found", "forbidden"]
     message: str
 
 
@@ -118,6 +152,18 @@ class LogForm:
 
 
 @dataclass
+class EditForm:
+    """The page's edit form (while submitted) and its correct-and-resubmit form (after a rejection;
+    multipart there, with an optional photo)."""
+
+    species: str = ""
+    count: str = ""
+    note: str = ""
+    revision: str = ""
+    photo: UploadFile | None = None
+
+
+@dataclass
 class PhotoForm:
     photo: UploadFile | None = None
 
@@ -126,6 +172,7 @@ class PhotoForm:
 class RejectForm:
     reason_zh: str = ""
     reason_en: str = ""
+    revision: str = ""
 
 
 @dataclass

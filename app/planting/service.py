@@ -1,8 +1,12 @@
 """Planting logs, their review, and the yearly 义务植树 certificate.
 
 A log is written once per checked-in booking (the booking is its natural key) and moves
-submitted → approved or submitted → rejected, each by one conditional update on the status, so a
-decision happens once however many organisers click at the same moment. The approval's transaction
+submitted → approved or submitted → rejected, each by one conditional update on the status (and the
+revision), so a decision happens once however many organisers click at the same moment. While submitted
+its owner may edit it; a rejected log may be corrected and resubmitted (back to submitted, the reason
+kept in `rejections`) up to PLANTING_MAX_RESUBMISSIONS times; an approved log is final. Every change bumps
+the log's revision, so an approval counts exactly the revision it flipped, and a reviewer who names the
+revision they saw is told when the planter changed it since. The approval's transaction
 also adds the trees to the campaign's counter (a conditional `F` update, never a count), awards the
 `planting.approved` points under an id derived from the log (a replay awards nothing more), credits
 the person's certificate of the year and writes the audit record.
@@ -37,7 +41,7 @@ from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import BEIJING, t
 from app.evidence import service as evidence
 from app.planting import messages as _messages  # noqa: F401  (registers the texts)
-from app.planting.schemas import LogIn
+from app.planting.schemas import LogIn, LogPatch
 from app.points import service as points
 from app.points.leaderboard import Leaderboard
 from app.settings import Settings
@@ -199,6 +203,7 @@ async def submit(settings: Settings, user: User, booking_id: str, data: LogIn) -
                 count=data.count,
                 note=data.note.strip(),
                 planted_on=_bj_date(done.captured_at),
+                submitted_at=datetime.now(UTC),
             )
             await audit.record(
                 actor=audit.actor_of(user),
@@ -225,6 +230,176 @@ async def my_log(user: User, public_id: str) -> PlantingLog:
     if log is None:
         raise NotFound("planting.log_not_found")
     return log
+
+
+# --- edits and resubmissions --------------------------------------------------------------------------------
+
+
+def resubmissions_left(settings: Settings, log: PlantingLog) -> int:
+    return max(settings.planting_max_resubmissions - log.resubmissions, 0)
+
+
+def can_edit(log: PlantingLog) -> bool:
+    return log.status == "submitted"
+
+
+def can_resubmit(settings: Settings, log: PlantingLog) -> bool:
+    return log.status == "rejected" and resubmissions_left(settings, log) > 0
+
+
+def _claim(log: PlantingLog) -> dict[str, Any]:
+    """What the log claims, for the audit: the note's text is the planter's own words (erased with the
+    account), so the chain records only its length."""
+    return {"species": log.species, "count": log.count, "note_chars": len(log.note), "revision": log.revision}
+
+
+def _merged(log: PlantingLog, patch: LogPatch) -> LogIn:
+    return LogIn(
+        species=log.species if patch.species is None else patch.species,
+        count=log.count if patch.count is None else patch.count,
+        note=log.note if patch.note is None else patch.note,
+    )
+
+
+def _refuse(settings: Settings, log: PlantingLog, wanted: str) -> Conflict:
+    """Why `wanted` (edit | resubmit) is not allowed for the log as it stands."""
+    if log.status == "approved":
+        return Conflict("planting.approved_final")
+    if wanted == "edit":  # rejected
+        if can_resubmit(settings, log):
+            return Conflict("planting.edit_rejected", left=resubmissions_left(settings, log))
+        return Conflict("planting.resubmission_cap", limit=settings.planting_max_resubmissions)
+    if log.status == "submitted":
+        return Conflict("planting.resubmit_pending")
+    return Conflict("planting.resubmission_cap", limit=settings.planting_max_resubmissions)
+
+
+def _stale(log: PlantingLog, expected: int | None) -> None:
+    if expected is not None and expected != log.revision:
+        raise Conflict("planting.revision_changed", seen=expected, revision=log.revision)
+
+
+async def _locked(log_id: int) -> PlantingLog:
+    """The log's row, locked until the transaction ends (PostgreSQL; SQLite serialises transactions)."""
+    row = await PlantingLog.filter(id=log_id).select_for_update().first()
+    assert row is not None
+    return row
+
+
+async def edit(
+    settings: Settings, user: User, public_id: str, patch: LogPatch, *, revision: int | None = None
+) -> PlantingLog:
+    """Change species, count or note of the caller's log while it waits for review, audited; 409 once it
+    has been decided (approved: final; rejected: correct and resubmit instead) or, when `revision` is given,
+    if the log changed since that revision. A change to nothing changes nothing."""
+    log = await my_log(user, public_id)
+    if not can_edit(log):
+        raise _refuse(settings, log, "edit")
+    _stale(log, revision)
+    data = _merged(log, patch)
+    _check_log(settings, log.campaign, data)
+    values = {"species": data.species, "count": data.count, "note": data.note.strip()}
+    async with in_transaction():
+        current = await _locked(log.id)
+        if not can_edit(current):
+            raise _refuse(settings, current, "edit")
+        _stale(current, revision)
+        if all(getattr(current, k) == v for k, v in values.items()):
+            return await my_log(user, public_id)
+        # Conditional on status and revision: an approval or rejection that won the row first leaves
+        # nothing to edit, and an approval that comes after sees the new revision and counts it.
+        changed = await PlantingLog.filter(id=log.id, status="submitted", revision=current.revision).update(
+            **values, revision=F("revision") + 1
+        )
+        if not changed:
+            raise _refuse(settings, await PlantingLog.get(id=log.id), "edit")
+        after = await PlantingLog.get(id=log.id)
+        await audit.record(
+            actor=audit.actor_of(user),
+            action="planting.log.edited",
+            entity_type="planting_log",
+            entity_id=log.public_id,
+            before={"status": "submitted", **_claim(current)},
+            after={"status": "submitted", **_claim(after)},
+        )
+    return await my_log(user, public_id)
+
+
+async def resubmit(
+    settings: Settings,
+    user: User,
+    public_id: str,
+    patch: LogPatch,
+    *,
+    revision: int | None = None,
+    now: datetime | None = None,
+) -> PlantingLog:
+    """Correct a rejected log and send it back for review (status submitted, the rejection kept in
+    `rejections` and the audit chain), at most PLANTING_MAX_RESUBMISSIONS times; audited. 409 for an
+    approved log (final), a log still waiting (edit it instead) or one past the cap."""
+    log = await my_log(user, public_id)
+    if not can_resubmit(settings, log):
+        raise _refuse(settings, log, "resubmit")
+    _stale(log, revision)
+    data = _merged(log, patch)
+    _check_log(settings, log.campaign, data)
+    now = now or datetime.now(UTC)
+    async with in_transaction():
+        current = await _locked(log.id)
+        if not can_resubmit(settings, current):
+            raise _refuse(settings, current, "resubmit")
+        _stale(current, revision)
+        reviewer = await User.get_or_none(id=current.reviewed_by_id)  # type: ignore[attr-defined]
+        rejection = {
+            "reason_zh": current.reject_reason_zh,
+            "reason_en": current.reject_reason_en,
+            "reviewed_by": reviewer.public_id if reviewer else None,
+            "reviewed_at": current.reviewed_at.isoformat() if current.reviewed_at else None,
+        }
+        # Conditional on the status and the counter: of two racing resubmissions one goes on.
+        changed = await PlantingLog.filter(id=log.id, status="rejected", resubmissions=current.resubmissions).update(
+            status="submitted",
+            species=data.species,
+            count=data.count,
+            note=data.note.strip(),
+            resubmissions=F("resubmissions") + 1,
+            revision=F("revision") + 1,
+            rejections=[*(current.rejections or []), rejection],
+            reject_reason_zh=None,
+            reject_reason_en=None,
+            reviewed_by_id=None,
+            reviewed_at=None,
+            submitted_at=now,
+        )
+        if not changed:
+            raise _refuse(settings, await PlantingLog.get(id=log.id), "resubmit")
+        after = await PlantingLog.get(id=log.id)
+        await audit.record(
+            actor=audit.actor_of(user),
+            action="planting.log.resubmitted",
+            entity_type="planting_log",
+            entity_id=log.public_id,
+            before={
+                "status": "rejected",
+                **_claim(current),
+                "resubmissions": current.resubmissions,
+                "reason_zh": current.reject_reason_zh,
+                "reason_en": current.reject_reason_en,
+            },
+            after={"status": "submitted", **_claim(after), "resubmissions": after.resubmissions},
+        )
+    return await my_log(user, public_id)
+
+
+def rejections_of(log: PlantingLog, lang: str) -> list[tuple[str, str | None]]:
+    """The earlier rejections of a resubmitted log, oldest first: (reason in `lang`, reviewed_at ISO)."""
+    return [
+        (
+            (r.get("reason_en") if lang == "en" and r.get("reason_en") else r.get("reason_zh")) or "",
+            r.get("reviewed_at"),
+        )
+        for r in (log.rejections or [])
+    ]
 
 
 async def log_of_booking(user: User, booking_id: str) -> PlantingLog | None:
@@ -267,6 +442,8 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
                 raise Conflict("planting.not_editable", **_status("planting.status", locked.status))
             if await evidence.count_of(subject, conn) >= cap:
                 raise Conflict("planting.photo_cap", limit=cap)
+            # A new photo changes what the reviewer judges: a review naming the earlier revision is refused.
+            await PlantingLog.filter(id=log.id).using_db(conn).update(revision=F("revision") + 1)
             photo = await evidence.attach(
                 prepared,
                 stored,
@@ -342,7 +519,9 @@ async def pending(principal: Principal, campaign_slug: str | None = None) -> lis
         if not _organiser_of(principal, c):
             raise Forbidden("planting.not_organiser", organisation=c.organisation.name)
         query = query.filter(campaign_id=c.id)
-    return await query.order_by("created_at", "id").limit(500).prefetch_related("campaign", "user")
+    # By the last submission: a resubmitted log queues again behind those already waiting; an edit keeps
+    # its place.
+    return await query.order_by("submitted_at", "id").limit(500).prefetch_related("campaign", "user")
 
 
 def masked_holder(settings: Settings, user: User, lang: str = "zh") -> str:
@@ -357,57 +536,81 @@ def masked_holder(settings: Settings, user: User, lang: str = "zh") -> str:
 @dataclass(frozen=True)
 class Decision:
     log: PlantingLog
-    outcome: str  # approved | rejected | already_approved | already_rejected
+    outcome: str  # approved | already_approved | already_rejected | changed
     award: Transfer | None = None
     certificate: DutyCertificate | None = None
 
 
-async def _already(log: PlantingLog) -> Decision:
-    current = await PlantingLog.get(id=log.id)
-    return Decision(current, f"already_{current.status}")
+APPROVE_ATTEMPTS = 3
 
 
-async def _approve(settings: Settings, principal: Principal, log: PlantingLog, now: datetime) -> Decision:
-    """One log's approval, in one transaction; a log already decided is reported, not decided again."""
+async def _approve(
+    settings: Settings, principal: Principal, log: PlantingLog, now: datetime, revision: int | None = None
+) -> Decision:
+    """One log's approval, in one transaction; a log already decided is reported, not decided again.
+
+    The flip is conditional on the revision read, so the trees and points counted are those of the
+    revision approved. If the planter changed the log in between: with `revision` (what the reviewer saw)
+    the outcome is `changed` and nothing is decided; without, the new revision is read and approved."""
     actor = audit.actor_of(principal.user)
-    async with in_transaction():
-        # Write first: only a submitted log flips, so of racing approvals exactly one goes on.
-        flipped = await PlantingLog.filter(id=log.id, status="submitted").update(
-            status="approved", reviewed_by_id=principal.user.id, reviewed_at=now
-        )
-        if not flipped:
-            return await _already(log)
-        campaign: Campaign = log.campaign
-        await Campaign.filter(id=campaign.id).update(trees_planted=F("trees_planted") + log.count)
-        award = await points.earn_unless_capped(
-            award_id(log),
-            log.user,
-            APPROVED_ACTION,
-            units=log.count,
-            campaign=campaign.slug,
-            reference=f"planting_log:{log.public_id}",
-        )
-        awarded = award.amount if award else 0
-        if awarded:
-            await PlantingLog.filter(id=log.id).update(points_awarded=awarded)
-        certificate = await credit_certificate(
-            settings, log.user, log.planted_on, log.count, campaign.slug, actor=actor, source=f"log:{log.public_id}"
-        )
-        await audit.record(
-            actor=actor,
-            action="planting.log.approved",
-            entity_type="planting_log",
-            entity_id=log.public_id,
-            before={"status": "submitted"},
-            after={
-                "status": "approved",
-                "campaign": campaign.slug,
-                "trees": log.count,
-                "points": awarded,
-                "certificate": certificate.code,
-            },
-        )
+    for _ in range(APPROVE_ATTEMPTS):
+        if log.status != "submitted":
+            return Decision(log, f"already_{log.status}")
+        if revision is not None and revision != log.revision:
+            return Decision(log, "changed")
+        async with in_transaction():
+            # Write first: only a submitted log of this revision flips, so of racing approvals (and an
+            # edit) exactly one goes on.
+            flipped = await PlantingLog.filter(id=log.id, status="submitted", revision=log.revision).update(
+                status="approved", reviewed_by_id=principal.user.id, reviewed_at=now
+            )
+            if flipped:
+                return await _approved(settings, log, actor)
+        log = await PlantingLog.get(id=log.id).prefetch_related("campaign__organisation", "user")
+    return Decision(log, "changed")  # edited again and again while we tried: let the reviewer look again
+
+
+async def _approved(settings: Settings, log: PlantingLog, actor: str) -> Decision:
+    """The rest of an approval, in its transaction, once the log's status has flipped."""
+    campaign: Campaign = log.campaign
+    await Campaign.filter(id=campaign.id).update(trees_planted=F("trees_planted") + log.count)
+    # The award id is the log's: however many times the log was rejected and resubmitted it is approved
+    # once, and a replay of the award pays nothing more.
+    award = await points.earn_unless_capped(
+        award_id(log),
+        log.user,
+        APPROVED_ACTION,
+        units=log.count,
+        campaign=campaign.slug,
+        reference=f"planting_log:{log.public_id}",
+    )
+    awarded = award.amount if award else 0
+    if awarded:
+        await PlantingLog.filter(id=log.id).update(points_awarded=awarded)
+    certificate = await credit_certificate(
+        settings, log.user, log.planted_on, log.count, campaign.slug, actor=actor, source=f"log:{log.public_id}"
+    )
+    await audit.record(
+        actor=actor,
+        action="planting.log.approved",
+        entity_type="planting_log",
+        entity_id=log.public_id,
+        before={"status": "submitted", "revision": log.revision},
+        after={
+            "status": "approved",
+            "campaign": campaign.slug,
+            "trees": log.count,
+            "points": awarded,
+            "certificate": certificate.code,
+        },
+    )
     return Decision(await PlantingLog.get(id=log.id), "approved", award, certificate)
+
+
+def _undecided(decision: Decision) -> Conflict:
+    if decision.outcome == "changed":
+        return Conflict("planting.revision_changed_review", revision=decision.log.revision)
+    return Conflict("planting.already_decided", **_status("planting.status", decision.log.status))
 
 
 async def _after_award(leaderboard: Leaderboard | None, decision: Decision) -> None:
@@ -428,12 +631,13 @@ async def approve(
     *,
     now: datetime | None = None,
     leaderboard: Leaderboard | None = None,
+    revision: int | None = None,
 ) -> Decision:
-    """Approve one log (409 if it was already decided)."""
+    """Approve one log (409 if it was already decided, or changed since `revision` when that is given)."""
     log = await organised_log(principal, public_id)
-    decision = await _approve(settings, principal, log, now or datetime.now(UTC))
+    decision = await _approve(settings, principal, log, now or datetime.now(UTC), revision)
     if decision.outcome != "approved":
-        raise Conflict("planting.already_decided", **_status("planting.status", decision.log.status))
+        raise _undecided(decision)
     await _after_award(leaderboard, decision)
     return decision
 
@@ -445,9 +649,12 @@ async def approve_many(
     *,
     now: datetime | None = None,
     leaderboard: Leaderboard | None = None,
+    revisions: dict[str, int] | None = None,
 ) -> list[tuple[str, str]]:
     """Approve each listed log once (a repeated id is taken once), each in its own transaction; a log
-    already decided, unknown or of another organisation is reported with its outcome, not decided."""
+    already decided, unknown, of another organisation or changed since the revision given for it in
+    `revisions` is reported with its outcome, not decided."""
+    revisions = revisions or {}
     unique = list(dict.fromkeys(public_ids))
     if not unique:
         raise AppError("planting.batch_empty", detail=[{"field": "ids"}])
@@ -464,16 +671,23 @@ async def approve_many(
         except Forbidden:
             results.append((public_id, "forbidden"))
             continue
-        decision = await _approve(settings, principal, log, now)
+        decision = await _approve(settings, principal, log, now, revisions.get(public_id))
         await _after_award(leaderboard, decision)
         results.append((public_id, decision.outcome))
     return results
 
 
 async def reject(
-    principal: Principal, public_id: str, reason_zh: str, reason_en: str = "", *, now: datetime | None = None
+    principal: Principal,
+    public_id: str,
+    reason_zh: str,
+    reason_en: str = "",
+    *,
+    now: datetime | None = None,
+    revision: int | None = None,
 ) -> PlantingLog:
-    """Reject one submitted log with a reason (zh required, en optional); 409 if already decided."""
+    """Reject one submitted log with a reason (zh required, en optional); 409 if already decided, or
+    changed since `revision` when that is given."""
     zh, en = reason_zh.strip(), reason_en.strip()
     if not zh:
         raise AppError("planting.reason_required", detail=[{"field": "reason_zh"}])
@@ -482,8 +696,9 @@ async def reject(
             "planting.reason_too_long", detail=[{"field": "reason_zh" if len(zh) > REASON_MAX else "reason_en"}]
         )
     log = await organised_log(principal, public_id)
+    seen = {"revision": revision} if revision is not None else {}
     async with in_transaction():
-        flipped = await PlantingLog.filter(id=log.id, status="submitted").update(
+        flipped = await PlantingLog.filter(id=log.id, status="submitted", **seen).update(
             status="rejected",
             reject_reason_zh=zh,
             reject_reason_en=en or None,
@@ -492,14 +707,17 @@ async def reject(
         )
         if not flipped:
             current = await PlantingLog.get(id=log.id)
+            if current.status == "submitted":
+                raise Conflict("planting.revision_changed_review", revision=current.revision)
             raise Conflict("planting.already_decided", **_status("planting.status", current.status))
+        rejected = await PlantingLog.get(id=log.id)  # our update holds its row: the revision rejected
         # The reason is the organiser's text about a log, not about the person: it may go in the chain.
         await audit.record(
             actor=audit.actor_of(principal.user),
             action="planting.log.rejected",
             entity_type="planting_log",
             entity_id=log.public_id,
-            before={"status": "submitted"},
+            before={"status": "submitted", "revision": rejected.revision},
             after={"status": "rejected", "reason_zh": zh, "reason_en": en or None},
         )
     return await PlantingLog.get(id=log.id).prefetch_related("campaign")
@@ -693,6 +911,8 @@ async def _export(settings: Settings, user: User) -> dict[str, Any]:
                 "planted_on": log.planted_on.isoformat(),
                 "status": log.status,
                 "reject_reason_zh": log.reject_reason_zh,
+                "resubmissions": log.resubmissions,
+                "earlier_rejections": [r.get("reason_zh") for r in (log.rejections or [])],
                 "points_awarded": log.points_awarded,
             }
             for log in logs

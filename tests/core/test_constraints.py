@@ -592,6 +592,7 @@ VIOLATIONS = {
     "planting_log_status_known": ("planting_log", {"status": "maybe"}),
     "planting_log_count_positive": ("planting_log", {"count": 0}),
     "planting_log_rejection_has_reason": ("planting_log", {"status": "rejected"}),
+    "planting_log_revision_counts": ("planting_log", {"resubmissions": -1}),
     "planting_certificate_kind_known": ("planting_certificate", {"kind": "gold"}),
     "planting_certificate_trees_nonnegative": ("planting_certificate", {"trees": -1}),
     "campaign_checkin_day_nonnegative": ("checkin_day", {"checkins": -1}),

@@ -8,6 +8,7 @@ import re
 
 from app.core.auth import SESSION_COOKIE
 from app.planting import service
+from app.planting.schemas import LogIn, LogPatch
 from models.campaigns import Campaign
 from models.evidence import Photo
 from models.planting import PlantingLog
@@ -331,3 +332,160 @@ class TestPages:
         r = await client.post("/planting/review/approve", data={"_csrf_token": token, "ids": log.public_id})
         assert r.status_code == 200 and r.text.count("outcome approved") == 1
         assert (await PlantingLog.get(id=log.id)).status == "approved"
+
+
+class TestChangingALog:
+    """PATCH while submitted, POST …/resubmit after a rejection, Idempotency-Key, refusals in both languages."""
+
+    async def _log(self, client, settings, planted):  # type: ignore[no-untyped-def]
+        _, booking, headers = await citizen(settings, planted)
+        r = await client.post(
+            f"{API}/bookings/{booking.public_id}/log", json={"species": "tree.cupressus", "count": 3}, headers=headers
+        )
+        return r.json()["id"], headers
+
+    async def test_patch_edits_a_waiting_log_and_a_replayed_key_edits_once(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log, headers = await self._log(client, settings, planted)
+        keyed = {**headers, "Idempotency-Key": "edit-1"}
+        r = await client.patch(f"{API}/logs/{log}", json={"count": 5, "revision": 1}, headers=keyed)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["count"] == 5 and body["revision"] == 2 and body["editable"] and not body["resubmittable"]
+        again = await client.patch(f"{API}/logs/{log}", json={"count": 5, "revision": 1}, headers=keyed)
+        assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true" and again.json() == body
+        other = await client.patch(f"{API}/logs/{log}", json={"count": 6, "revision": 2}, headers=keyed)
+        assert other.status_code == 409 and other.json()["code"] == "idempotency.key_reused"
+        assert (await PlantingLog.get(public_id=log)).revision == 2
+        stale = await client.patch(f"{API}/logs/{log}?lang=en", json={"count": 6, "revision": 1}, headers=headers)
+        assert stale.status_code == 409 and "now revision 2" in stale.json()["message"]
+        bad = await client.patch(f"{API}/logs/{log}", json={"count": 0}, headers=headers)
+        assert bad.status_code == 400 and bad.json()["code"] == "planting.count_range"
+        unknown = await client.patch(f"{API}/logs/{log}", json={"trees": 4}, headers=headers)
+        assert unknown.status_code == 400
+
+    async def test_an_approved_log_is_409_in_the_request_language(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log, headers = await self._log(client, settings, planted)
+        await service.approve(settings, planted.organiser, log)
+        r = await client.patch(f"{API}/logs/{log}", json={"count": 5}, headers=headers)
+        assert r.status_code == 409 and r.json()["message"] == "已审核通过的记录不能修改"
+        r = await client.post(
+            f"{API}/logs/{log}/resubmit", json={"count": 5}, headers={**headers, "Accept-Language": "en"}
+        )
+        assert r.status_code == 409 and r.json()["message"] == "An approved planting log is final and cannot be changed"
+        mine = (await client.get(f"{API}/logs/{log}", headers=headers)).json()
+        assert mine["count"] == 3 and not mine["editable"] and not mine["resubmittable"]
+
+    async def test_resubmit_after_a_rejection_puts_it_back_in_the_queue_once(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log, headers = await self._log(client, settings, planted)
+        r = await client.post(
+            f"{API}/review/{log}/reject",
+            json={"reason_zh": "照片模糊", "revision": 1},
+            headers=planted.organiser_headers,
+        )
+        assert r.status_code == 200 and r.json()["status"] == "rejected"
+        shown = (await client.get(f"{API}/logs/{log}", headers=headers)).json()
+        assert shown["resubmittable"] and shown["resubmissions_left"] == 3 and shown["reject_reason"] == "照片模糊"
+        assert (await client.patch(f"{API}/logs/{log}", json={"count": 4}, headers=headers)).status_code == 409
+        keyed = {**headers, "Idempotency-Key": "resubmit-1"}
+        r = await client.post(f"{API}/logs/{log}/resubmit", json={"count": 4}, headers=keyed)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["status"] == "submitted" and body["resubmissions"] == 1 and body["resubmissions_left"] == 2
+        assert body["reject_reason"] is None and [x["reason"] for x in body["rejections"]] == ["照片模糊"]
+        replay = await client.post(f"{API}/logs/{log}/resubmit", json={"count": 4}, headers=keyed)
+        assert replay.headers["idempotent-replayed"] == "true" and replay.json() == body
+        assert (await PlantingLog.get(public_id=log)).resubmissions == 1
+        queue = (await client.get(f"{API}/review", headers=planted.organiser_headers)).json()
+        assert [(x["id"], x["resubmissions"], x["revision"]) for x in queue] == [(log, 1, 2)]
+        assert [x["reason"] for x in queue[0]["rejections"]] == ["照片模糊"]
+        pending = await client.post(f"{API}/logs/{log}/resubmit", json={"count": 4}, headers=headers)
+        assert pending.status_code == 409 and pending.json()["code"] == "planting.resubmit_pending"
+        stale = await client.post(f"{API}/review/{log}/approve?revision=1", headers=planted.organiser_headers)
+        assert stale.status_code == 409 and stale.json()["code"] == "planting.revision_changed_review"
+        ok = await client.post(f"{API}/review/{log}/approve?revision=2", headers=planted.organiser_headers)
+        assert ok.status_code == 200 and ok.json()["count"] == 4 and ok.json()["points_awarded"] == 40
+        batch = await client.post(
+            f"{API}/review/approve", json={"ids": [log], "revisions": {log: 2}}, headers=planted.organiser_headers
+        )
+        assert batch.json()[0]["outcome"] == "already_approved"
+
+    async def test_a_photo_counts_as_a_change_the_reviewer_must_see(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log, headers = await self._log(client, settings, planted)
+        r = await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a.jpg", phone_jpeg(1))}, headers=headers)
+        assert r.status_code == 201, r.text
+        assert (await PlantingLog.get(public_id=log)).revision == 2
+        stale = await client.post(f"{API}/review/{log}/approve?revision=1", headers=planted.organiser_headers)
+        assert stale.status_code == 409
+
+
+class TestChangingALogOnThePhone:
+    async def test_the_edit_form_while_waiting_then_final_once_approved(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        user, booking = await checked_in(settings, planted)
+        log = await service.submit(settings, user, booking.public_id, LogIn(species="tree.cupressus", count=3))
+        client.cookies.set(SESSION_COOKIE, await cookie_for(user))
+        url = f"/planting/bookings/{booking.public_id}/log"
+        page = await client.get(url)
+        assert f'action="/planting/logs/{log.public_id}/edit' in page.text and "保存修改" in page.text
+        assert 'name="revision" value="1"' in page.text
+        token = csrf(page.text)
+        form = {"_csrf_token": token, "species": "bamboo.moso", "count": "6", "note": "东坡", "revision": "1"}
+        empty = {"photo": ("", b"", "application/octet-stream")}
+        r = await client.post(f"/planting/logs/{log.public_id}/edit", data=form, files=empty)
+        assert r.status_code == 303, r.text
+        shown = await client.get(r.headers["location"])
+        assert "已保存修改" in shown.text and "毛竹" in shown.text and 'value="6"' in shown.text
+        await service.approve(settings, planted.organiser, log.public_id)
+        final = await client.get(url)
+        assert "已审核通过的记录不能修改" in final.text and "/edit" not in final.text
+        form["revision"] = "2"
+        r = await client.post(f"/planting/logs/{log.public_id}/edit?lang=en", data=form, files=empty)
+        assert r.status_code == 409 and "An approved planting log is final" in r.text
+        r = await client.post(f"/planting/logs/{log.public_id}/edit", data=form, files=empty)
+        assert r.status_code == 409 and "已审核通过的记录不能修改" in r.text
+
+    async def test_correct_and_resubmit_with_a_photo_after_a_rejection(self, client, settings) -> None:
+        planted = await planting_campaign(settings)  # the default cap: 3 resubmissions
+        user, booking = await checked_in(settings, planted)
+        log = await service.submit(settings, user, booking.public_id, LogIn(species="tree.cupressus", count=3))
+        await service.reject(planted.organiser, log.public_id, "请补一张现场照片")
+        client.cookies.set(SESSION_COOKIE, await cookie_for(user))
+        url = f"/planting/bookings/{booking.public_id}/log"
+        page = await client.get(url)
+        assert "请补一张现场照片" in page.text and "还可重新提交 3 次" in page.text and "重新提交" in page.text
+        form = {"_csrf_token": csrf(page.text), "species": "tree.cupressus", "count": "3", "note": "", "revision": "1"}
+        r = await client.post(
+            f"/planting/logs/{log.public_id}/edit", data=form, files={"photo": ("p.jpg", phone_jpeg(5), "image/jpeg")}
+        )
+        assert r.status_code == 303, r.text
+        shown = await client.get(r.headers["location"])
+        assert "已重新提交" in shown.text and "此前的驳回原因" in shown.text and "请补一张现场照片" in shown.text
+        fresh = await PlantingLog.get(id=log.id)
+        assert (fresh.status, fresh.resubmissions) == ("submitted", 1)
+        assert await Photo.filter(subject=f"log:{log.public_id}").count() == 1
+        client.cookies.set(SESSION_COOKIE, await cookie_for(planted.organiser.user))
+        review = await client.get("/planting/review")
+        assert "第 1 次重新提交" in review.text and "请补一张现场照片" in review.text
+        assert f'name="rev-{log.public_id}" value="3"' in review.text  # resubmission, then the photo
+
+    async def test_the_review_page_refuses_a_decision_on_a_copy_the_planter_changed(self, client, settings) -> None:
+        planted = await planting_campaign(settings)
+        log = await submitted(settings, planted, count=3)
+        client.cookies.set(SESSION_COOKIE, await cookie_for(planted.organiser.user))
+        review = await client.get("/planting/review")
+        token = csrf(review.text)
+        await service.edit(settings, await log.user, log.public_id, LogPatch(count=8))
+        r = await client.post(f"/planting/review/{log.public_id}/approve", data={"_csrf_token": token, "revision": "1"})
+        assert r.status_code == 409 and "植树人在您查看之后修改了这条记录" in r.text
+        r = await client.post(
+            "/planting/review/approve", data={"_csrf_token": token, "ids": log.public_id, f"rev-{log.public_id}": "1"}
+        )
+        assert r.status_code == 200 and "植树人已修改" in r.text
+        assert (await PlantingLog.get(id=log.id)).status == "submitted"
+        r = await client.post(f"/planting/review/{log.public_id}/approve", data={"_csrf_token": token, "revision": "2"})
+        assert r.status_code == 200 and (await PlantingLog.get(id=log.id)).status == "approved"
+        assert (await Campaign.get(id=planted.campaign.id)).trees_planted == 8

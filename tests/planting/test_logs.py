@@ -1,5 +1,6 @@
 """Planting logs: written once per checked-in booking, species from the campaign, count within the cap,
-submitted → approved | rejected only, every change audited."""
+submitted → approved | rejected by the organiser, every change audited (edits and resubmissions:
+test_resubmit.py)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ class TestStateMachine:
         assert reject.value.status_code == 409
         assert (await PlantingLog.get(id=log.id)).status == "approved"
 
-    async def test_rejected_is_final_and_keeps_its_reasons_in_both_languages(self, db, settings) -> None:
+    async def test_rejected_cannot_be_approved_and_keeps_its_reasons_in_both_languages(self, db, settings) -> None:
         planted = await planting_campaign(settings)
         log = await submitted(settings, planted)
         rejected = await service.reject(planted.organiser, log.public_id, " 照片与现场不符 ", "Photo is not the site")
@@ -109,7 +110,7 @@ class TestStateMachine:
             await service.approve(settings, planted.organiser, log.public_id)
         assert approve.value.status_code == 409 and "rejected" in said(approve, "en")
         event = await AuditEvent.get(action="planting.log.rejected", entity_id=log.public_id)
-        assert event.before == {"status": "submitted"} and event.after["reason_zh"] == "照片与现场不符"
+        assert event.before == {"status": "submitted", "revision": 1} and event.after["reason_zh"] == "照片与现场不符"
 
     async def test_a_rejection_without_a_chinese_reason_is_400(self, db, settings) -> None:
         planted = await planting_campaign(settings)

@@ -36,7 +36,7 @@ class TestApprove:
         assert await balance(user) == before + 40
         assert decision.certificate is not None and decision.certificate.trees == 4
         event = await AuditEvent.get(action="planting.log.approved", entity_id=log.public_id)
-        assert event.before == {"status": "submitted"}
+        assert event.before == {"status": "submitted", "revision": 1}
         assert event.after["trees"] == 4 and event.after["points"] == 40
         assert event.after["certificate"] == decision.certificate.code
 
