@@ -21,7 +21,9 @@ from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+from tortoise.expressions import RawSQL
 
+from app.core.db import dialect
 from app.core.errors import Forbidden, Unauthorized
 from app.core.i18n import register_messages
 from app.settings import Settings
@@ -96,16 +98,42 @@ async def load_principal(session: AuthSession) -> Principal | None:
     user = session.user  # fetched with the session, in one query
     if not user.is_active or user.deleted_at is not None:
         return None
-    rows = await Membership.filter(user_id=user.id).values_list("organisation_id", "role")
-    org_roles = [(org, str(role)) for org, role in rows]
+    held = getattr(session, "memberships_held", None)  # read with the session by _active_session
+    if held is not None:
+        org_roles = _parse_memberships(held)
+    else:
+        rows = await Membership.filter(user_id=user.id).values_list("organisation_id", "role")
+        org_roles = [(org, str(role)) for org, role in rows]
     roles = frozenset({Role.CITIZEN.value, *(role for _, role in org_roles)})
     return Principal(user=user, session=session, roles=roles, org_roles=org_roles)
 
 
+# The user's memberships as one string, read in the session's own query ("org:role,…", "" for none; a
+# platform-wide role has no organisation). Roles are lowercase words and organisation ids integers, so
+# neither separator can occur inside an item.
+_MEMBERSHIPS_SQL = {
+    "postgres": "COALESCE((SELECT string_agg(COALESCE(CAST(m.organisation_id AS TEXT), '') || ':' || m.role, ',') "
+    'FROM accounts_membership m WHERE m.user_id = "accounts_session"."user_id"), \'\')',
+    "sqlite": "COALESCE((SELECT group_concat(COALESCE(CAST(m.organisation_id AS TEXT), '') || ':' || m.role, ',') "
+    'FROM accounts_membership m WHERE m.user_id = "accounts_session"."user_id"), \'\')',
+}
+
+
+def _parse_memberships(held: str) -> list[tuple[int | None, str]]:
+    org_roles: list[tuple[int | None, str]] = []
+    for item in filter(None, held.split(",")):
+        org, _, role = item.partition(":")
+        org_roles.append((int(org) if org else None, role))
+    return org_roles
+
+
 async def _active_session(**lookup: Any) -> AuthSession | None:
+    """The live session with its user and the user's memberships: one query per signed-in request."""
+    memberships = RawSQL(_MEMBERSHIPS_SQL["postgres" if dialect() == "postgres" else "sqlite"])
     return (
         await AuthSession.filter(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
         .select_related("user")
+        .annotate(memberships_held=memberships)
         .first()
     )
 

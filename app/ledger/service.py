@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from app.core import housekeeping
+from app.core.db import dialect
 from app.core.errors import AppError, Conflict, NotFound
 from app.core.i18n import register_messages
 from models.ledger import Hold, LedgerAccount, Transfer
@@ -40,6 +45,10 @@ class InsufficientBalance(AppError):
     """The debited account would go below zero."""
 
     status_code = 409
+
+
+def connection() -> BaseDBAsyncClient:
+    return get_connection("default")
 
 
 def _now() -> datetime:
@@ -87,8 +96,30 @@ async def open_accounts(ledger: str, *wanted: tuple[str, str, bool]) -> list[Led
     return [found.get((code, owner)) or await _create_account(ledger, code, owner, neg) for code, owner, neg in wanted]
 
 
+_CREATE_ACCOUNT_PG = (
+    "INSERT INTO ledger_account (ledger, code, owner, balance, held, may_go_negative, created_at) "
+    "VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT (ledger, code, owner) DO NOTHING RETURNING id"
+)
+
+
 async def _create_account(ledger: str, code: str, owner: str, may_go_negative: bool) -> LedgerAccount:
     lookup: dict[str, Any] = {"ledger": ledger, "code": code, "owner": owner}
+    if dialect() == "postgres":
+        # One statement, no savepoint: a concurrent creator's row is skipped, not an error, and read back.
+        now = _now()
+        rows = await connection().execute_query_dict(_CREATE_ACCOUNT_PG, [ledger, code, owner, may_go_negative, now])
+        if rows:
+            # Built from the values just written, not read back (construct: no per-field validation).
+            return LedgerAccount.construct(
+                _saved_in_db=True,
+                id=rows[0]["id"],
+                **lookup,
+                balance=0,
+                held=0,
+                may_go_negative=may_go_negative,
+                created_at=now,
+            )
+        return await LedgerAccount.get(**lookup)
     try:
         # A transaction of its own (a savepoint inside the caller's): a concurrent creator's row makes
         # this insert fail without aborting the caller's transaction, and is then read back.
@@ -156,12 +187,13 @@ async def transfer(
     transfer, so the replay look-up is skipped; a concurrent insert of the same id still fails on the
     primary key and is answered as its replay (or its conflict), as without the flag.
     """
-    _check_amount(amount)
-    _check_reason(reason, reference)
-    _check_pair(debit, credit)
-    request_hash = _hash("transfer", debit.id, credit.id, amount, reason, reference)
+    request_hash = _check_transfer(debit, credit, amount, reason, reference)
     if not known_new and (done := await _replayed(Transfer, transfer_id, request_hash)):
         return done  # type: ignore[return-value]
+    if debit.may_go_negative and dialect() == "postgres":
+        if moved := await _transfer_unrefusable(transfer_id, debit, credit, amount, reason, reference, request_hash):
+            return moved
+        return await _after_lost_race(Transfer, transfer_id, request_hash, IntegrityError(transfer_id))  # type: ignore[return-value]
     try:
         async with in_transaction():
             now = _now()
@@ -185,6 +217,87 @@ async def transfer(
             )
     except IntegrityError as lost:
         return await _after_lost_race(Transfer, transfer_id, request_hash, lost)  # type: ignore[return-value]
+
+
+async def transfer_if_new(
+    transfer_id: UUID, debit: LedgerAccount, credit: LedgerAccount, amount: int, reason: str, reference: str = ""
+) -> Transfer | None:
+    """`transfer`, inside the caller's transaction, for a caller that must know whether `transfer_id` is
+    new: None when a transfer with that id exists already (then nothing was changed, and `transfer`
+    answers it as a replay or a conflict), else the new transfer."""
+    request_hash = _check_transfer(debit, credit, amount, reason, reference)
+    if debit.may_go_negative and dialect() == "postgres":
+        return await _transfer_unrefusable(transfer_id, debit, credit, amount, reason, reference, request_hash)
+    if await Transfer.exists(id=transfer_id):
+        return None
+    return await transfer(transfer_id, debit, credit, amount, reason, reference, known_new=True)
+
+
+def _check_transfer(debit: LedgerAccount, credit: LedgerAccount, amount: int, reason: str, reference: str) -> str:
+    """Refuse a malformed transfer; the hash that tells its replay from a reuse of its id."""
+    _check_amount(amount)
+    _check_reason(reason, reference)
+    _check_pair(debit, credit)
+    return _hash("transfer", debit.id, credit.id, amount, reason, reference)
+
+
+# A debit that may go negative cannot refuse a transfer, so no savepoint is needed: the insert claims
+# the id first (a taken id skips the insert and changes nothing; a concurrent insert of the same id is
+# waited for), then one update moves both balances, after locking the two rows in id order so that
+# opposite transfers cannot deadlock. FOR NO KEY UPDATE, the lock an UPDATE takes anyway: FOR UPDATE
+# would conflict with the KEY SHARE locks that concurrent transfers' foreign-key checks hold on the
+# same accounts until they commit, and deadlock with them. Expired holds on such an account reserve nothing any check reads;
+# the periodic sweep releases them.
+_INSERT_TRANSFER_PG = (
+    "INSERT INTO ledger_transfer (id, ledger, debit_id, credit_id, amount, reason, reference, request_hash, "
+    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_MOVE_PG = (
+    "UPDATE ledger_account SET balance = balance + CASE WHEN id = $1 THEN -$3::bigint ELSE $3::bigint END "
+    "WHERE id IN (SELECT id FROM ledger_account WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE)"
+)
+
+
+async def _transfer_unrefusable(
+    transfer_id: UUID,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: int,
+    reason: str,
+    reference: str,
+    request_hash: str,
+) -> Transfer | None:
+    """PostgreSQL: insert the transfer and move both balances in two statements; None if the id is taken."""
+    now = _now()
+    values = [transfer_id, debit.ledger, debit.id, credit.id, amount, reason, reference, request_hash, now]
+    async with _transaction() as conn:
+        if not await conn.execute_query_dict(_INSERT_TRANSFER_PG, values):
+            return None
+        await conn.execute_query(_MOVE_PG, [debit.id, credit.id, amount])
+    return Transfer.construct(  # from the values just written, not read back
+        _saved_in_db=True,
+        id=transfer_id,
+        ledger=debit.ledger,
+        debit_id=debit.id,
+        credit_id=credit.id,
+        amount=amount,
+        reason=reason,
+        reference=reference,
+        request_hash=request_hash,
+        hold_id=None,
+        created_at=now,
+    )
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """The caller's transaction if there is one (no savepoint), else a new one."""
+    conn = connection()
+    if isinstance(conn, TransactionalDBClient):
+        yield conn
+    else:
+        async with in_transaction() as tx:
+            yield tx
 
 
 async def hold(

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from tortoise.expressions import F, Q
+from tortoise.connection import get_connection
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -26,7 +27,6 @@ from app.points.leaderboard import Leaderboard
 from app.points.rules import Rule, Rules, load
 from models.accounts import User
 from models.ledger import Hold, LedgerAccount, Transfer
-from models.points import AwardCounter
 
 MAX_UNITS = 10_000
 RULES: Rules = load()
@@ -61,25 +61,39 @@ def rule_for(action: str, campaign: str | None = None) -> Rule:
     return rule
 
 
-async def _ensure_counters(user: User, action: str, periods: list[str]) -> None:
-    """Create the period counters that do not exist yet, in one statement that ignores existing ones."""
-    await AwardCounter.bulk_create(
-        [AwardCounter(user=user, action=action, period=period) for period in periods], ignore_conflicts=True
-    )
+# Both period counters in one statement: created at the award's points, or raised by them only while the
+# period stays within its cap (the conditional update runs under the row lock, so racing awards queue
+# on it and never pass a cap together). A counter that would pass its cap is not returned.
+_COUNT = (
+    "INSERT INTO points_award_counter (user_id, action, period, awarded) VALUES ({1}, {2}, {3}, {5}), "
+    "({1}, {2}, {4}, {5}) ON CONFLICT (user_id, action, period) "
+    "DO UPDATE SET awarded = points_award_counter.awarded + excluded.awarded "
+    "WHERE points_award_counter.awarded + excluded.awarded "
+    "<= CASE WHEN points_award_counter.period = {3} THEN CAST({6} AS BIGINT) ELSE CAST({7} AS BIGINT) END RETURNING period"
+)
 
 
-async def _count(user: User, action: str, period: str, points: int, cap: int, key: str) -> None:
-    """Add `points` to the period's counter in one conditional update, or refuse past the cap."""
-    raised = await AwardCounter.filter(user_id=user.id, action=action, period=period, awarded__lte=cap - points).update(
-        awarded=F("awarded") + points
-    )
-    if not raised:
-        raise Conflict(key, cap=cap)
+async def _count(user: User, action: str, day: str, year: str, points: int, rule: Rule) -> None:
+    """Add `points` to the day's and the year's counters, or refuse (Conflict) past either cap.
+
+    Call inside the award's transaction: a refusal leaves the other counter raised until it rolls back.
+    """
+    if points > rule.daily_cap:  # a new counter starts at the award's points, unchecked by the update
+        raise Conflict("points.daily_cap", cap=rule.daily_cap)
+    conn = get_connection("default")
+    mark = "$" if conn.capabilities.dialect == "postgres" else "?"
+    sql = _COUNT.format(*(f"{mark}{i}" for i in range(8)))
+    raised = {row["period"] for row in await conn.execute_query_dict(
+        sql, [user.id, action, day, year, points, rule.daily_cap, rule.yearly_cap]
+    )}  # fmt: skip
+    if day not in raised:
+        raise Conflict("points.daily_cap", cap=rule.daily_cap)
+    if year not in raised:
+        raise Conflict("points.yearly_cap", cap=rule.yearly_cap)
 
 
 class _AlreadyAwarded(Exception):
-    def __init__(self, transfer: Transfer) -> None:
-        self.transfer = transfer
+    """The award's id is taken: its transaction rolls back and the ledger answers the first award."""
 
 
 async def earn(
@@ -107,25 +121,21 @@ async def earn(
     wallet, issuance = await _wallet_and_issuance(user)
     reason = f"earn.{action}"
     local = (now or datetime.now(BEIJING)).astimezone(BEIJING)
-    # A replay needs no look-up of its own here: it is found under the counter locks below, after
-    # its caps (or its cap refusal), rolled back, and answered by the ledger as the first award.
+    # A replay needs no look-up of its own: the ledger finds its id taken when inserting the transfer,
+    # after the caps (or at a cap refusal); the award rolls back and is answered as the first award.
     try:
         day, year = f"day:{local.date().isoformat()}", f"year:{local.year}"
         async with in_transaction():
-            await _ensure_counters(user, action, [day, year])
             try:
-                await _count(user, action, day, points, rule.daily_cap, "points.daily_cap")
-                await _count(user, action, year, points, rule.yearly_cap, "points.yearly_cap")
+                await _count(user, action, day, year, points, rule)
             except Conflict:
                 # A copy of this very award may have just taken the last of the cap: then this is its retry.
-                if existing := await Transfer.get_or_none(id=award_id):
-                    raise _AlreadyAwarded(existing) from None
+                if await Transfer.exists(id=award_id):
+                    raise _AlreadyAwarded from None
                 raise
-            # The counter rows are now locked for this person and action: a concurrent copy of this
-            # very award has either committed (and is seen here) or waits behind us.
-            if existing := await Transfer.get_or_none(id=award_id):
-                raise _AlreadyAwarded(existing)
-            awarded = await ledger.transfer(award_id, issuance, wallet, points, reason, reference, known_new=True)
+            awarded = await ledger.transfer_if_new(award_id, issuance, wallet, points, reason, reference)
+            if awarded is None:
+                raise _AlreadyAwarded
     except _AlreadyAwarded:
         return await ledger.transfer(award_id, issuance, wallet, points, reason, reference)
     if leaderboard is not None:

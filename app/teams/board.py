@@ -176,6 +176,8 @@ class TeamBoard:
             return
         year = year or current_year()
         ids = set(team_ids)
+        if not ids:
+            return  # someone in no team (most people): nothing to look up
         parents = await Team.filter(id__in=ids, parent_id__isnull=False).values_list("parent_id", flat=True)
         ids |= {int(p) for p in parents}  # type: ignore[call-overload]
         for team_id in sorted(ids):

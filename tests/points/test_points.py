@@ -187,6 +187,41 @@ class TestUnderConcurrency:
         assert (await service.balance_of(user)).balance == 90
         assert (await ledger.verify()).ok
 
+    @postgres_only
+    async def test_twenty_people_awarded_at_once_all_get_their_points(self, db, settings) -> None:
+        # Every award moves the one platform issuance account: they queue on it, and none deadlocks with
+        # another over the accounts' rows (each first locks both rows in id order).
+        people = [(await someone(settings))[0] for _ in range(20)]
+        for _ in range(2):  # first awards (the wallets are created) and then awards to existing wallets
+            awarded = await asyncio.gather(
+                *(service.earn(uuid4(), user, "planting.approved", units=1) for user in people)
+            )
+            assert [t.amount for t in awarded] == [10] * 20
+        assert [(await service.balance_of(user)).balance for user in people] == [20] * 20
+        assert (await ledger.verify(full=True)).ok
+
+    async def test_an_award_id_taken_by_another_person_is_a_conflict_and_changes_nothing(self, db, settings) -> None:
+        alice, _ = await someone(settings)
+        bob, _ = await someone(settings)
+        key = uuid4()
+        await service.earn(key, alice, "planting.approved", units=1)
+        with pytest.raises(Conflict):
+            await service.earn(key, bob, "planting.approved", units=1)
+        assert (await service.balance_of(bob)).balance == 0
+        await service.earn(uuid4(), bob, "planting.approved", units=10)  # bob's counters were rolled back
+        assert (await service.balance_of(bob)).balance == 100
+        assert (await ledger.verify(full=True)).ok
+
+
+class TestOneAwardPastACap:
+    async def test_more_than_the_daily_cap_at_once_is_refused_and_counts_nothing(self, db, settings) -> None:
+        user, _ = await someone(settings)
+        with pytest.raises(Conflict) as refused:
+            await service.earn(uuid4(), user, "planting.approved", units=11)  # 110 > the daily cap of 100
+        assert refused.value.key == "points.daily_cap"
+        await service.earn(uuid4(), user, "planting.approved", units=10)  # the whole cap is still there
+        assert (await service.balance_of(user)).balance == 100
+
 
 class TestYearSummary:
     async def test_counts_earned_and_spent_by_beijing_year(self, db, settings) -> None:
