@@ -152,6 +152,11 @@ class World:
     tokens: list[str]  # one per flow: each person buys, books or earns once
 
 
+# People the runners leave for the outage probes (a live-progress probe books once per outage): faster flows
+# used to take everyone before the last probe ran.
+PROBE_RESERVE = 20
+
+
 async def _tokens(settings: Any, n: int) -> list[str]:
     from app.core.auth import hash_secret, issue_access_token
     from models.accounts import AuthSession, User
@@ -323,7 +328,7 @@ async def run_flows(
 
         async def runner(n: int) -> None:
             i = n
-            while not stop.is_set() and world.tokens:
+            while not stop.is_set() and len(world.tokens) > PROBE_RESERVE:  # the probes need people too
                 token = world.tokens.pop()
                 await kinds[i % len(kinds)](token)
                 if i % 5 == 0:

@@ -31,7 +31,7 @@ _why_not = (
 pytestmark = [pytest.mark.faults, pytest.mark.skipif(_why_not is not None, reason=_why_not or "")]
 
 # Small enough for `make test`, big enough to hit each path (each forgery kind 14 times).
-ARGS = ["--kills", "3", "--replays", "100", "--forgeries", "98", "--people", "600", "--concurrency", "6"]
+ARGS = ["--kills", "3", "--replays", "100", "--forgeries", "98", "--people", "1500", "--concurrency", "6"]
 # Shorter outages and client retries, one served app for all phases (its killed workers come back), the
 # verify commands after the kills and after the last phase.
 ARGS += ["--quick", "--one-server", "--retry-s", "5", "--verify", "last"]
