@@ -21,9 +21,10 @@ from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+from tortoise.connection import get_connection
 from tortoise.expressions import RawSQL
 
-from app.core.db import dialect
+from app.core.db import columns_of, dialect, hydrate
 from app.core.errors import Forbidden, Unauthorized
 from app.core.i18n import register_messages
 from app.settings import Settings
@@ -127,9 +128,39 @@ def _parse_memberships(held: str) -> list[tuple[int | None, str]]:
     return org_roles
 
 
+# The same query, written once, on PostgreSQL, where every signed-in request runs it: the ORM spends about
+# 0.7 ms of CPU building its version each time; this one costs about 0.1 ms to run (`python -m bench.profile`
+# shows where a request's CPU goes). The SQLite version below stays the ORM's: one user, no hot path.
+_SESSION_SQL_PG = (
+    "SELECT {session}, {user}, "
+    + _MEMBERSHIPS_SQL["postgres"].replace('"accounts_session"', "s")
+    + " AS memberships_held FROM accounts_session s JOIN accounts_user u ON u.id = s.user_id "
+    "WHERE s.{lookup} = $1 AND s.kind = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 LIMIT 1"
+)
+_session_sql: dict[str, str] = {}
+
+
+async def _active_session_pg(field_name: str, value: str, kind: str) -> AuthSession | None:
+    sql = _session_sql.get(field_name)
+    if sql is None:
+        sql = _session_sql[field_name] = _SESSION_SQL_PG.format(
+            session=columns_of(AuthSession, "s"), user=columns_of(User, "u", "u__"), lookup=field_name
+        )
+    _, rows = await get_connection("default").execute_query(sql, [value, kind, datetime.now(UTC)])
+    if not rows:
+        return None
+    session = hydrate(AuthSession, rows[0])
+    object.__setattr__(session, "_user", hydrate(User, rows[0], "u__"))  # as select_related("user") sets it
+    object.__setattr__(session, "memberships_held", rows[0]["memberships_held"])
+    return session
+
+
 async def _active_session(**lookup: Any) -> AuthSession | None:
     """The live session with its user and the user's memberships: one query per signed-in request."""
-    memberships = RawSQL(_MEMBERSHIPS_SQL["postgres" if dialect() == "postgres" else "sqlite"])
+    if dialect() == "postgres":
+        ((field_name, value),) = (item for item in lookup.items() if item[0] != "kind")
+        return await _active_session_pg(field_name, value, lookup["kind"])
+    memberships = RawSQL(_MEMBERSHIPS_SQL["sqlite"])
     return (
         await AuthSession.filter(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
         .select_related("user")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
@@ -13,8 +13,11 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
+from tortoise.models import Model
 
 from app.settings import Settings
+
+MODEL = TypeVar("MODEL", bound=Model)
 
 MODEL_MODULES = ["models"]
 # The largest BIGINT (SQLite INTEGER, PostgreSQL bigint): an integer id from a URL beyond it names nothing,
@@ -73,6 +76,21 @@ async def run_migrations(settings: Settings) -> None:
 def dialect() -> str:
     """'postgres' or 'sqlite', for the few places that write dialect-specific SQL."""
     return str(get_connection("default").capabilities.dialect)
+
+
+def columns_of(model: type[Model], alias: str, prefix: str = "") -> str:
+    """Every column of `model` as `alias."column" AS "<prefix>column"`: the select list of a hand-written
+    query whose rows `hydrate` turns back into model instances."""
+    return ", ".join(f'{alias}."{column}" AS "{prefix}{column}"' for column in sorted(model._meta.db_fields))
+
+
+def hydrate(model: type[MODEL], row: Mapping[str, Any], prefix: str = "") -> MODEL:
+    """A model instance from a row of a query selected with `columns_of`, built the way Tortoise builds
+    the rows of its own queries (`Model._init_from_db`: no per-field validation, marked as saved).
+
+    For the hottest read paths on PostgreSQL: Tortoise spends several hundred microseconds of CPU building
+    the SQL of a query with joins or annotations, every time; a fixed SQL string costs none of that."""
+    return model._init_from_db(**{column: row[prefix + column] for column in model._meta.db_fields})
 
 
 class TortoisePlugin(InitPluginProtocol):

@@ -20,9 +20,11 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 
 from app.core.crypto import decrypt_bytes, encrypt_bytes
+from app.core.db import dialect
 from app.core.i18n import register_messages, request_language, t
 from app.core.net import client_ip
 from app.settings import Settings
@@ -38,6 +40,15 @@ RETRYABLE = {401, 403, 429}
 IN_PROGRESS_LEASE = timedelta(seconds=60)
 HEADER = b"idempotency-key"
 _MAX_KEY = 255
+# The claim and the answer on PostgreSQL as fixed statements (the ORM builds each anew: ~0.15 ms of CPU).
+_CLAIM_PG = (
+    "INSERT INTO core_idempotency (scope, key, request_hash, status_code, content_type, response_body, created_at, "
+    "expires_at) VALUES ($1, $2, $3, NULL, 'application/json', NULL, $4, $5) ON CONFLICT (scope, key) DO NOTHING "
+    "RETURNING id"
+)
+_ANSWER_PG = (
+    "UPDATE core_idempotency SET status_code = $1, content_type = $2, response_body = $3 WHERE scope = $4 AND key = $5"
+)
 
 
 def _scope_hash(scope: Any, settings: Settings) -> str:
@@ -135,9 +146,13 @@ class IdempotencyMiddleware(ASGIMiddleware):
             else:
                 # Encrypted: a replayable body may hold tokens (sign-in) that must not sit in clear.
                 stored = encrypt_bytes(self.settings.data_key, b"".join(chunks), "idempotency")
-                await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
-                    status_code=status, content_type=content_type.decode("latin-1")[:128], response_body=stored
-                )
+                answer = [status, content_type.decode("latin-1")[:128], stored]
+                if dialect() == "postgres":
+                    await get_connection("default").execute_query(_ANSWER_PG, [*answer, scope_hash, key])
+                else:
+                    await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
+                        status_code=status, content_type=answer[1], response_body=stored
+                    )
         except Exception as exc:
             # The answer has been sent; the database went away just after (bench/faults.py, PostgreSQL
             # stopped under load). Raising now would only cut the client's connection mid-answer. The
@@ -147,22 +162,35 @@ class IdempotencyMiddleware(ASGIMiddleware):
     async def _claim(self, scope_hash: str, key: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
         """Insert our claim on the key; return the earlier record instead if the key is taken."""
         for _ in range(2):
-            try:
-                await IdempotencyRecord.create(
-                    scope=scope_hash, key=key, request_hash=request_hash, expires_at=now + self.ttl
-                )
+            if await self._insert_claim(scope_hash, key, request_hash, now):
                 return None
-            except IntegrityError:
-                existing = await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
-                if existing is None:
-                    continue  # expired and removed in between: try again
-                abandoned = existing.status_code is None and existing.created_at <= now - IN_PROGRESS_LEASE
-                if existing.expires_at <= now or abandoned:
-                    # Expired, or claimed by a worker that died before answering: the key is free again.
-                    await IdempotencyRecord.filter(id=existing.id, status_code=existing.status_code).delete()
-                    continue
-                return existing
+            existing = await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
+            if existing is None:
+                continue  # expired and removed in between: try again
+            abandoned = existing.status_code is None and existing.created_at <= now - IN_PROGRESS_LEASE
+            if existing.expires_at <= now or abandoned:
+                # Expired, or claimed by a worker that died before answering: the key is free again.
+                await IdempotencyRecord.filter(id=existing.id, status_code=existing.status_code).delete()
+                continue
+            return existing
         return await IdempotencyRecord.get_or_none(scope=scope_hash, key=key)
+
+    async def _insert_claim(self, scope_hash: str, key: str, request_hash: str, now: datetime) -> bool:
+        """Whether our claim row went in (False: the key is taken). Every mutating request with a key runs
+        this, so on PostgreSQL it is one fixed statement rather than the ORM's create."""
+        if dialect() == "postgres":
+            # execute_query_dict: Tortoise's execute_query answers an INSERT with its status line, not rows
+            claimed = await get_connection("default").execute_query_dict(
+                _CLAIM_PG, [scope_hash, key, request_hash, now, now + self.ttl]
+            )
+            return bool(claimed)
+        try:
+            await IdempotencyRecord.create(
+                scope=scope_hash, key=key, request_hash=request_hash, expires_at=now + self.ttl
+            )
+        except IntegrityError:
+            return False
+        return True
 
     async def _answer_repeat(self, record: IdempotencyRecord, request_hash: str, lang: str, send: Any) -> None:
         if record.request_hash != request_hash:

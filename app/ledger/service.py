@@ -13,6 +13,7 @@ Rules, each kept by the database or by one conditional statement, never by read-
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import AsyncIterator
@@ -31,7 +32,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from app.core import housekeeping
-from app.core.db import dialect
+from app.core.db import columns_of, dialect, hydrate
 from app.core.errors import AppError, Conflict, NotFound
 from app.core.i18n import register_messages
 from models.ledger import Hold, LedgerAccount, Transfer
@@ -84,6 +85,12 @@ async def open_account(ledger: str, code: str, owner: str, *, may_go_negative: b
     return (await open_accounts(ledger, (code, owner, may_go_negative)))[0]
 
 
+@functools.cache
+def _accounts_sql(n: int) -> str:
+    either = " OR ".join(f"(a.code = ${2 * i + 2} AND a.owner = ${2 * i + 3})" for i in range(n))
+    return f"SELECT {columns_of(LedgerAccount, 'a')} FROM ledger_account a WHERE a.ledger = $1 AND ({either})"
+
+
 async def open_accounts(ledger: str, *wanted: tuple[str, str, bool]) -> list[LedgerAccount]:
     """`open_account` for several (code, owner, may_go_negative) of one ledger, in `wanted` order.
 
@@ -91,8 +98,13 @@ async def open_accounts(ledger: str, *wanted: tuple[str, str, bool]) -> list[Led
     """
     if ledger not in LEDGERS:
         raise AppError("ledger.unknown_ledger", ledger=ledger)
-    either = Q(*(Q(code=code, owner=owner) for code, owner, _ in wanted), join_type=Q.OR)
-    found = {(a.code, a.owner): a for a in await LedgerAccount.filter(Q(ledger=ledger) & either)}
+    if dialect() == "postgres":  # every posting opens its accounts: a fixed statement, not the ORM's build
+        pairs = [value for code, owner, _ in wanted for value in (code, owner)]
+        _, rows = await connection().execute_query(_accounts_sql(len(wanted)), [ledger, *pairs])
+        found = {(row["code"], row["owner"]): hydrate(LedgerAccount, row) for row in rows}
+    else:
+        either = Q(*(Q(code=code, owner=owner) for code, owner, _ in wanted), join_type=Q.OR)
+        found = {(a.code, a.owner): a for a in await LedgerAccount.filter(Q(ledger=ledger) & either)}
     return [found.get((code, owner)) or await _create_account(ledger, code, owner, neg) for code, owner, neg in wanted]
 
 
