@@ -149,7 +149,9 @@ class TestPlantingOnAPhone:
         await expect(organiser.locator(".review-log")).to_have_count(1)
         await expect(organiser.locator(".review-log img")).to_have_count(1)
         await expect(organiser.locator(".review-log .badge.edited")).to_contain_text("第 5 版")
-        await expect(organiser.locator('.review-log form[action*="/approve"] input[name="revision"]')).to_have_value("5")
+        await expect(organiser.locator('.review-log form[action*="/approve"] input[name="revision"]')).to_have_value(
+            "5"
+        )
         await _photos_loaded(organiser)
         await _no_sideways_scroll(organiser)
         await organiser.screenshot(path=str(screenshots / "planting-review-zh.png"), full_page=True)
