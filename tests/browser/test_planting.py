@@ -191,3 +191,58 @@ class TestPlantingOnAPhone:
         await public.close()
         await organiser.context.close()
         await phone.context.close()
+
+
+async def _seed_rejected(settings: Any) -> dict[str, Any]:
+    """A log with a photo that the organiser rejected: what the planter finds when they come back."""
+    from app.planting import service
+    from app.storage import storage_for
+    from tests.planting.builders import submitted
+
+    planted = await planting_campaign(settings)
+    log = await submitted(settings, planted, count=4)
+    user = await log.user
+    await service.add_photo(settings, storage_for(settings), user, log.public_id, phone_jpeg(11))
+    await service.reject(planted.organiser, log.public_id, "照片不是本次活动现场，请换一张", "Not this site")
+    booking = await log.booking
+    return {"cookie": await cookie_for(user), "booking": booking.public_id}
+
+
+@pytest.fixture
+def rejected(settings: Any) -> dict[str, Any]:
+    return seed(settings, lambda: _seed_rejected(settings))
+
+
+class TestCorrectingARejectedLogOnAPhone:
+    async def test_remove_the_wrong_photo_add_the_right_one_and_resubmit(
+        self, rejected: dict[str, Any], live_server: str, browser: Any, screenshots: Path, tmp_path: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        seeded = rejected
+        phone = await _as(browser, live_server, seeded["cookie"])
+        await phone.goto(f"{live_server}/planting/bookings/{seeded['booking']}/log")
+        await expect(phone.locator("#log .badge.rejected")).to_have_text("已驳回")
+        await expect(phone.locator("#log")).to_contain_text("照片不是本次活动现场")
+        await expect(phone.locator("details.edit")).to_have_attribute("open", "")
+        await _photos_loaded(phone)
+        await _no_sideways_scroll(phone)
+        await phone.screenshot(path=str(screenshots / "planting-log-rejected-zh.png"), full_page=True)
+
+        await phone.get_by_role("button", name="删除第 1 张照片").click()
+        await expect(phone.locator(".notice")).to_contain_text("照片已删除")
+        await expect(phone.locator("#log")).to_contain_text("无照片")
+        await expect(phone.locator("#log .badge.rejected")).to_have_text("已驳回")  # still to be resubmitted
+
+        right = tmp_path / "right.jpg"
+        right.write_bytes(phone_jpeg(12))
+        await phone.set_input_files('details.edit input[name="photo"]', str(right))
+        await phone.locator("details.edit button[type='submit']").click()
+        await expect(phone.locator(".notice")).to_contain_text("已重新提交")
+        await expect(phone.locator("#log .badge.submitted")).to_have_text("待审核")
+        await expect(phone.locator("#log .badge.resubmitted")).to_have_text("第 1 次重新提交")
+        await expect(phone.locator("ul.log-photos img")).to_have_count(1)
+        await _photos_loaded(phone)
+        await _no_sideways_scroll(phone)
+        await phone.screenshot(path=str(screenshots / "planting-log-resubmitted-zh.png"), full_page=True)
+        await phone.context.close()
