@@ -6,6 +6,8 @@ leave the storage unless another photo still uses them."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.core.auth import SESSION_COOKIE
@@ -18,6 +20,7 @@ from models.audit import AuditEvent
 from models.evidence import Photo
 from models.planting import PlantingLog
 from tests.campaigns.test_api import cookie_for
+from tests.conftest import postgres_only
 from tests.evidence.photos import phone_jpeg
 from tests.planting.builders import planting_campaign, submitted
 from tests.planting.test_api import API, citizen, csrf
@@ -244,3 +247,38 @@ class TestRemovePhotoOverHttp:
         r = await client.post(remove + "?lang=en", data={"_csrf_token": token, "revision": "2"})
         assert r.status_code == 409 and "An approved planting log is final" in r.text
         assert await Photo.exists(id=photo.id)
+
+
+class TestRacing:
+    @postgres_only
+    async def test_a_removal_racing_a_review_of_the_copy_with_the_photo_lets_exactly_one_through(
+        self, db, settings
+    ) -> None:
+        planted = await planting_campaign(settings)
+        storage = storage_for(settings)
+        for seed in range(1, 7):
+            log, user, photo = await with_photo(settings, planted, seed=seed)
+
+            async def remove() -> str:
+                try:
+                    await service.remove_photo(settings, storage, user, log.public_id, photo.public_id)  # noqa: B023
+                    return "removed"
+                except AppError as exc:
+                    return exc.key
+
+            async def approve() -> str:
+                try:  # the organiser approves the copy they saw: with the photo (revision 2)
+                    await service.approve(settings, planted.organiser, log.public_id, revision=2)  # noqa: B023
+                    return "approved"
+                except AppError as exc:
+                    return exc.key
+
+            outcomes = sorted(await asyncio.gather(remove(), approve()))
+            assert outcomes in (
+                ["approved", "planting.approved_final"],
+                ["planting.revision_changed_review", "removed"],
+            ), outcomes
+            final = await PlantingLog.get(id=log.id)
+            # Approved means approved with its photo; removed means nothing was approved.
+            assert (final.status == "approved") == await Photo.exists(id=photo.id)
+            assert (final.status, final.revision) in (("approved", 2), ("submitted", 3))
