@@ -152,8 +152,13 @@ register_messages(
         "planting.page.revision_badge": {"zh": "已修改（第 {revision} 版）", "en": "edited (revision {revision})"},
         "planting.page.add_photo": {"zh": "添加照片", "en": "Add a photo"},
         "planting.page.photo_added": {"zh": "照片已添加。", "en": "Photo added."},
+        "planting.page.photo_removed": {"zh": "照片已删除。", "en": "Photo removed."},
+        "planting.page.remove_photo": {"zh": "删除", "en": "Remove"},
+        "planting.page.remove_photo_label": {"zh": "删除第 {n} 张照片", "en": "Remove photo {n}"},
+        "planting.page.photo_alt": {"zh": "植树现场照片 {n}", "en": "Planting photo {n}"},
         "planting.page.write_log": {"zh": "填写植树记录", "en": "Log planting"},
         "planting.page.log_status": {"zh": "植树记录：{status}", "en": "Planting log: {status}"},
+        "planting.page.log_label": {"zh": "植树记录", "en": "Planting log"},
         "planting.page.reason": {"zh": "驳回原因", "en": "Reason"},
         "planting.page.recent": {"zh": "最近通过审核的植树", "en": "Recently approved planting"},
         "planting.page.recent_line": {
@@ -192,6 +197,7 @@ register_messages(
         "planting.page.not_done": {"zh": "未完成", "en": "not done"},
         "planting.page.cert_scan": {"zh": "扫码核验此证书", "en": "Scan to verify this certificate"},
         "planting.page.cert_poster": {"zh": "保存证书海报", "en": "Save the certificate poster"},
+        "planting.page.cert_pdf": {"zh": "下载证书 PDF（可打印）", "en": "Download the certificate as PDF (to print)"},
         "planting.poster.brand": {"zh": "微碳汇 · 全民义务植树", "en": "MicroSink · national tree-planting duty"},
         "planting.poster.year": {"zh": "{year} 年度", "en": "Year {year}"},
         "planting.poster.trees": {

@@ -1,4 +1,4 @@
-"""The 义务植树 certificate as a poster (PNG, 1080×1440) to save or share: the kind (尽责 / 荣誉), the masked
+"""The 义务植树 certificate as a poster (PNG, 1080×1440, or the same page as a PDF to print) to save or share: the kind (尽责 / 荣誉), the masked
 holder, the year, the trees against the yearly duty, the campaigns, the code and a QR of the public
 verify page, which is what makes it a certificate rather than a picture.
 
@@ -84,15 +84,26 @@ def draw(text: DutyPosterText, fonts: posters.Fonts) -> Image.Image:
     return image
 
 
-def render(text: DutyPosterText, fonts: posters.Fonts) -> bytes:
+def render(text: DutyPosterText, fonts: posters.Fonts, fmt: str = "png") -> bytes:
+    """PNG (the share poster) or PDF (the same page to print: Pillow's PDF writer around the same image, as
+    the retirement certificate's PDF — ReportLab cannot load Noto CJK, STACK.md trap 8 — so the PDF shows
+    exactly the glyphs and the QR the PNG shows). At 144 dpi the 1080×1440 page is 540×720 pt (7.5×10 in)."""
+    image = draw(text, fonts)
     out = io.BytesIO()
-    draw(text, fonts).save(out, format="PNG", compress_level=6)
+    if fmt == "pdf":
+        # One JPEG page: quality 90 without chroma subsampling keeps the small coloured text sharp.
+        image.save(
+            out, format="PDF", resolution=144.0, quality=90, subsampling=0,
+            title=f"{text.kind_name} {text.code}", author="MicroSink 微碳汇",
+        )  # fmt: skip
+    else:
+        image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
-async def poster(text: DutyPosterText) -> bytes:
+async def poster(text: DutyPosterText, fmt: str = "png") -> bytes:
     """Render in a thread (CPU work); without the CJK fonts installed the answer is a clear 503."""
     fonts = posters.find_font()
     if fonts is None:
         raise AppError("certificates.font_missing", status_code=503)
-    return await asyncio.to_thread(render, text, fonts)
+    return await asyncio.to_thread(render, text, fonts, fmt)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, JSONBody, QueryParameter, URLEncodedBody
@@ -41,6 +41,7 @@ from app.planting.schemas import (
     RejectIn,
     RejectionOut,
     ReviewLogOut,
+    RevisionForm,
     TallyOut,
 )
 from app.settings import PHOTO_BODY_CEILING_BYTES, Settings
@@ -85,6 +86,7 @@ def log_out(settings: Settings, log: PlantingLog, photos: list[Photo], lang: str
         editable=service.can_edit(log),
         resubmittable=service.can_resubmit(settings, log),
         rejections=_rejections(log, lang),
+        photos_removable=service.can_remove_photos(settings, log),
     )
 
 
@@ -192,6 +194,28 @@ class PlantingController(Controller):
             settings, storage_for(settings), require_principal(request).user, log_id, content
         )
         return photo_out(photo, request_language(request))
+
+    @delete(
+        "/logs/{log_id:str}/photos/{photo_id:str}",
+        summary="Remove a photo from my planting log while it can still change (waiting, or rejected and "
+        "resubmittable); bumps the revision; 409 once approved",
+        guards=[requires(Role.CITIZEN)],
+        status_code=200,
+        raises=[Conflict, NotFound],
+    )
+    async def remove_photo(
+        self,
+        request: Request,
+        log_id: FromPath[str],
+        photo_id: FromPath[str],
+        revision: Annotated[
+            int | None, QueryParameter(ge=1, description="the revision you saw: 409 if the log changed since")
+        ] = None,
+    ) -> LogOut:
+        settings = _settings(request)
+        user = require_principal(request).user
+        log = await service.remove_photo(settings, storage_for(settings), user, log_id, photo_id, revision=revision)
+        return await _log_out(settings, log, request_language(request))
 
     @get(
         "/review",
@@ -339,6 +363,7 @@ async def _log_page(request: Request, booking_id: str, *, error: AppError | None
         rejections=service.rejections_of(log, lang) if log else [],
         editable=bool(log) and service.can_edit(log),  # type: ignore[arg-type]
         resubmittable=bool(log) and service.can_resubmit(settings, log),  # type: ignore[arg-type]
+        photos_removable=bool(log) and service.can_remove_photos(settings, log),  # type: ignore[arg-type]
         left=service.resubmissions_left(settings, log) if log else 0,
         max_resubmissions=settings.planting_max_resubmissions,
         error=error,
@@ -382,6 +407,7 @@ NOTICES = {
     "edited": "planting.page.edited",
     "resubmitted": "planting.page.resubmitted",
     "photo": "planting.page.photo_added",
+    "photo_removed": "planting.page.photo_removed",
     "saved": "planting.page.saved",
 }
 
@@ -446,6 +472,24 @@ class PlantingPages(Controller):
         except AppError as exc:
             return await _log_page(request, log.booking.public_id, error=exc)
         return Redirect(f"/planting/bookings/{log.booking.public_id}/log?lang={lang}&done=photo", status_code=303)
+
+    @post("/planting/logs/{log_id:str}/photos/{photo_id:str}/remove", guards=[requires(Role.CITIZEN)], status_code=200)
+    async def photo_remove(
+        self, request: Request, log_id: FromPath[str], photo_id: FromPath[str], data: URLEncodedBody[RevisionForm]
+    ) -> Template | Redirect:
+        """The 删除 button under each photo of a log that can still change (no JavaScript)."""
+        settings, lang = _settings(request), request_language(request)
+        user = require_principal(request).user
+        log = await service.my_log(user, log_id)
+        try:
+            await service.remove_photo(
+                settings, storage_for(settings), user, log_id, photo_id, revision=_revision_of(data.revision)
+            )
+        except AppError as exc:
+            return await _log_page(request, log.booking.public_id, error=exc)
+        return Redirect(
+            f"/planting/bookings/{log.booking.public_id}/log?lang={lang}&done=photo_removed", status_code=303
+        )
 
     @post(
         "/planting/logs/{log_id:str}/edit",
@@ -540,7 +584,9 @@ class PlantingPages(Controller):
         return Redirect(f"/planting/me?lang={lang}&done=saved", status_code=303)
 
     @get("/planting/certificates/{code:str}", opt={"public": True})
-    async def certificate_page(self, request: Request, code: FromPath[str]) -> Template | Redirect:
+    async def certificate_page(self, request: Request, code: FromPath[str]) -> Template | Redirect | Response[bytes]:
+        if code.lower().endswith(".pdf"):  # /planting/certificates/{code}.pdf: the printable certificate
+            return await _certificate_file(request, code[: -len(".pdf")], "pdf")
         cert, out, titles = await _certificate_view(request, code)
         if code != cert.code:
             return Redirect(
@@ -558,12 +604,21 @@ class PlantingPages(Controller):
     @get("/planting/certificates/{code:str}/poster.png", opt={"public": True})
     async def certificate_poster(self, request: Request, code: FromPath[str]) -> Response[bytes]:
         """The certificate as a poster to save or share, with the QR of its verify page."""
-        lang = request_language(request)
-        cert, out, titles = await _certificate_view(request, code)
-        url = out.page + ("?lang=en" if lang == "en" else "")
-        text = posters.text_of(msgspec.structs.asdict(out), [titles.get(s, s) for s in cert.campaigns], lang, url)
-        headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
-        return Response(await posters.poster(text), media_type="image/png", headers=headers)
+        return await _certificate_file(request, code, "png")
+
+
+async def _certificate_file(request: Request, code: str, fmt: str) -> Response[bytes]:
+    """The poster (PNG) or the printable certificate (PDF, the same page), in the request's language, its QR
+    opening the verify page in that language."""
+    lang = request_language(request)
+    cert, out, titles = await _certificate_view(request, code)
+    url = out.page + ("?lang=en" if lang == "en" else "")
+    text = posters.text_of(msgspec.structs.asdict(out), [titles.get(s, s) for s in cert.campaigns], lang, url)
+    headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'inline; filename="planting-certificate-{cert.code}.pdf"'
+        return Response(await posters.poster(text, "pdf"), media_type="application/pdf", headers=headers)
+    return Response(await posters.poster(text), media_type="image/png", headers=headers)
 
 
 async def _change(request: Request, log_id: str, data: EditForm) -> Template | Redirect:

@@ -61,6 +61,7 @@ class LogOut(msgspec.Struct):
     editable: bool
     resubmittable: bool
     rejections: list[RejectionOut]
+    photos_removable: bool = False  # the owner may still take photos off (waiting, or rejected and resubmittable)
 
 
 class ReviewLogOut(msgspec.Struct):
@@ -166,6 +167,13 @@ class EditForm:
 @dataclass
 class PhotoForm:
     photo: UploadFile | None = None
+
+
+@dataclass
+class RevisionForm:
+    """A page form that changes a log names the revision it was rendered from."""
+
+    revision: str = ""
 
 
 @dataclass

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -261,10 +261,29 @@ def _merged(log: PlantingLog, patch: LogPatch) -> LogIn:
     )
 
 
-def _refuse(settings: Settings, log: PlantingLog, wanted: str) -> Conflict:
-    """Why `wanted` (edit | resubmit) is not allowed for the log as it stands."""
+def can_remove_photos(settings: Settings, log: PlantingLog) -> bool:
+    """While the log can still change: waiting for review, or rejected with a resubmission left (the
+    planter is correcting it). An approved log's photos are the evidence its trees were counted on."""
+    return can_edit(log) or can_resubmit(settings, log)
+
+
+Change = Literal["edit", "resubmit", "remove_photo"]
+
+
+def _allowed(settings: Settings, log: PlantingLog, wanted: Change) -> bool:
+    if wanted == "edit":
+        return can_edit(log)
+    if wanted == "resubmit":
+        return can_resubmit(settings, log)
+    return can_remove_photos(settings, log)
+
+
+def _refuse(settings: Settings, log: PlantingLog, wanted: Change) -> Conflict:
+    """Why `wanted` is not allowed for the log as it stands."""
     if log.status == "approved":
         return Conflict("planting.approved_final")
+    if wanted == "remove_photo":  # rejected, no resubmission left
+        return Conflict("planting.resubmission_cap", limit=settings.planting_max_resubmissions)
     if wanted == "edit":  # rejected
         if can_resubmit(settings, log):
             return Conflict("planting.edit_rejected", left=resubmissions_left(settings, log))
@@ -277,6 +296,22 @@ def _refuse(settings: Settings, log: PlantingLog, wanted: str) -> Conflict:
 def _stale(log: PlantingLog, expected: int | None) -> None:
     if expected is not None and expected != log.revision:
         raise Conflict("planting.revision_changed", seen=expected, revision=log.revision)
+
+
+def _check_change(settings: Settings, log: PlantingLog, wanted: Change, revision: int | None) -> None:
+    """The test every change by the planter passes — once on the log as read (an early, cheap answer) and
+    again on the locked row inside the change's transaction (the binding one): the status allows it, and
+    the revision is the one the planter saw when they name it."""
+    if not _allowed(settings, log, wanted):
+        raise _refuse(settings, log, wanted)
+    _stale(log, revision)
+
+
+def _patched(settings: Settings, log: PlantingLog, patch: LogPatch) -> LogIn:
+    """The log with the patch applied, checked exactly as a submission is."""
+    data = _merged(log, patch)
+    _check_log(settings, log.campaign, data)
+    return data
 
 
 async def _locked(log_id: int) -> PlantingLog:
@@ -293,17 +328,12 @@ async def edit(
     has been decided (approved: final; rejected: correct and resubmit instead) or, when `revision` is given,
     if the log changed since that revision. A change to nothing changes nothing."""
     log = await my_log(user, public_id)
-    if not can_edit(log):
-        raise _refuse(settings, log, "edit")
-    _stale(log, revision)
-    data = _merged(log, patch)
-    _check_log(settings, log.campaign, data)
+    _check_change(settings, log, "edit", revision)
+    data = _patched(settings, log, patch)
     values = {"species": data.species, "count": data.count, "note": data.note.strip()}
     async with in_transaction():
         current = await _locked(log.id)
-        if not can_edit(current):
-            raise _refuse(settings, current, "edit")
-        _stale(current, revision)
+        _check_change(settings, current, "edit", revision)
         if all(getattr(current, k) == v for k, v in values.items()):
             return await my_log(user, public_id)
         # Conditional on status and revision: an approval or rejection that won the row first leaves
@@ -338,17 +368,12 @@ async def resubmit(
     `rejections` and the audit chain), at most PLANTING_MAX_RESUBMISSIONS times; audited. 409 for an
     approved log (final), a log still waiting (edit it instead) or one past the cap."""
     log = await my_log(user, public_id)
-    if not can_resubmit(settings, log):
-        raise _refuse(settings, log, "resubmit")
-    _stale(log, revision)
-    data = _merged(log, patch)
-    _check_log(settings, log.campaign, data)
+    _check_change(settings, log, "resubmit", revision)
+    data = _patched(settings, log, patch)
     now = now or datetime.now(UTC)
     async with in_transaction():
         current = await _locked(log.id)
-        if not can_resubmit(settings, current):
-            raise _refuse(settings, current, "resubmit")
-        _stale(current, revision)
+        _check_change(settings, current, "resubmit", revision)
         reviewer = await User.get_or_none(id=current.reviewed_by_id)  # type: ignore[attr-defined]
         rejection = {
             "reason_zh": current.reject_reason_zh,
@@ -466,6 +491,46 @@ async def add_photo(settings: Settings, storage: Storage, user: User, log_public
         await evidence.discard(storage, stored.keys)
         raise
     return photo
+
+
+async def remove_photo(
+    settings: Settings, storage: Storage, user: User, log_public_id: str, photo_public_id: str,
+    *, revision: int | None = None,
+) -> PlantingLog:  # fmt: skip
+    """Take a photo off the caller's log while it can still change (waiting for review, or rejected with a
+    resubmission left); 409 once approved (final), 404 for someone else's log or a photo not on this one.
+
+    A change like an edit: the revision goes up (a review naming the earlier one is refused) and the
+    audit records the photo's hashes, never its position. The photo's row is deleted, so the campaign's
+    duplicate check no longer sees it, and its files leave the storage once no row refers to them. Photos
+    are optional (no rule asks for one), so the last one may go too."""
+    log = await my_log(user, log_public_id)
+    _check_change(settings, log, "remove_photo", revision)
+    subject = subject_of(log)
+    async with in_transaction() as conn:
+        # The log's row lock serialises this with its review, its edits and uploads to it.
+        current = await _locked(log.id)
+        _check_change(settings, current, "remove_photo", revision)
+        photo = await evidence.photo_of(subject, photo_public_id, conn)
+        if photo is None:
+            raise NotFound("evidence.photo_not_found")
+        changed = await PlantingLog.filter(id=log.id, status=current.status, revision=current.revision).update(
+            revision=F("revision") + 1
+        )
+        if not changed:
+            raise _refuse(settings, await PlantingLog.get(id=log.id), "remove_photo")
+        await Photo.filter(id=photo.id).using_db(conn).delete()
+        await audit.record(
+            actor=audit.actor_of(user),
+            action="planting.log.photo_removed",
+            entity_type="planting_log",
+            entity_id=log.public_id,
+            before={"status": current.status, "revision": current.revision, **evidence.audit_view(photo)},
+            after={"status": current.status, "revision": current.revision + 1},
+        )
+    # After the commit: a file another row still refers to (the same image elsewhere) stays.
+    await evidence.discard(storage, [photo.content_key, photo.thumb_key])
+    return await my_log(user, log_public_id)
 
 
 async def _distance_from_site(
