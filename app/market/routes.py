@@ -13,7 +13,7 @@ from app.core.errors import AppError
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.market import service
-from app.market.schemas import ListingIn, ListingOut, OrderIn, OrderOut, PaymentOut, SaleOut
+from app.market.schemas import ListingIn, ListingOut, OrderIn, OrderLineOut, OrderOut, PaymentOut, SaleOut
 from app.payments import service as payments
 from app.payments.protocol import PaymentProvider
 from app.points import service as points
@@ -81,6 +81,18 @@ def order_out(order: Order) -> OrderOut:
         certificate_code=order.certificate_code,
         certificate_url=certificate_url(order.certificate_code),
         page_url=f"/market/orders/{order.public_id}",
+        lines=[
+            OrderLineOut(
+                line.listing.public_id,
+                line.kg,
+                line.price_fen,
+                line.price_unit_kg,
+                line.total_fen,
+                line.fee_fen,
+                line.seller_fen,
+            )
+            for line in sorted(order.lines, key=lambda line: line.position)
+        ],
     )
 
 
@@ -124,20 +136,20 @@ class MarketListingsController(Controller):
         listing = await service.withdraw_listing(require_principal(request), listing_id)
         return listing_out(await service.view_of(_settings(request), listing))
 
-    @get("/sales", summary="My sales: gross, platform fee and net per fulfilled order", guards=_SELLER)
+    @get("/sales", summary="My sales: gross, platform fee and net per fulfilled order line", guards=_SELLER)
     async def sales(self, request: Request) -> list[SaleOut]:
         return [
             SaleOut(
-                o.public_id,
-                o.listing.public_id,
-                o.kg,
-                o.total_fen,
-                o.fee_fen,
-                o.seller_fen,
-                o.resolved_at,
-                o.certificate_code,
+                line.order.public_id,
+                line.listing.public_id,
+                line.kg,
+                line.total_fen,
+                line.fee_fen,
+                line.seller_fen,
+                line.order.resolved_at,
+                line.order.certificate_code,
             )
-            for o in await service.sales_of(require_principal(request))
+            for line in await service.sales_of(require_principal(request))
         ]
 
 
