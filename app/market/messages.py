@@ -107,6 +107,14 @@ register_messages(
         },
         "market.page.empty": {"zh": "暂时没有在售的碳汇。", "en": "Nothing on sale right now."},
         "market.page.price": {"zh": "{price} / {unit} 千克", "en": "{price} per {unit} kg"},
+        "market.page.split": {
+            "zh": "分 {count} 个挂牌购买（每千克价低者优先），各部分价格已锁定",
+            "en": "From {count} listings (cheapest per kg first), each part at its locked price",
+        },
+        "market.page.part_shares": {
+            "zh": "平台服务费 {fee} · 卖方所得 {net}",
+            "en": "platform fee {fee} · seller gets {net}",
+        },
         "market.page.remaining": {"zh": "剩余 {kg}", "en": "{kg} left"},
         "market.page.seller": {"zh": "卖方", "en": "Seller"},
         "market.page.county": {"zh": "所在地", "en": "County"},

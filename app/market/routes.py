@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.params import FromPath, JSONBody, Parameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.core.auth import Role, principal_of, require_principal, requires
@@ -13,7 +15,17 @@ from app.core.errors import AppError
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.market import service
-from app.market.schemas import ListingIn, ListingOut, OrderIn, OrderLineOut, OrderOut, PaymentOut, SaleOut
+from app.market.schemas import (
+    ListingIn,
+    ListingOut,
+    OfferOut,
+    OfferPartOut,
+    OrderIn,
+    OrderLineOut,
+    OrderOut,
+    PaymentOut,
+    SaleOut,
+)
 from app.payments import service as payments
 from app.payments.protocol import PaymentProvider
 from app.points import service as points
@@ -117,6 +129,16 @@ class MarketListingsController(Controller):
     @get("/listings", summary="Listings on sale, cheapest per kg first (no sign-in)", opt=_PUBLIC)
     async def listings(self, request: Request) -> list[ListingOut]:
         return [listing_out(v) for v in await service.catalogue(_settings(request))]
+
+    @get(
+        "/offer",
+        summary='What "best" costs for kg now: the split over listings and the total (no sign-in)',
+        opt=_PUBLIC,
+    )
+    async def offer(self, request: Request, kg: Annotated[int, Parameter(ge=1, le=10_000_000)]) -> OfferOut:
+        found = await service.cheapest_offer(_settings(request), kg)
+        parts = [OfferPartOut(p.listing, p.kg, p.price_fen, p.price_unit_kg, p.total_fen) for p in found.parts]
+        return OfferOut(found.listing, found.kg, found.total_fen, parts)
 
     @get("/listings/{listing_id:str}", summary="One listing and what is left of it (no sign-in)", opt=_PUBLIC)
     async def listing(self, request: Request, listing_id: FromPath[str]) -> ListingOut:

@@ -100,6 +100,23 @@ class OrderOut(msgspec.Struct):
     ] = []
 
 
+class OfferPartOut(msgspec.Struct):
+    listing: str
+    kg: int
+    price_fen: Fen
+    price_unit_kg: int
+    total_fen: Fen
+
+
+class OfferOut(msgspec.Struct):
+    """What ordering `kg` with listing "best" costs now; the order locks what is on sale at that moment."""
+
+    listing: Annotated[str, msgspec.Meta(description='the one listing, or "best" when split over several')]
+    kg: Annotated[int, msgspec.Meta(description="the kg asked, rounded up to whole units")]
+    total_fen: Annotated[int, msgspec.Meta(description="what the buyer pays: the sum of the parts")]
+    parts: Annotated[list[OfferPartOut], msgspec.Meta(description="one per listing, cheapest per kg first")]
+
+
 class PaymentOut(msgspec.Struct):
     provider: str
     out_trade_no: str
