@@ -147,13 +147,9 @@ async def reserve(
                 await lock_issuances([issuance_id])
                 await _free_lapsed_blocks(issuance_id, at)
                 supply = await CreditSupply.get(issuance_id=issuance_id)
-                free = supply.tradable - supply.buffer
-                if quota is not None:  # this issuance's part, all of it or the whole reservation is refused
-                    if free < quota[issuance_id]:
-                        raise Conflict("credits.insufficient", requested=kg, available=kg - remaining + free)
-                    take = quota[issuance_id]
-                else:
-                    take = min(remaining, free)
+                # With parts, each issuance gives at most its part: one short leaves `remaining` > 0 below,
+                # and the whole reservation is refused.
+                take = min(remaining if quota is None else quota[issuance_id], supply.tradable - supply.buffer)
                 if take <= 0:
                     continue
                 issuance = await Issuance.get(id=issuance_id)
