@@ -134,6 +134,7 @@ class MarketListingsController(Controller):
         "/offer",
         summary='What "best" costs for kg now: the split over listings and the total (no sign-in)',
         opt=_PUBLIC,
+        responses={409: ResponseSpec(None, description="The listings on sale cannot sell that many kg")},
     )
     async def offer(self, request: Request, kg: Annotated[int, Parameter(ge=1, le=10_000_000)]) -> OfferOut:
         found = await service.cheapest_offer(_settings(request), kg)
