@@ -22,7 +22,7 @@ from models.events import Event, EventOrder, EventRetirement
 from models.evidence import Photo
 from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
 from models.ledger import Hold, LedgerAccount, Transfer
-from models.market import Listing, Order
+from models.market import Listing, Order, OrderLine
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
 from models.notifications import Notification, NotificationPreference, OutboxMessage
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
@@ -73,6 +73,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Order",
+    "OrderLine",
     "OrgOrder",
     "Organisation",
     "OutboxMessage",

@@ -5,6 +5,8 @@ price_unit_kg 10), and an order's kg is a whole number of units, so every total 
 Carbon is integer kg CO2e; points are integers and never shown as kg or tonnes.
 """
 
+from __future__ import annotations
+
 from uuid import UUID
 
 from tortoise import fields, models
@@ -45,6 +47,11 @@ class Listing(models.Model):
 class Order(models.Model):
     """A buyer's order: kg of one listing reserved until `expires_at`, paid once, retired once."""
 
+    # Since 0034 an order has one or more lines (OrderLine, one per listing) under one reservation and
+    # one certificate code. The order-level listing and seller are the first (cheapest) line's, and a
+    # split order's price is the whole order's (price_fen = total_fen for price_unit_kg = kg), so the
+    # single-listing API keeps working; fee_fen and seller_fen are the sums of the lines'.
+
     id = fields.BigIntField(primary_key=True)
     public_id = fields.CharField(
         max_length=26, unique=True, description="random, unguessable, the reservation reference is order:<it>"
@@ -80,6 +87,35 @@ class Order(models.Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
 
+    lines: fields.ReverseRelation[OrderLine]
+
     class Meta:
         table = "market_order"
         indexes = (("status", "expires_at"), ("buyer_id", "created_at"))
+
+
+class OrderLine(models.Model):
+    """One listing's part of an order: its kg, seller and locked price, and at fulfilment its own fee and
+    seller share. A single-listing order has one line (position 0); "best" may split over several
+    listings, cheapest per kg first. Each line's kg are the order reservation's blocks of its listing's
+    issuance (one active listing per issuance, so lines of one order never share an issuance)."""
+
+    id = fields.BigIntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="lines", on_delete=fields.RESTRICT
+    )
+    position = fields.IntField(description="0, 1, …: the allocation order (cheapest per kg first)")
+    listing: fields.ForeignKeyRelation[Listing] = fields.ForeignKeyField(
+        "models.Listing", related_name=False, on_delete=fields.RESTRICT
+    )
+    seller_holder = fields.CharField(max_length=64, db_index=True, description="the listing's seller at order time")
+    kg = fields.BigIntField(description="kg CO2e of this listing, > 0, a whole multiple of price_unit_kg")
+    price_fen = fields.BigIntField(description="the listing's price, locked at order time")
+    price_unit_kg = fields.BigIntField(description="kg that price bought, locked at order time")
+    total_fen = fields.BigIntField(description="kg / price_unit_kg × price_fen")
+    fee_fen = fields.BigIntField(default=0, description="platform fee, set at fulfilment: floor(total × bps / 10000)")
+    seller_fen = fields.BigIntField(default=0, description="this seller's share, set at fulfilment: total − fee")
+
+    class Meta:
+        table = "market_order_line"
+        unique_together = (("order_id", "position"),)

@@ -99,22 +99,43 @@ async def reserve(
     *,
     issuance_public_id: str | None = None,
     project_public_id: str | None = None,
+    parts: dict[str, int] | None = None,
 ) -> Reservation:
-    """Hold `kg` tradable units for `reference` until `until`: from one issuance, one project or the oldest.
+    """Hold `kg` tradable units for `reference` until `until`: from one issuance, one project, the oldest,
+    or exactly `parts` (issuance public id → kg, summing to `kg`: a market order split over listings).
 
     Whole blocks are taken first, the last one split if only part of it is needed. Refused, with
-    nothing written, when fewer units are free than asked.
+    nothing written, when fewer units are free than asked (for `parts`: than any one part asks).
     """
     _check_reference(reference)
     if isinstance(kg, bool) or not isinstance(kg, int) or not 0 < kg <= MAX_RESERVATION_KG:
         raise AppError("credits.bad_kg", detail=[{"field": "kg"}], field="kg", low=1, high=MAX_RESERVATION_KG)
-    request_hash = _request_hash("reserve", kg, until.isoformat(), issuance_public_id, project_public_id)
+    if parts is not None and (
+        issuance_public_id is not None
+        or project_public_id is not None
+        or not parts
+        or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in parts.values())
+        or sum(parts.values()) != kg
+    ):
+        raise AppError("credits.bad_kg", detail=[{"field": "kg"}], field="kg", low=1, high=MAX_RESERVATION_KG)
+    hashed: list[object] = ["reserve", kg, until.isoformat(), issuance_public_id, project_public_id]
+    if parts is not None:  # appended only then: a reservation without parts hashes as it always did
+        hashed.append(sorted(parts.items()))
+    request_hash = _request_hash(*hashed)
     if existing := await Reservation.get_or_none(reference=reference):
         return _replay(existing, request_hash)
     at = now()
     if until <= at:
         raise AppError("credits.until_in_the_past", detail=[{"field": "until"}])
-    candidates = await _candidate_issuances(issuance_public_id, project_public_id)
+    quota: dict[int, int] | None = None
+    if parts is not None:
+        ids = dict(await Issuance.filter(public_id__in=list(parts)).values_list("public_id", "id"))
+        if len(ids) != len(parts):
+            raise NotFound("credits.issuance_not_found")
+        quota = {int(ids[p]): k for p, k in parts.items()}  # type: ignore[call-overload]
+        candidates = sorted(quota)
+    else:
+        candidates = await _candidate_issuances(issuance_public_id, project_public_id)
     try:
         async with in_transaction():
             reservation = await Reservation.create(
@@ -126,7 +147,9 @@ async def reserve(
                 await lock_issuances([issuance_id])
                 await _free_lapsed_blocks(issuance_id, at)
                 supply = await CreditSupply.get(issuance_id=issuance_id)
-                take = min(remaining, supply.tradable - supply.buffer)
+                # With parts, each issuance gives at most its part: one short leaves `remaining` > 0 below,
+                # and the whole reservation is refused.
+                take = min(remaining if quota is None else quota[issuance_id], supply.tradable - supply.buffer)
                 if take <= 0:
                     continue
                 issuance = await Issuance.get(id=issuance_id)

@@ -71,8 +71,16 @@ register_messages(
         },
         "market.bad_points": {"zh": "积分须为不小于 0 的整数", "en": "points must be a whole number, 0 or more"},
         "market.nothing_fits": {
-            "zh": "暂无一个挂牌能整批提供 {kg} 千克：请减少数量或选择具体挂牌",
-            "en": "No single listing can sell {kg} kg right now: order less or pick a listing",
+            "zh": "在售挂牌的计价单位凑不出 {kg} 千克：请换个数量或选择具体挂牌",
+            "en": "The listings on sale cannot make up {kg} kg in their units: order another amount or pick a listing",
+        },
+        "market.not_enough_on_sale": {
+            "zh": "所有挂牌合计仅剩 {available} 千克可售，不足 {asked} 千克：请减少数量，本次未预留任何碳汇",
+            "en": "Only {available} kg are on sale across all listings, less than {asked} kg: order less; nothing was reserved",
+        },
+        "market.busy": {
+            "zh": "下单人数较多，碳汇刚被他人预留：请稍后重试",
+            "en": "Many buyers are ordering and the credits were just reserved by others: please try again",
         },
         "market.order_not_found": {"zh": "找不到该订单", "en": "No such order"},
         "market.order_expired": {
@@ -99,6 +107,14 @@ register_messages(
         },
         "market.page.empty": {"zh": "暂时没有在售的碳汇。", "en": "Nothing on sale right now."},
         "market.page.price": {"zh": "{price} / {unit} 千克", "en": "{price} per {unit} kg"},
+        "market.page.split": {
+            "zh": "分 {count} 个挂牌购买（每千克价低者优先），各部分价格已锁定",
+            "en": "From {count} listings (cheapest per kg first), each part at its locked price",
+        },
+        "market.page.part_shares": {
+            "zh": "平台服务费 {fee} · 卖方所得 {net}",
+            "en": "platform fee {fee} · seller gets {net}",
+        },
         "market.page.remaining": {"zh": "剩余 {kg}", "en": "{kg} left"},
         "market.page.seller": {"zh": "卖方", "en": "Seller"},
         "market.page.county": {"zh": "所在地", "en": "County"},

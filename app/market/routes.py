@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.params import FromPath, JSONBody, Parameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.core.auth import Role, principal_of, require_principal, requires
@@ -13,7 +15,17 @@ from app.core.errors import AppError
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.market import service
-from app.market.schemas import ListingIn, ListingOut, OrderIn, OrderOut, PaymentOut, SaleOut
+from app.market.schemas import (
+    ListingIn,
+    ListingOut,
+    OfferOut,
+    OfferPartOut,
+    OrderIn,
+    OrderLineOut,
+    OrderOut,
+    PaymentOut,
+    SaleOut,
+)
 from app.payments import service as payments
 from app.payments.protocol import PaymentProvider
 from app.points import service as points
@@ -81,6 +93,18 @@ def order_out(order: Order) -> OrderOut:
         certificate_code=order.certificate_code,
         certificate_url=certificate_url(order.certificate_code),
         page_url=f"/market/orders/{order.public_id}",
+        lines=[
+            OrderLineOut(
+                line.listing.public_id,
+                line.kg,
+                line.price_fen,
+                line.price_unit_kg,
+                line.total_fen,
+                line.fee_fen,
+                line.seller_fen,
+            )
+            for line in sorted(order.lines, key=lambda line: line.position)
+        ],
     )
 
 
@@ -106,6 +130,17 @@ class MarketListingsController(Controller):
     async def listings(self, request: Request) -> list[ListingOut]:
         return [listing_out(v) for v in await service.catalogue(_settings(request))]
 
+    @get(
+        "/offer",
+        summary='What "best" costs for kg now: the split over listings and the total (no sign-in)',
+        opt=_PUBLIC,
+        responses={409: ResponseSpec(None, description="The listings on sale cannot sell that many kg")},
+    )
+    async def offer(self, request: Request, kg: Annotated[int, Parameter(ge=1, le=10_000_000)]) -> OfferOut:
+        found = await service.cheapest_offer(_settings(request), kg)
+        parts = [OfferPartOut(p.listing, p.kg, p.price_fen, p.price_unit_kg, p.total_fen) for p in found.parts]
+        return OfferOut(found.listing, found.kg, found.total_fen, parts)
+
     @get("/listings/{listing_id:str}", summary="One listing and what is left of it (no sign-in)", opt=_PUBLIC)
     async def listing(self, request: Request, listing_id: FromPath[str]) -> ListingOut:
         listing = await service.listing_by_public_id(listing_id)
@@ -124,20 +159,20 @@ class MarketListingsController(Controller):
         listing = await service.withdraw_listing(require_principal(request), listing_id)
         return listing_out(await service.view_of(_settings(request), listing))
 
-    @get("/sales", summary="My sales: gross, platform fee and net per fulfilled order", guards=_SELLER)
+    @get("/sales", summary="My sales: gross, platform fee and net per fulfilled order line", guards=_SELLER)
     async def sales(self, request: Request) -> list[SaleOut]:
         return [
             SaleOut(
-                o.public_id,
-                o.listing.public_id,
-                o.kg,
-                o.total_fen,
-                o.fee_fen,
-                o.seller_fen,
-                o.resolved_at,
-                o.certificate_code,
+                line.order.public_id,
+                line.listing.public_id,
+                line.kg,
+                line.total_fen,
+                line.fee_fen,
+                line.seller_fen,
+                line.order.resolved_at,
+                line.order.certificate_code,
             )
-            for o in await service.sales_of(require_principal(request))
+            for line in await service.sales_of(require_principal(request))
         ]
 
 

@@ -55,6 +55,18 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     points: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000, description="points toward the price")] = 0
 
 
+class OrderLineOut(msgspec.Struct):
+    """One listing's part of an order, at its own locked price; fee and share once fulfilled."""
+
+    listing: str
+    kg: int
+    price_fen: Fen
+    price_unit_kg: int
+    total_fen: Fen
+    fee_fen: Fen
+    seller_fen: Fen
+
+
 class OrderOut(msgspec.Struct):
     id: str
     status: Annotated[str, msgspec.Meta(description="pending | fulfilled | expired | cancelled")]
@@ -78,6 +90,31 @@ class OrderOut(msgspec.Struct):
     certificate_code: str | None
     certificate_url: str | None
     page_url: str
+    lines: Annotated[
+        list[OrderLineOut],
+        msgspec.Meta(
+            description="one per listing: a single-listing order has one; a split (best) order one per listing, "
+            "cheapest per kg first. For a split order `listing` is the first line's and price_fen/price_unit_kg "
+            "are the whole order's (total_fen for kg)"
+        ),
+    ] = []
+
+
+class OfferPartOut(msgspec.Struct):
+    listing: str
+    kg: int
+    price_fen: Fen
+    price_unit_kg: int
+    total_fen: Fen
+
+
+class OfferOut(msgspec.Struct):
+    """What ordering `kg` with listing "best" costs now; the order locks what is on sale at that moment."""
+
+    listing: Annotated[str, msgspec.Meta(description='the one listing, or "best" when split over several')]
+    kg: Annotated[int, msgspec.Meta(description="the kg asked, rounded up to whole units")]
+    total_fen: Annotated[int, msgspec.Meta(description="what the buyer pays: the sum of the parts")]
+    parts: Annotated[list[OfferPartOut], msgspec.Meta(description="one per listing, cheapest per kg first")]
 
 
 class PaymentOut(msgspec.Struct):

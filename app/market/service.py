@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
@@ -43,7 +44,7 @@ from app.settings import Settings
 from models.accounts import Organisation, User
 from models.credits import Issuance, Retirement
 from models.ledger import LedgerAccount
-from models.market import Listing, Order
+from models.market import Listing, Order, OrderLine
 from models.payments import PaymentAttempt
 
 PURPOSE = "market.order"
@@ -202,34 +203,83 @@ async def catalogue(settings: Settings, *, limit: int = 50) -> list[ListingView]
 
 
 # --- orders -----------------------------------------------------------------------------------------
-BEST = "best"  # in place of a listing id: the cheapest listing that has the kg (one listing, no split yet)
+BEST = "best"  # in place of a listing id: the cheapest listings per kg that together have the kg (a split)
+ALLOCATION_TRIES = 50  # a try fails only when another order took kg meanwhile; each retry reads afresh
 
 
-async def best_listing(settings: Settings, kg: int) -> Listing:
-    """The cheapest active listing (per kg) that can sell `kg` in whole units right now."""
+@dataclass(frozen=True)
+class Part:
+    """One listing's share of an order or offer: whole units of it at its price."""
+
+    listing: Listing
+    kg: int
+    total_fen: int
+
+
+async def allocate(settings: Settings, kg: int) -> list[Part]:
+    """Split `kg` over the catalogue, cheapest per kg first (ties: the oldest listing), each part a whole
+    number of its listing's units and no more than it has left now. 409 `market.not_enough_on_sale`
+    (naming the kg on sale) when the catalogue together has less; `market.nothing_fits` when it has
+    enough but not in units that add up to `kg`."""
+    parts: list[Part] = []
+    remaining = kg
+    on_sale = 0
     for view in await catalogue(settings, limit=500):
-        if view.remaining_kg >= kg and kg % view.listing.price_unit_kg == 0:
-            return view.listing
-    raise Conflict("market.nothing_fits", detail=[{"field": "kg"}], kg=kg)
+        listing = view.listing
+        unit = listing.price_unit_kg
+        whole = view.remaining_kg // unit * unit
+        on_sale += whole
+        take = min(remaining, whole) // unit * unit
+        if take:
+            parts.append(Part(listing, take, take // unit * listing.price_fen))
+            remaining -= take
+    if remaining:
+        if on_sale < kg:
+            raise Conflict("market.not_enough_on_sale", detail=[{"field": "kg"}], asked=kg, available=on_sale)
+        raise Conflict("market.nothing_fits", detail=[{"field": "kg"}], kg=kg)
+    return parts
+
+
+@dataclass(frozen=True)
+class OfferPart:
+    listing: str  # the listing's public id
+    kg: int
+    price_fen: int
+    price_unit_kg: int
+    total_fen: int
 
 
 @dataclass(frozen=True)
 class Offer:
-    """What an offset of some kg costs at the cheapest listing that sells it in whole units."""
+    """What an offset of some kg costs now: one listing, or a split over the cheapest (`listing` "best").
+    Ordering it re-allocates and locks the price of what is on sale at that moment."""
 
-    listing: str  # the listing's public id
-    kg: int  # the kg asked, rounded up to the listing's unit
-    total_fen: int
+    listing: str  # the listing's public id, or BEST when the kg are split over several listings
+    kg: int  # the kg asked, rounded up to a whole number of units
+    total_fen: int  # what the buyer pays: Σ of the parts
+    parts: tuple[OfferPart, ...] = ()
+
+
+def _offer_part(part: Part) -> OfferPart:
+    listing = part.listing
+    return OfferPart(listing.public_id, part.kg, listing.price_fen, listing.price_unit_kg, part.total_fen)
 
 
 async def cheapest_offer(settings: Settings, kg: int, nothing_key: str = "market.nothing_fits") -> Offer:
-    """The cheapest active listing per kg with enough left for `kg` rounded up to its unit (a footprint's
-    offset buys whole units: never less than the footprint). 409 `nothing_key` when none has enough."""
-    for view in await catalogue(settings, limit=500):
-        unit = view.listing.price_unit_kg
+    """The cheapest way to buy `kg` rounded up to whole units (a footprint's offset never buys less than
+    the footprint): from the cheapest listing if it has enough, else split cheapest-first. The kg are
+    rounded up to the unit of the cheapest listing that makes a split add up. 409 `nothing_key` when the
+    whole catalogue cannot sell it."""
+    views = await catalogue(settings, limit=500)
+    units = list(dict.fromkeys(v.listing.price_unit_kg for v in views))
+    for unit in units:
         whole = -(-max(kg, 1) // unit) * unit
-        if view.remaining_kg >= whole:
-            return Offer(view.listing.public_id, whole, whole // unit * view.listing.price_fen)
+        try:
+            parts = await allocate(settings, whole)
+        except Conflict:
+            continue
+        listing = parts[0].listing.public_id if len(parts) == 1 else BEST
+        return Offer(listing, whole, sum(p.total_fen for p in parts), tuple(_offer_part(p) for p in parts))
     raise Conflict(nothing_key, detail=[{"field": "kg"}], kg=kg)
 
 
@@ -265,16 +315,49 @@ def _check_ask(ask: OrderAsk) -> tuple[str, str, str]:
 
 
 async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
-    """Lock the price, reserve the kg and hold the points until the order expires: all or nothing."""
+    """Lock the price, reserve the kg and hold the points until the order expires: all or nothing.
+
+    "best" splits the kg over the cheapest listings; the split is re-read on each try, and a try that
+    finds a listing's kg taken meanwhile is rolled back whole and tried again on a fresh read."""
     beneficiary, note, recipient = _check_ask(ask)
-    listing = await best_listing(settings, ask.kg) if ask.listing == BEST else await listing_by_public_id(ask.listing)
-    if listing.status != "active":
-        raise Conflict("market.listing_withdrawn")
-    if ask.kg % listing.price_unit_kg:
-        raise _bad("market.kg_not_whole_units", "kg", unit=listing.price_unit_kg)
-    total = ask.kg // listing.price_unit_kg * listing.price_fen
+    if ask.listing != BEST:
+        listing = await listing_by_public_id(ask.listing)
+        if listing.status != "active":
+            raise Conflict("market.listing_withdrawn")
+        if ask.kg % listing.price_unit_kg:
+            raise _bad("market.kg_not_whole_units", "kg", unit=listing.price_unit_kg)
+        parts = [Part(listing, ask.kg, ask.kg // listing.price_unit_kg * listing.price_fen)]
+        return await _place(settings, buyer, ask, parts, beneficiary, note, recipient, best=False)
+    for _ in range(ALLOCATION_TRIES):
+        parts = await allocate(settings, ask.kg)
+        try:
+            return await _place(settings, buyer, ask, parts, beneficiary, note, recipient, best=True)
+        except _PartTaken:
+            continue  # another order took some of a part's kg after we read the catalogue: read again
+    raise Conflict("market.busy", detail=[{"field": "kg"}])
+
+
+class _PartTaken(Exception):
+    """A part of a "best" order found fewer kg than the catalogue said (or its listing withdrawn): the
+    try is rolled back whole."""
+
+
+async def _place(
+    settings: Settings,
+    buyer: User,
+    ask: OrderAsk,
+    parts: list[Part],
+    beneficiary: str,
+    note: str,
+    recipient: str,
+    *,
+    best: bool,
+) -> Order:
+    total = sum(p.total_fen for p in parts)
     if total > ledger.MAX_AMOUNT:  # the ledger books no single amount above it: refuse before anyone pays
         raise _bad("market.order_too_large", "kg", maximum_fen=ledger.MAX_AMOUNT, maximum_yuan=ledger.MAX_AMOUNT // 100)
+    first = parts[0].listing
+    split_order = len(parts) > 1
     rate = settings.market_points_per_fen
     points_fen = min(ask.points // rate, total - 1)  # points pay part of a price, never all of it
     points = points_fen * rate
@@ -283,17 +366,21 @@ async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
     public_id = new_public_id()
     reference = f"order:{public_id}"
     async with in_transaction():
-        # The listing row is re-read inside the transaction: a withdrawal that committed first wins.
-        if not await Listing.filter(id=listing.id, status="active").exists():
+        # The listing rows are re-read inside the transaction: a withdrawal that committed first wins.
+        ids = [p.listing.id for p in parts]
+        if await Listing.filter(id__in=ids, status="active").count() != len(ids):
+            if best:
+                raise _PartTaken
             raise Conflict("market.listing_withdrawn")
         order = await Order.create(
             public_id=public_id,
             buyer=buyer,
-            listing=listing,
-            seller_holder=listing.seller_holder,
+            listing=first,
+            seller_holder=first.seller_holder,
             kg=ask.kg,
-            price_fen=listing.price_fen,
-            price_unit_kg=listing.price_unit_kg,
+            # A split order's price is the whole order's, so kg / unit × price = total still holds.
+            price_fen=total if split_order else first.price_fen,
+            price_unit_kg=ask.kg if split_order else first.price_unit_kg,
             total_fen=total,
             points=points,
             points_fen=points_fen,
@@ -307,11 +394,28 @@ async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
             expires_at=expires_at,
             points_hold_id=payments.transfer_id(reference, "points-hold") if points else None,
         )
+        for position, part in enumerate(parts):
+            await OrderLine.create(
+                order=order,
+                position=position,
+                listing=part.listing,
+                seller_holder=part.listing.seller_holder,
+                kg=part.kg,
+                price_fen=part.listing.price_fen,
+                price_unit_kg=part.listing.price_unit_kg,
+                total_fen=part.total_fen,
+            )
         try:
-            await inventory.reserve(reference, ask.kg, expires_at, issuance_public_id=listing.issuance.public_id)
+            # One reservation for every part, each part from its own listing's issuance, under the
+            # issuance locks in ascending id: no oversell, and a short part refuses the whole order.
+            await inventory.reserve(
+                reference, ask.kg, expires_at, parts={p.listing.issuance.public_id: p.kg for p in parts}
+            )
         except Conflict as short:
             if short.key != "credits.insufficient":
                 raise
+            if best:
+                raise _PartTaken from None
             raise Conflict(
                 "market.not_enough", detail=[{"field": "kg"}], asked=ask.kg, available=short.params.get("available", 0)
             ) from None
@@ -335,7 +439,8 @@ async def place_order(settings: Settings, buyer: User, ask: OrderAsk) -> Order:
             entity_id=public_id,
             after={
                 "status": "pending",
-                "listing": listing.public_id,
+                "listing": first.public_id,
+                "lines": [{"listing": p.listing.public_id, "kg": p.kg, "total_fen": p.total_fen} for p in parts],
                 "kg": ask.kg,
                 "total_fen": total,
                 "points": points,
@@ -350,14 +455,24 @@ async def _points_sink() -> LedgerAccount:
 
 
 async def order_for(buyer: User, public_id: str) -> Order:
-    order = await Order.get_or_none(public_id=public_id, buyer_id=buyer.id).select_related("listing")
+    order = (
+        await Order.get_or_none(public_id=public_id, buyer_id=buyer.id)
+        .select_related("listing")
+        .prefetch_related("lines__listing")
+    )
     if order is None:
         raise NotFound("market.order_not_found")
     return order
 
 
 async def orders_of(buyer: User, limit: int = 50) -> list[Order]:
-    return await Order.filter(buyer_id=buyer.id).select_related("listing").order_by("-id").limit(limit)
+    return (
+        await Order.filter(buyer_id=buyer.id)
+        .select_related("listing")
+        .prefetch_related("lines__listing")
+        .order_by("-id")
+        .limit(limit)
+    )
 
 
 def payable(order: Order, at: datetime | None = None) -> bool:
@@ -504,18 +619,24 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
     if link is not None:
         await link.on_retired(retired)
     code = retired[0].certificate_code
-    fee, seller = split(order.total_fen, order.fee_bps)
+    # Each line is split on its own (its fee floored), so every seller gets their own remainder fen.
+    lines = await OrderLine.filter(order_id=order.id).order_by("position")
+    shares = [split(line.total_fen, order.fee_bps) for line in lines]
+    fee, seller = sum(f for f, _ in shares), sum(s for _, s in shares)
     # The one conditional update that fulfils an order once, and never after its moment.
     if not await Order.filter(id=order.id, status="pending", expires_at__gt=at).update(
         status="fulfilled", certificate_code=code, fee_fen=fee, seller_fen=seller, resolved_at=at
     ):
         raise payments.NotFulfillable("paid_twice")
+    for line, (line_fee, line_seller) in zip(lines, shares, strict=True):
+        await OrderLine.filter(id=line.id).update(fee_fen=line_fee, seller_fen=line_seller)
+        line.fee_fen, line.seller_fen = line_fee, line_seller
     if order.points_hold_id is not None:
         try:
             await ledger.post_hold(order.points_hold_id, payments.transfer_id(reference, "points-posted"))
         except Conflict:
             raise payments.NotFulfillable("points_expired") from None
-    await _share_out(order, reference, fee, seller)
+    await _share_out(order, reference, lines)
     await record(
         actor=f"system:payments:{attempt.provider}",
         action="market.order.fulfilled",
@@ -534,8 +655,14 @@ async def _fulfil(settings: Settings, subject: str, attempt: PaymentAttempt) -> 
     )
 
 
-async def _share_out(order: Order, reference: str, fee: int, seller: int) -> None:
-    """Clearing holds the payment; the points' part comes from the platform; then seller and fee."""
+def _label(name: str, line: OrderLine) -> str:
+    """The transfer-id label of a line's share: the first line keeps the single-listing order's label."""
+    return name if line.position == 0 else f"{name}-{line.position}"
+
+
+async def _share_out(order: Order, reference: str, lines: list[OrderLine]) -> None:
+    """Clearing holds the payment; the points' part comes from the platform; then each line's seller
+    share and fee (one transfer each, ids derived from the order and the line's position)."""
     clearing = await payments.clearing_account()
     if order.points_fen:
         funding = await ledger.open_account("fen", "points_funding", "platform", may_go_negative=True)
@@ -547,28 +674,40 @@ async def _share_out(order: Order, reference: str, fee: int, seller: int) -> Non
             "market.points",
             reference,
         )
-    if seller:
-        income = await ledger.open_account("fen", "seller_income", order.seller_holder)
-        await ledger.transfer(
-            payments.transfer_id(reference, "seller"), clearing, income, seller, "market.seller_share", reference
-        )
-    if fee:
-        platform = await ledger.open_account("fen", "platform_fee", "platform")
-        await ledger.transfer(
-            payments.transfer_id(reference, "fee"), clearing, platform, fee, "market.platform_fee", reference
-        )
+    for line in lines:
+        if line.seller_fen:
+            income = await ledger.open_account("fen", "seller_income", line.seller_holder)
+            await ledger.transfer(
+                payments.transfer_id(reference, _label("seller", line)),
+                clearing,
+                income,
+                line.seller_fen,
+                "market.seller_share",
+                reference,
+            )
+        if line.fee_fen:
+            platform = await ledger.open_account("fen", "platform_fee", "platform")
+            await ledger.transfer(
+                payments.transfer_id(reference, _label("fee", line)),
+                clearing,
+                platform,
+                line.fee_fen,
+                "market.platform_fee",
+                reference,
+            )
 
 
 payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}")
 
 
 # --- sellers' view ----------------------------------------------------------------------------------
-async def sales_of(principal: Principal, limit: int = 200) -> list[Order]:
+async def sales_of(principal: Principal, limit: int = 200) -> list[OrderLine]:
+    """The seller's fulfilled order lines (a split order is a sale for each of its sellers), newest first."""
     holders = await _holders_of(principal)
     return (
-        await Order.filter(seller_holder__in=holders, status="fulfilled")
-        .select_related("listing")
-        .order_by("-resolved_at")
+        await OrderLine.filter(seller_holder__in=holders, order__status="fulfilled")
+        .select_related("order", "listing")
+        .order_by("-order__resolved_at", "-id")
         .limit(limit)
     )
 
@@ -583,9 +722,10 @@ class Income:
 
 
 async def income_of(principal: Principal) -> Income | None:
-    """A seller's fulfilled sales added up by the database: count, kg, gross, fee and net fen."""
+    """A seller's fulfilled sales (order lines) added up by the database: count, kg, gross, fee and net fen."""
+    fulfilled = Subquery(Order.filter(status="fulfilled").values("id"))
     rows = (
-        await Order.filter(seller_holder__in=await _holders_of(principal), status="fulfilled")
+        await OrderLine.filter(seller_holder__in=await _holders_of(principal), order_id__in=fulfilled)
         .annotate(n=Count("id"), kg_sold=Sum("kg"), gross=Sum("total_fen"), fee=Sum("fee_fen"), net=Sum("seller_fen"))
         .values("n", "kg_sold", "gross", "fee", "net")
     )

@@ -103,7 +103,13 @@ async def org_orders(principal: Principal, org_public_id: str, limit: int = 200)
     """The organisation's orders, newest first, each with the invoice request covering it (if any)."""
     org = await organisation_for(principal, org_public_id)
     order_ids = await OrgOrder.filter(organisation_id=org.id).values_list("order_id", flat=True)
-    orders = await Order.filter(id__in=list(order_ids)).select_related("listing").order_by("-id").limit(limit)
+    orders = (
+        await Order.filter(id__in=list(order_ids))
+        .select_related("listing")
+        .prefetch_related("lines__listing")
+        .order_by("-id")
+        .limit(limit)
+    )
     invoiced = dict(
         await InvoiceOrder.filter(order_id__in=[o.id for o in orders]).values_list("order_id", "invoice__public_id")
     )

@@ -125,7 +125,9 @@ class OrganisationBuyingController(Controller):
             purpose_note=data.purpose_note,
             beneficiary_shown=data.beneficiary_shown,
         )
-        return OrgOrderOut(order_out(await Order.get(id=order.id).select_related("listing")), None)
+        return OrgOrderOut(
+            order_out(await Order.get(id=order.id).select_related("listing").prefetch_related("lines__listing")), None
+        )
 
     @get("/orders", summary="The organisation's orders, each with its invoice request if any")
     async def orders(self, request: Request, org_id: FromPath[str]) -> list[OrgOrderOut]:

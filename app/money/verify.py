@@ -9,10 +9,11 @@ proves it says what the business tables say, in fen, with the market's rounding:
   exactly what came in; nothing else was refunded;
 - clearing holds exactly what was received and is still to be given back (attempts `refund_due`, and
   `refund_failed` until an operator pays it back by hand);
-- every fulfilled order was paid by one attempt of its cash part, `fee = floor(total × bps / 10000)`,
-  seller = total − fee, and the ledger moved exactly that seller share, fee and points part (nothing for
-  an order not fulfilled);
-- for every seller: shares credited to seller_income = Σ seller_fen of their fulfilled orders, and
+- every fulfilled order was paid by one attempt of its cash part; each of its lines (one per listing)
+  has `fee = floor(line total × bps / 10000)` and seller = line total − fee; the lines add up to the
+  order's total, fee and seller share; and the ledger moved exactly those seller shares and fees (one
+  transfer each) and the points part (nothing for an order not fulfilled);
+- for every seller: shares credited to seller_income = Σ seller_fen of their fulfilled order lines, and
   payable + in flight + paid out = that; in flight = their open payouts; each payout moved out once,
   and once more to the provider (paid) or back (failed).
 Each breach is one line naming the attempt, order, payout or seller.
@@ -60,8 +61,17 @@ SELECT (SELECT COALESCE(SUM(balance), 0) FROM ledger_account WHERE ledger = 'fen
 _ORDERS = f"""
 SELECT o.public_id, o.status, o.total_fen, o.cash_fen, o.points_fen, o.fee_bps, o.fee_fen, o.seller_fen,
        COALESCE(m.seller, 0) AS t_seller, COALESCE(m.fee, 0) AS t_fee, COALESCE(m.points, 0) AS t_points,
-       COALESCE(m.n, 0) AS t_n, COALESCE(p.n, 0) AS paid_n, COALESCE(p.s, 0) AS paid_s
+       COALESCE(m.n, 0) AS t_n, COALESCE(p.n, 0) AS paid_n, COALESCE(p.s, 0) AS paid_s,
+       COALESCE(l.n, 0) AS l_n, COALESCE(l.total, 0) AS l_total, COALESCE(l.fee, 0) AS l_fee,
+       COALESCE(l.seller, 0) AS l_seller, COALESCE(l.bad, 0) AS l_bad
 FROM market_order o
+LEFT JOIN (
+  SELECT ol.order_id, COUNT(*) AS n, SUM(ol.total_fen) AS total, SUM(ol.fee_fen) AS fee, SUM(ol.seller_fen) AS seller,
+         SUM(CASE WHEN ol.fee_fen > 0 THEN 1 ELSE 0 END) + SUM(CASE WHEN ol.seller_fen > 0 THEN 1 ELSE 0 END)
+           AS transfers,
+         SUM(CASE WHEN ol.fee_fen <> (ol.total_fen * oo.fee_bps) / 10000 OR ol.seller_fen <> ol.total_fen - ol.fee_fen
+                  THEN 1 ELSE 0 END) AS bad
+  FROM market_order_line ol JOIN market_order oo ON oo.id = ol.order_id GROUP BY ol.order_id) l ON l.order_id = o.id
 LEFT JOIN (
   SELECT reference, COUNT(*) AS n,
          SUM(CASE WHEN reason = 'market.seller_share' THEN amount ELSE 0 END) AS seller,
@@ -73,23 +83,23 @@ LEFT JOIN (
   SELECT subject, COUNT(*) AS n, SUM(amount_fen) AS s FROM payments_attempt
   WHERE purpose = 'market.order' AND status = 'paid' GROUP BY subject) p ON p.subject = o.public_id
 WHERE (o.status = 'fulfilled' AND (
-        o.fee_fen <> (o.total_fen * o.fee_bps) / 10000 OR o.seller_fen <> o.total_fen - o.fee_fen
+        COALESCE(l.n, 0) = 0 OR l.bad > 0 OR l.total <> o.total_fen OR l.fee <> o.fee_fen OR l.seller <> o.seller_fen
+        OR o.seller_fen <> o.total_fen - o.fee_fen
         OR COALESCE(m.seller, 0) <> o.seller_fen OR COALESCE(m.fee, 0) <> o.fee_fen
         OR COALESCE(m.points, 0) <> o.points_fen
-        OR COALESCE(m.n, 0) <> (CASE WHEN o.seller_fen > 0 THEN 1 ELSE 0 END)
-                              + (CASE WHEN o.fee_fen > 0 THEN 1 ELSE 0 END)
-                              + (CASE WHEN o.points_fen > 0 THEN 1 ELSE 0 END)
+        OR COALESCE(m.n, 0) <> COALESCE(l.transfers, 0) + (CASE WHEN o.points_fen > 0 THEN 1 ELSE 0 END)
         OR COALESCE(p.n, 0) <> 1 OR p.s <> o.cash_fen))
    OR (o.status <> 'fulfilled' AND (COALESCE(m.n, 0) > 0 OR COALESCE(p.n, 0) > 0))
 ORDER BY o.id LIMIT {LIMIT}"""
 
 _SELLERS = f"""
 WITH holders AS (
-  SELECT seller_holder AS holder FROM market_order WHERE status = 'fulfilled'
+  SELECT l.seller_holder AS holder FROM market_order_line l JOIN market_order o ON o.id = l.order_id
+  WHERE o.status = 'fulfilled'
   UNION SELECT owner FROM ledger_account WHERE ledger = 'fen' AND code IN ('seller_income', 'payout_in_flight')
   UNION SELECT holder FROM money_payout),
-earned AS (SELECT seller_holder AS holder, SUM(seller_fen) AS s FROM market_order
-           WHERE status = 'fulfilled' GROUP BY seller_holder),
+earned AS (SELECT l.seller_holder AS holder, SUM(l.seller_fen) AS s FROM market_order_line l
+           JOIN market_order o ON o.id = l.order_id WHERE o.status = 'fulfilled' GROUP BY l.seller_holder),
 credited AS (SELECT a.owner AS holder, SUM(t.amount) AS s FROM ledger_transfer t
              JOIN ledger_account a ON a.id = t.credit_id
              WHERE t.reason = 'market.seller_share' AND a.ledger = 'fen' AND a.code = 'seller_income'
@@ -203,13 +213,19 @@ def _order_problem(r: dict) -> str:  # type: ignore[type-arg]
     name = f"order {r['public_id']} ({r['status']}, total {r['total_fen']} fen)"
     if r["status"] != "fulfilled":
         return f"{name}: not fulfilled, yet {int(r['t_n'])} sale transfer(s) and {int(r['paid_n'])} paid attempt(s)"
-    fee = r["total_fen"] * r["fee_bps"] // 10_000
     parts = []
-    if (r["fee_fen"], r["seller_fen"]) != (fee, r["total_fen"] - fee):
+    if int(r["l_n"]) == 0:
+        parts.append("no order lines")
+    elif int(r["l_bad"]):
+        parts.append(f"{int(r['l_bad'])} line(s) whose fee or seller share breaks the rule at {r['fee_bps']} bps")
+    lines = (int(r["l_total"]), int(r["l_fee"]), int(r["l_seller"]))
+    if int(r["l_n"]) and lines != (r["total_fen"], r["fee_fen"], r["seller_fen"]):
         parts.append(
-            f"split fee {r['fee_fen']} + seller {r['seller_fen']}, the rule at {r['fee_bps']} bps gives "
-            f"{fee} + {r['total_fen'] - fee}"
+            f"lines add up to total {lines[0]}, fee {lines[1]}, seller {lines[2]}; the order says "
+            f"{r['total_fen']}, {r['fee_fen']}, {r['seller_fen']}"
         )
+    if r["seller_fen"] != r["total_fen"] - r["fee_fen"]:
+        parts.append(f"split fee {r['fee_fen']} + seller {r['seller_fen']} is not the total {r['total_fen']}")
     if (int(r["t_seller"]), int(r["t_fee"]), int(r["t_points"])) != (r["seller_fen"], r["fee_fen"], r["points_fen"]):
         parts.append(
             f"ledger moved seller {int(r['t_seller'])}, fee {int(r['t_fee'])}, points {int(r['t_points'])}; the order "

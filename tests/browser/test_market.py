@@ -95,3 +95,68 @@ class TestBuyingOnAPhone:
         await expect(phone.locator("main")).to_contain_text("Platform fee")
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "market-order-done-en.png"), full_page=True)
+
+
+SPLIT_PHONE = "13800138027"
+
+
+async def _seed_split(settings: Settings) -> str:
+    """Two sellers' listings at 1.00 元 / 10 kg (100 and 50 kg left) and a buyer's 150 kg best order."""
+    from app.accounts import service as accounts
+
+    for kg in (100, 50):
+        owner, _ = await principal_of(settings, Role.SMALLHOLDER)
+        verifier, _ = await principal_of(settings, Role.VERIFIER)
+        issuance = await issue_units(owner, verifier, await approved_project(owner, settings), kg=kg, buffer=10)
+        await market.create_listing(owner, issuance.public_id, 100, 10, "masked")
+    buyer, _ = await accounts.find_or_create_by_phone(settings, SPLIT_PHONE)
+    ask = market.OrderAsk(listing=market.BEST, kg=150, purpose="personal", beneficiary="成都市民李四")
+    return (await market.place_order(settings, buyer, ask)).public_id
+
+
+@pytest.fixture
+def split_order(settings: Settings) -> str:
+    return seed(settings, lambda: _seed_split(settings))
+
+
+class TestASplitOrderOnAPhone:
+    async def test_the_order_page_lists_each_part_and_the_certificate_every_serial_range(
+        self, split_order: str, live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        await phone.goto(live_server + f"/sign-in?next=/market/orders/{split_order}")
+        await phone.fill('input[name="phone"]', SPLIT_PHONE)
+        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
+        await expect(phone.locator('input[name="code"]')).to_be_visible()
+        outbox = await phone.context.new_page()
+        await outbox.goto(live_server + "/dev/sms-outbox")
+        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
+        await outbox.close()
+        await phone.fill('input[name="code"]', code)
+        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await phone.wait_for_url(f"**/market/orders/{split_order}**")
+        await expect(phone.locator(".parts")).to_contain_text("分 2 个挂牌购买")
+        await expect(phone.locator(".parts tr")).to_have_count(2)
+        await expect(phone.locator("main")).to_contain_text("15.00 元")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "market-split-order-zh.png"), full_page=True)
+
+        await phone.locator('form[action$="/pay?lang=zh"] button').click()
+        await phone.wait_for_url("**/payments/sandbox/**")
+        await expect(phone.locator(".cashier .big")).to_contain_text("15.00 元")
+        await phone.get_by_role("button", name="支付").click()
+        await phone.wait_for_url("**/market/orders/**")
+        await expect(phone.locator(".status")).to_contain_text("已完成")
+        await expect(phone.locator(".parts")).to_contain_text("卖方所得 8.00 元")
+        await expect(phone.locator(".parts")).to_contain_text("卖方所得 4.00 元")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "market-split-done-zh.png"), full_page=True)
+
+        await phone.locator(".certificate a").click()
+        await phone.wait_for_url("**/certificates/**")
+        await expect(phone.locator("main")).to_contain_text("150")
+        serials = await phone.locator("main li a.mono").count()
+        assert serials >= 2, serials
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "market-split-certificate-zh.png"), full_page=True)

@@ -457,7 +457,7 @@ async def _valid_rows() -> dict[str, object]:
 
 
 async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    from models.market import Listing, Order
+    from models.market import Listing, Order, OrderLine
     from models.payments import PaymentAttempt, SandboxTrade
 
     listing = await Listing.create(
@@ -499,7 +499,24 @@ async def _market_rows(user, issuance, later) -> dict[str, object]:  # type: ign
     trade = await SandboxTrade.create(
         out_trade_no="MS1", transaction_id="t1", amount_fen=100, description="d", notify_url="u", expires_at=later
     )
-    return {"listing": listing, "order": order, "attempt": attempt, "sandbox_trade": trade, **await _money_rows(user)}
+    line = await OrderLine.create(
+        order=order,
+        position=0,
+        listing=listing,
+        seller_holder="user:bites",
+        kg=10,
+        price_fen=100,
+        price_unit_kg=10,
+        total_fen=100,
+    )
+    return {
+        "listing": listing,
+        "order": order,
+        "order_line": line,
+        "attempt": attempt,
+        "sandbox_trade": trade,
+        **await _money_rows(user),
+    }
 
 
 async def _event_rows(user, retirement, order) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -673,6 +690,7 @@ VIOLATIONS = {
     "market_order_status_known": ("order", {"status": "lost"}),
     "market_order_purpose_known": ("order", {"purpose": "vanity"}),
     "market_order_kg_positive": ("order", {"kg": 0}),
+    "market_order_line_adds_up": ("order_line", {"total_fen": 101}),
     "market_order_total_adds_up": ("order", {"cash_fen": 99}),
     "market_order_split_adds_up": ("order", {"fee_bps": 10001}),
     "market_order_fulfilled_has_certificate": ("order", {"status": "fulfilled", "fee_fen": 20, "seller_fen": 80}),

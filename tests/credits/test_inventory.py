@@ -85,6 +85,28 @@ class TestReserve:
         with pytest.raises(Conflict, match=r"credits.reference_reused"):
             await inventory.reserve("order:5", 11, until, issuance_public_id=issued.public_id)
 
+    async def test_parts_take_exactly_each_part_and_one_short_part_refuses_all(self, issued, settings) -> None:
+        owner, _ = await principal_of(settings, Role.SMALLHOLDER)
+        verifier, _ = await principal_of(settings, Role.VERIFIER)
+        other = await issue_units(owner, verifier, await approved_project(owner, settings), kg=50, buffer=10)
+        with pytest.raises(Conflict) as short:  # the other issuance has 50 kg, not 60: nothing is taken anywhere
+            await inventory.reserve("order:p1", 70, later(), parts={issued.public_id: 10, other.public_id: 60})
+        assert short.value.key == "credits.insufficient"
+        assert not await Reservation.exists(reference="order:p1")
+        assert (await counters(issued), await counters(other)) == ((125, 0, 0, 0, 25), (60, 0, 0, 0, 10))
+        until = later()
+        parts = {other.public_id: 50, issued.public_id: 10}
+        await inventory.reserve("order:p2", 60, until, parts=parts)
+        assert (await counters(issued), await counters(other)) == ((115, 10, 0, 0, 25), (10, 50, 0, 0, 10))
+        again = await inventory.reserve("order:p2", 60, until, parts=dict(reversed(parts.items())))  # a replay
+        assert again.kg == 60 and await Reservation.filter(reference="order:p2").count() == 1
+        with pytest.raises(AppError) as wrong:  # the parts must add up to kg
+            await inventory.reserve("order:p3", 11, later(), parts={issued.public_id: 10})
+        assert wrong.value.key == "credits.bad_kg"
+        retired = await inventory.retire("order:p2", "张三", "offset")
+        assert len({r.certificate_code for r in retired}) == 1  # one certificate over both issuances
+        assert (await verify()).ok
+
     @pytest.mark.parametrize(("reference", "kg"), [("", 1), ("has space", 1), ("ok", 0), ("ok", -3), ("ok", True)])
     async def test_refuses_bad_references_and_quantities(self, issued, reference, kg) -> None:
         with pytest.raises(AppError):

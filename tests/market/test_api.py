@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.auth import Role
+from app.core.auth import SESSION_COOKIE, Role
 from tests.credits.helpers import approved_project, issue_units, principal_of
 from tests.helpers import signed_in
+from tests.tourism.test_api import cookie_for
 
 
 async def a_listing(client, settings) -> tuple[dict, dict]:  # type: ignore[type-arg, no-untyped-def]
@@ -131,3 +132,91 @@ class TestRegistryIncome:
             await client.post("/api/v1/payments/notify/sandbox", content=signed.body, headers=signed.headers)
         income = (await client.get("/api/v1/registry/mine", headers=owner_headers)).json()["income"]
         assert income == {"sales": 2, "kg_sold": 30, "gross_fen": 300, "fee_fen": 60, "net_fen": 240}
+
+
+class TestSplitOrder:
+    async def test_best_splits_over_listings_keeps_the_old_fields_and_the_certificate_shows_every_part(
+        self, client, settings
+    ) -> None:
+        first, first_owner = await a_listing(client, settings)  # 100 kg at 1.00 元 / 10 kg, the older
+        second, second_owner = await a_listing(client, settings)  # the same price: the older goes first
+        _, headers = await signed_in(settings)
+        body = {"listing": "best", "purpose": "trip", "beneficiary": "张三", "beneficiary_shown": "full"}
+        too_many = await client.post(
+            "/api/v1/market/orders", json={**body, "kg": 250}, headers={**headers, "Accept-Language": "en"}
+        )
+        assert too_many.status_code == 409 and too_many.json()["code"] == "market.not_enough_on_sale"
+        assert "Only 200 kg are on sale" in too_many.json()["message"] and "nothing was reserved" in too_many.text
+        zh = await client.post("/api/v1/market/orders", json={**body, "kg": 250}, headers=headers)
+        assert "合计仅剩 200 千克" in zh.json()["message"]
+        placed = await client.post("/api/v1/market/orders", json={**body, "kg": 150}, headers=headers)
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert (order["listing"], order["kg"], order["total_fen"], order["price_fen"], order["price_unit_kg"]) == (
+            first["id"],
+            150,
+            1500,
+            1500,
+            150,
+        )
+        assert [(x["listing"], x["kg"], x["total_fen"]) for x in order["lines"]] == [
+            (first["id"], 100, 1000),
+            (second["id"], 50, 500),
+        ]
+        started = (await client.post(f"/api/v1/market/orders/{order['id']}/pay", headers=headers)).json()
+        assert started["amount_fen"] == 1500
+        provider = client._transport.app.state.payments  # type: ignore[attr-defined]
+        signed = await provider.pay(started["out_trade_no"])
+        assert (
+            await client.post("/api/v1/payments/notify/sandbox", content=signed.body, headers=signed.headers)
+        ).status_code == 204
+        done = (await client.get(f"/api/v1/market/orders/{order['id']}", headers=headers)).json()
+        assert (done["status"], done["fee_fen"], done["seller_fen"]) == ("fulfilled", 300, 1200)
+        assert [(x["fee_fen"], x["seller_fen"]) for x in done["lines"]] == [(200, 800), (100, 400)]
+        for owner, gross in ((first_owner, 1000), (second_owner, 500)):
+            sales = (await client.get("/api/v1/market/sales", headers=owner)).json()
+            assert [(s["order"], s["gross_fen"]) for s in sales] == [(order["id"], gross)]
+        cert = (await client.get(f"/api/v1/certificates/{done['certificate_code']}")).json()
+        assert cert["kg"] == 150
+        assert sorted((i["id"], i["kg"]) for i in cert["issuances"]) == sorted(
+            [(first["issuance"], 100), (second["issuance"], 50)]
+        )
+        assert {s["issuance"] for s in cert["serials"]} == {first["issuance"], second["issuance"]}
+        assert sum(s["quantity"] for s in cert["serials"]) == 150
+        page = await client.get(f"/certificates/{done['certificate_code']}?lang=zh")
+        assert page.status_code == 200
+        for item in cert["serials"]:
+            assert item["serial"] in page.text
+        for issuance in cert["issuances"]:
+            assert all(p["id"] in page.text for p in issuance["parcels"]) and issuance["parcels"]
+
+    async def test_the_offer_shows_the_split_and_the_order_page_shows_each_part(self, client, settings) -> None:
+        first, _ = await a_listing(client, settings)
+        second, _ = await a_listing(client, settings)
+        offer = await client.get("/api/v1/market/offer?kg=145")
+        assert offer.status_code == 200, offer.text
+        assert offer.json() == {
+            "listing": "best",
+            "kg": 150,
+            "total_fen": 1500,
+            "parts": [
+                {"listing": first["id"], "kg": 100, "price_fen": 100, "price_unit_kg": 10, "total_fen": 1000},
+                {"listing": second["id"], "kg": 50, "price_fen": 100, "price_unit_kg": 10, "total_fen": 500},
+            ],
+        }
+        one = (await client.get("/api/v1/market/offer?kg=5")).json()
+        assert (one["listing"], one["kg"], one["total_fen"], len(one["parts"])) == (first["id"], 10, 100, 1)
+        assert (await client.get("/api/v1/market/offer?kg=201")).status_code == 409
+        buyer, headers = await signed_in(settings)
+        order = (
+            await client.post(
+                "/api/v1/market/orders",
+                json={"listing": "best", "kg": 150, "purpose": "trip", "beneficiary": "张三"},
+                headers=headers,
+            )
+        ).json()
+        assert order["total_fen"] == offer.json()["total_fen"]
+        cookie = {"Cookie": f"{SESSION_COOKIE}={await cookie_for(buyer)}"}
+        page = await client.get(f"/market/orders/{order['id']}?lang=en", headers=cookie)
+        assert page.status_code == 200 and "From 2 listings" in page.text
+        assert first["id"][:8] in page.text and second["id"][:8] in page.text

@@ -19,7 +19,7 @@ from app.points import service as points
 from models.audit import AuditEvent
 from models.credits import CreditSupply, Reservation, Retirement
 from models.ledger import Hold, LedgerAccount
-from models.market import Listing, Order
+from models.market import Listing, Order, OrderLine
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from tests.conftest import postgres_only
 from tests.credits.helpers import principal_of
@@ -137,16 +137,25 @@ class TestPlaceOrder:
             await market.place_order(settings, await a_buyer(), ask(listing))
         assert refused.value.key == "market.listing_withdrawn"
 
-    async def test_best_available_takes_the_cheapest_listing_per_kg_that_has_the_kg(self, db, settings) -> None:
+    async def test_best_available_takes_the_cheapest_listing_per_kg_then_splits(self, db, settings) -> None:
         _, _, dear = await listed(settings, kg=100, price_fen=150, unit_kg=10)  # 15 fen/kg
         _, _, cheap = await listed(settings, kg=20, price_fen=12, unit_kg=1)  # 12 fen/kg, only 20 kg
         small = await market.place_order(settings, await a_buyer(), ask(cheap, 10, listing="best"))
         assert (small.listing_id, small.total_fen) == (cheap.id, 120)  # type: ignore[attr-defined]
+        # 50 kg: the cheap listing's last 10 kg (120 fen), then 40 kg of the dear one (600 fen).
         large = await market.place_order(settings, await a_buyer(), ask(cheap, 50, listing="best"))
-        assert (large.listing_id, large.total_fen) == (dear.id, 750)  # type: ignore[attr-defined]
+        assert (large.listing_id, large.total_fen) == (cheap.id, 720)  # type: ignore[attr-defined]
+        parts = await OrderLine.filter(order_id=large.id).order_by("position").values_list("listing_id", "kg")
+        assert parts == [(cheap.id, 10), (dear.id, 40)]
         with pytest.raises(Conflict) as refused:
             await market.place_order(settings, await a_buyer(), ask(cheap, 500, listing="best"))
-        assert refused.value.key == "market.nothing_fits"
+        assert (refused.value.key, refused.value.params) == (
+            "market.not_enough_on_sale",
+            {"asked": 500, "available": 60},
+        )
+        with pytest.raises(Conflict) as units:  # 60 kg on sale, but only in units of 10 kg
+            await market.place_order(settings, await a_buyer(), ask(cheap, 15, listing="best"))
+        assert units.value.key == "market.nothing_fits"
 
     async def test_a_gift_needs_a_recipient(self, db, settings) -> None:
         _, _, listing = await listed(settings)

@@ -12,7 +12,7 @@ from app.money.sandbox import SandboxPayoutProvider
 from app.payments import service as payments
 from app.payments.sandbox import SandboxProvider
 from models.ledger import Transfer
-from models.market import Order
+from models.market import Order, OrderLine
 from models.money import Payout
 from models.payments import PaymentAttempt
 from tests.accounts.test_cli import cli
@@ -52,12 +52,16 @@ async def test_the_rounding_rule_gives_the_remainder_to_the_seller(db, settings)
     await a_busy_market(settings)
     sold = await Order.filter(status="fulfilled").first()
     assert sold is not None
-    # The same money, split the other way round: the CHECK (fee + seller = total) still holds.
+    # The same money, split the other way round on the order and its line: the CHECKs (fee + seller =
+    # total) still hold, the lines still add up to the order, but the line breaks the rounding rule.
     await Order.filter(id=sold.id).update(fee_fen=F("fee_fen") + 1, seller_fen=F("seller_fen") - 1)
+    await OrderLine.filter(order_id=sold.id).update(fee_fen=F("fee_fen") + 1, seller_fen=F("seller_fen") - 1)
     problems = (await money.verify()).problems
     assert any(
-        p.startswith(f"order {sold.public_id}") and "the rule at 2000 bps gives 200 + 800" in p for p in problems
-    )
+        p.startswith(f"order {sold.public_id}")
+        and "1 line(s) whose fee or seller share breaks the rule at 2000 bps" in p
+        for p in problems
+    ), problems
 
 
 @pytest.mark.parametrize("breach", ["payment", "split", "refund", "payout", "share"])
@@ -81,6 +85,7 @@ async def test_each_tampering_is_named(db, settings, breach: str) -> None:
         expected = f"payout {flying.public_id}"
     else:  # a share credited to the seller that no order earned
         await Order.filter(id=sold.id).update(seller_fen=F("seller_fen") - 100, fee_fen=F("fee_fen") + 100)
+        await OrderLine.filter(order_id=sold.id).update(seller_fen=F("seller_fen") - 100, fee_fen=F("fee_fen") + 100)
         expected = f"seller {sold.seller_holder}"
     problems = (await money.verify()).problems
     assert any(p.startswith(expected) for p in problems), problems
