@@ -30,7 +30,7 @@ async def _backfill(_apps: object, schema_editor: object) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0031_planting_resubmit")]
+    dependencies = [("models", "0032_photo_near_duplicates")]
 
     initial = False
 
