@@ -96,7 +96,7 @@ class Order(models.Model):
 
 class OrderLine(models.Model):
     """One listing's part of an order: its kg, seller and locked price, and at fulfilment its own fee and
-    seller share. A single-listing order has one line (position 0); "best" may split over several
+    seller share. A single-listing order has one line (position 0), and "best" may split over several
     listings, cheapest per kg first. Each line's kg are the order reservation's blocks of its listing's
     issuance (one active listing per issuance, so lines of one order never share an issuance)."""
 
