@@ -364,8 +364,8 @@ async def campaign_people(campaign_id: int, limit: int = 10) -> list[PersonPlace
 
 # The campaign page reads counters so its cost does not grow with participations; these two boards count
 # rows, so they are kept (in Redis when configured, else in the process) instead of being counted on every
-# view. Fresh for CAMPAIGN_BOARDS_TTL_S; after that the stored copy is still served while one refresh per
-# worker recounts in the background, so a large campaign's views never all wait on the count together
+# view. Fresh for CAMPAIGN_BOARDS_TTL_S; after that the stored copy is still served while one worker
+# recounts in the background, so a large campaign's views never all wait on the count together
 # (at 1,000,000 participations the count takes about a second, and before this every view that found the
 # copy expired started its own: bench/campaign_page.py's uncached rows). Kept CAMPAIGN_BOARDS_KEEP_S at most.
 CAMPAIGN_BOARDS_TTL_S = 30
@@ -410,7 +410,12 @@ async def campaign_boards(
     key = f"campaign:{campaign_id}:{limit}"
     if (cached := await store.get(key)) is not None:
         stored = msgspec.json.decode(cached, type=_StoredBoards)
-        if clock() - stored.counted_at >= CAMPAIGN_BOARDS_TTL_S:
+        if clock() - stored.counted_at >= CAMPAIGN_BOARDS_TTL_S and key not in _counting:
+            # Mark the copy fresh again before recounting, so the other workers keep serving it rather than
+            # count too (two that read it stale at the same instant may both count: harmless, and rare).
+            await store.set(
+                key, msgspec.json.encode(_StoredBoards(clock(), stored.boards)), expires_in=CAMPAIGN_BOARDS_KEEP_S
+            )
             _recount(key, campaign_id, limit, store, clock)  # in the background; this view gets the copy
         return stored.boards
     return await asyncio.shield(_recount(key, campaign_id, limit, store, clock))
