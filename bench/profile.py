@@ -6,7 +6,7 @@ the libraries that hold the most samples, and how many PostgreSQL statements one
         .venv/bin/python -m bench.profile points --requests 2000
 
 Flows: `points` (bench.suite's points posting), `booking`, `purchase` (order → pay → sandbox 支付).
-py-spy must be on PATH or in `$PY_SPY` (a dev dependency of the project; `pip install py-spy` otherwise);
+py-spy comes with the dev dependencies (requirements-dev.lock; `$PY_SPY` names another one);
 it attaches to a child process, which needs root or ptrace permission. The raw samples are kept with
 `--raw FILE` for a flame graph (e.g. `flamegraph.pl FILE > out.svg`).
 
@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -53,9 +54,12 @@ FLOWS = ("points", "booking", "purchase")
 
 
 def py_spy() -> str:
-    found = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    beside = Path(sys.executable).parent / "py-spy"  # the project's venv (a dev dependency)
+    found = os.environ.get("PY_SPY") or (str(beside) if beside.exists() else shutil.which("py-spy"))
     if not found:
-        raise SystemExit("py-spy not found: install the dev dependencies (or `pip install py-spy`), or set PY_SPY")
+        raise SystemExit(
+            "py-spy not found: `make .venv/.installed` installs it with the dev dependencies, or set PY_SPY"
+        )
     return found
 
 
