@@ -116,8 +116,12 @@ class PublicCache:
             ended = self._changed_at[tag]
             ended[self.generation[tag]] = now
             self.generation[tag] += 1
-            for old in [g for g, at in ended.items() if at < now - self.ttl_s - 1]:  # entries that old expired
-                del ended[old]
+            # Forget generations whose entries have all expired. `ended` is in the order the generations
+            # ended (the clock is monotonic), so they are its first items: no scan of the rest, which under a
+            # surge of writes holds one item per write of the last TTL seconds, in every worker.
+            cutoff = now - self.ttl_s - 1
+            while ended and ended[oldest := next(iter(ended))] < cutoff:
+                del ended[oldest]
 
     def _fresh(self, entry: _Entry, now: float) -> bool:
         if entry.expires <= now:

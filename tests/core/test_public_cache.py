@@ -241,6 +241,22 @@ class TestMechanism:
         clock.now += 1
         assert cache.get(("/campaigns", b"", "zh")) is None
 
+    async def test_a_surge_of_writes_keeps_only_the_generations_a_live_answer_can_still_name(self, settings) -> None:
+        clock = FakeClock()
+        cache = PublicCache(settings.with_(public_cache_ttl_s=10), clock)
+        for _ in range(3000):  # 100 writes a second for 30 s
+            cache.changed_here(("campaigns",))
+            clock.now += 0.01
+        kept = cache._changed_at["campaigns"]
+        # Answers live 10 s: a generation that ended more than 11 s ago names no live answer.
+        assert all(at >= clock.now - 11.01 for at in kept.values())
+        assert 1000 <= len(kept) <= 1101
+        assert cache._changed_at["credits"] == {}
+        # What is kept still decides: an answer of the generation that ended 0.5 s ago is served (lag 1 s).
+        recent = cache.generation["campaigns"] - 50
+        cache.put(("/campaigns", b"", "zh"), public_cache._Entry("campaigns", recent, 1e12, 200, [], b"x"))
+        assert cache.get(("/campaigns", b"", "zh")) is not None
+
     async def test_a_visitor_over_the_limit_goes_down_the_normal_path(self, settings) -> None:
         cache = PublicCache(settings.with_(public_cache_ttl_s=10, api_rate_limit_per_minute=2))
         app = _small_app(settings, cache)
