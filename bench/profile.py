@@ -48,7 +48,7 @@ from bench.common import (
     wait_until_up,
     worker_pids,
 )
-from bench.suite import _csrf_cookie, _listings, booking_op, points_op, purchase_op
+from bench.suite import _csrf_cookie, _listings, booking_op, large_campaign_slots, points_op, purchase_op
 
 FLOWS = ("points", "booking", "purchase")
 
@@ -151,17 +151,7 @@ async def main() -> None:
             listings = await _listings(settings, (args.requests + warm + 100) * 10)
         if args.flow == "booking":
             await campaign_page._seed(settings, 0, 1_000)
-            conn = await asyncpg.connect(pg_url(settings.database_url))
-            try:
-                slots = [
-                    int(r["id"])
-                    for r in await conn.fetch(
-                        "SELECT sl.id FROM campaign_slot sl JOIN campaign_site si ON si.id = sl.site_id "
-                        "JOIN campaign c ON c.id = si.campaign_id WHERE c.slug = 'bench-large' ORDER BY sl.id"
-                    )
-                ]
-            finally:
-                await conn.close()
+            slots = await large_campaign_slots(settings.database_url)
         tokens = iter(await signed_in_tokens(settings, args.requests + warm))
         database = urlsplit(settings.database_url).path.lstrip("/")
         env = {**server_env(settings), "TRUSTED_PROXIES": "127.0.0.1"}

@@ -249,6 +249,21 @@ class Material:
     tokens: list[str]
 
 
+async def large_campaign_slots(database_url: str) -> list[int]:
+    """The slot ids of campaign_page._seed's `bench-large`, which the booking flows book into."""
+    conn = await asyncpg.connect(pg_url(database_url))
+    try:
+        return [
+            int(r["id"])
+            for r in await conn.fetch(
+                "SELECT sl.id FROM campaign_slot sl JOIN campaign_site si ON si.id = sl.site_id "
+                "JOIN campaign c ON c.id = si.campaign_id WHERE c.slug = 'bench-large' ORDER BY sl.id"
+            )
+        ]
+    finally:
+        await conn.close()
+
+
 async def seed(settings: Settings, data: dict[str, int], ops: dict[str, int]) -> Material:
     url = settings.database_url
     await run_migrations(settings)
@@ -259,17 +274,7 @@ async def seed(settings: Settings, data: dict[str, int], ops: dict[str, int]) ->
     serials = await serial_lookup._seed(settings, data["issuances"])
     codes = await certificate_verify._codes(settings)
     listings = await _listings(settings, (ops["purchase"] // LISTINGS + 50) * ORDER_KG)
-    conn = await asyncpg.connect(pg_url(url))
-    try:
-        slots = [
-            int(r["id"])
-            for r in await conn.fetch(
-                "SELECT sl.id FROM campaign_slot sl JOIN campaign_site si ON si.id = sl.site_id "
-                "JOIN campaign c ON c.id = si.campaign_id WHERE c.slug = 'bench-large' ORDER BY sl.id"
-            )
-        ]
-    finally:
-        await conn.close()
+    slots = await large_campaign_slots(url)
     tokens = await signed_in_tokens(settings, ops["points"] + ops["purchase"] + ops["booking"])
     # Vacuum now, so autovacuum does not work through the freshly loaded tables during the first flows.
     conn = await asyncpg.connect(pg_url(url))
@@ -522,9 +527,13 @@ async def run_scale(args: argparse.Namespace, scale: int) -> ScaleRun:
                 )
                 bracket.append(await reference_rate("campaign"))
                 booked = (mixed_bookings - bookings[2]) / bookings[0]
-                measured.append(("campaign page while booking", "campaign", n, 1, "bare Jinja (campaign)", *pages, bracket))
+                measured.append(
+                    ("campaign page while booking", "campaign", n, 1, "bare Jinja (campaign)", *pages, bracket)
+                )
                 mixed_note = f"{booked:.1f} bookings/s written meanwhile ({bookings[2]} failed)"
-                print(f"  campaign page while booking: {(n - pages[0][2]) / pages[0][0]:.1f}/s; {mixed_note}", flush=True)
+                print(
+                    f"  campaign page while booking: {(n - pages[0][2]) / pages[0][0]:.1f}/s; {mixed_note}", flush=True
+                )
         finally:
             await redis.aclose()
         conn = await asyncpg.connect(pg_url(settings.database_url))

@@ -184,8 +184,7 @@ class CampaignsController(Controller):
     )
     async def book(self, request: Request, slot_id: Annotated[int, PathParameter(ge=1, le=DB_INT_MAX)]) -> BookingOut:
         user = require_principal(request).user
-        booking = await service.book(user, slot_id)
-        return booking_out(await service.my_booking(user, booking.public_id), None)
+        return booking_out(await service.book(user, slot_id), None)
 
     @post(
         "/bookings/{booking_id:str}/cancel",

@@ -393,14 +393,15 @@ async def site_of(campaign: Campaign, key: str) -> Site:
 
 
 async def book(user: User, slot_id: int, *, now: datetime | None = None) -> Booking:
-    """Take one place in the slot for the user, or refuse (full, over, already booked)."""
+    """Take one place in the slot for the user, or refuse (full, over, already booked). The booking comes
+    with its slot, the slot's site and the campaign loaded."""
     now = now or datetime.now(UTC)
     try:
         async with in_transaction():
             taken = await Slot.filter(id=slot_id, booked__lt=F("capacity"), ends_at__gt=now).update(
                 booked=F("booked") + 1
             )
-            slot = await Slot.get_or_none(id=slot_id).prefetch_related("site")
+            slot = await Slot.get_or_none(id=slot_id).select_related("site__campaign")
             if slot is None:
                 raise NotFound("campaigns.slot_not_found")
             if not taken:
@@ -417,6 +418,8 @@ async def book(user: User, slot_id: int, *, now: datetime | None = None) -> Book
                     public_id=accounts.new_public_id(), slot_id=slot_id, campaign_id=campaign_id, user_id=user.id
                 )
             await Campaign.filter(id=campaign_id).update(bookings_count=F("bookings_count") + 1)
+            # The slot, site and campaign just read go with the answer: the caller need not read them again.
+            booking.slot, booking.campaign = slot, slot.site.campaign
             await audit.record(
                 actor=audit.actor_of(user),
                 action="campaign.booking.booked",
