@@ -14,6 +14,7 @@ import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
+from tests.browser.signing import sign_in_on_the_form
 
 pytestmark = pytest.mark.browser
 PHONE_NUMBER = "13800138021"
@@ -49,15 +50,7 @@ class TestCityAccountPages:
         from playwright.async_api import expect
 
         await phone.goto(city_server + "/sign-in?next=/me/city-account")
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(city_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, city_server, PHONE_NUMBER)
         await phone.wait_for_url("**/me/city-account**")
         await expect(phone.locator(".city-link .big")).to_have_text("未关联")
 

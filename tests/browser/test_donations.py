@@ -12,6 +12,7 @@ from tortoise import Tortoise
 
 from app.core.db import tortoise_config
 from app.settings import Settings
+from tests.browser.signing import sign_in_on_the_form
 from tests.campaigns.builders import make_campaign
 
 pytestmark = pytest.mark.browser
@@ -56,15 +57,7 @@ class TestDonatingOnAPhone:
 
         slug = campaign_slug
         await phone.goto(live_server + f"/sign-in?next=/campaigns/{slug}")
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url(f"**/campaigns/{slug}**")
 
         donate = phone.locator("#donate")

@@ -12,6 +12,7 @@ from app.events import service as events
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings
 from tests.browser.seeding import seed
+from tests.browser.signing import sign_in_on_the_form
 from tests.events.helpers import an_event, an_organiser, on_sale
 from tests.market.helpers import pay
 
@@ -66,15 +67,7 @@ class TestAttendeeOnAPhone:
         await expect(phone.locator(".offer-kg")).to_contain_text("8")
 
         await phone.locator("a.button", has_text="登录后下单").click()
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        sms = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', sms)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url(f"**/events/{code}/offset?**")
 
         await phone.fill('input[name="beneficiary"]', "参会者李四")
@@ -162,15 +155,7 @@ class TestOrganiserOnAPhone:
         from playwright.async_api import expect
 
         await phone.goto(live_server + "/sign-in?next=/events/organiser")
-        await phone.fill('input[name="phone"]', organiser_phone)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        sms = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', sms)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, organiser_phone)
         await phone.wait_for_url("**/events/organiser**")
         for name, value in {
             "name_zh": "成都森林马拉松",

@@ -12,6 +12,7 @@ from app.judicial import service as judicial
 from app.payments.sandbox import SandboxProvider
 from app.settings import Settings
 from tests.browser.seeding import seed
+from tests.browser.signing import sign_in_on_the_form
 from tests.judicial.helpers import a_case, paid
 from tests.market.helpers import a_buyer, listed
 
@@ -124,15 +125,7 @@ class TestPublicCaseOnAPhone:
 
         done, _, _ = cases
         await phone.goto(live_server + "/sign-in?next=/judicial/court")
-        await phone.fill('input[name="phone"]', COURT_PHONE)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, COURT_PHONE)
         await phone.wait_for_url("**/judicial/court**")
         await expect(phone.locator("section.case")).to_have_count(2)
         await expect(phone.locator("section.case").first).to_contain_text("张三")  # the court sees the name

@@ -11,6 +11,7 @@ from app.core.auth import Role
 from app.market import service as market
 from app.settings import Settings
 from tests.browser.seeding import seed
+from tests.browser.signing import sign_in_on_the_form
 from tests.credits.helpers import approved_project, issue_units, principal_of
 
 pytestmark = pytest.mark.browser
@@ -49,15 +50,7 @@ class TestBuyingOnAPhone:
         await phone.screenshot(path=str(screenshots / "market-catalogue-zh.png"), full_page=True)
 
         await phone.goto(live_server + f"/sign-in?next=/market/listings/{listing}")
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url(f"**/market/listings/{listing}**")
 
         await phone.fill('input[name="kg"]', "15")  # not a whole number of 10 kg units: said beside the form
@@ -126,15 +119,7 @@ class TestASplitOrderOnAPhone:
         from playwright.async_api import expect
 
         await phone.goto(live_server + f"/sign-in?next=/market/orders/{split_order}")
-        await phone.fill('input[name="phone"]', SPLIT_PHONE)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, SPLIT_PHONE)
         await phone.wait_for_url(f"**/market/orders/{split_order}**")
         await expect(phone.locator(".parts")).to_contain_text("分 2 个挂牌购买")
         await expect(phone.locator(".parts tr")).to_have_count(2)

@@ -10,6 +10,7 @@ import pytest
 
 from app.settings import Settings
 from tests.browser.seeding import seed
+from tests.browser.signing import sign_in_on_the_form
 from tests.browser.test_market import PHONE_NUMBER, _fits, _seed
 from tests.payments.fake_wechatpay import private_pem, session_keys
 
@@ -50,15 +51,7 @@ class TestWeChatPayOnAPhoneBrowser:
         from playwright.async_api import expect
 
         await phone.goto(live_server + f"/sign-in?next=/market/listings/{listing}")
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url(f"**/market/listings/{listing}**")
 
         await phone.fill('input[name="kg"]', "30")

@@ -10,6 +10,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from tests.browser.signing import sign_in_on_the_form
+
 pytestmark = pytest.mark.browser
 PHONE_NUMBER = "13800138009"
 
@@ -43,15 +45,7 @@ class TestCarbonAccountPage:
             assert earned.status_code == 201, earned.text
 
         await phone.goto(live_server + "/sign-in?next=/me/points")
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url("**/me/points**")
         await expect(phone.locator(".balance .big")).to_contain_text("2")
         await expect(phone.locator("main")).to_contain_text("每日签到")

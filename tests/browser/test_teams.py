@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.signing import sign_in_on_the_form
+
 pytestmark = pytest.mark.browser
 OWNER_PHONE, MEMBER_PHONE = "13800138021", "13800138022"
 
@@ -37,15 +39,7 @@ class TestTeamPage:
             ).json()
 
         await phone.goto(live_server + "/sign-in")
-        await phone.fill('input[name="phone"]', MEMBER_PHONE)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, MEMBER_PHONE)
         await phone.wait_for_load_state()
 
         await phone.goto(team["join_url"].replace("http://127.0.0.1:8000", live_server))

@@ -13,6 +13,7 @@ from app.market import service as market
 from app.settings import Settings
 from app.tourism import service as tourism
 from tests.browser.seeding import seed
+from tests.browser.signing import sign_in_on_the_form
 from tests.credits.helpers import approved_project, issue_units, principal_of
 from tests.tourism.helpers import spot_ask
 
@@ -67,15 +68,7 @@ class TestVisitorOnAPhone:
         await expect(phone.locator(".trip-line")).to_contain_text("成都 → 九寨沟，火车/高铁 360 千米，2 人，往返")
 
         await phone.locator("a.button", has_text="登录后下单").click()
-        await phone.fill('input[name="phone"]', PHONE_NUMBER)
-        await phone.locator('form[action^="/sign-in/send"] button[type="submit"]').first.click()
-        await expect(phone.locator('input[name="code"]')).to_be_visible()
-        outbox = await phone.context.new_page()
-        await outbox.goto(live_server + "/dev/sms-outbox")
-        code = (await outbox.locator(".sms-code").first.inner_text()).strip()
-        await outbox.close()
-        await phone.fill('input[name="code"]', code)
-        await phone.locator('form[action^="/sign-in/verify"] button[type="submit"]').click()
+        await sign_in_on_the_form(phone, live_server, PHONE_NUMBER)
         await phone.wait_for_url(f"**/tourism/spots/{spot}/offset?**")
 
         await phone.fill('input[name="beneficiary"]', "游客张三")
