@@ -164,20 +164,24 @@ class TestRemovePhoto:
         assert (await PlantingLog.get(id=log.id)).status == "submitted"
 
 
+async def _log_with_photo(client, booking: str, headers: dict[str, str]) -> tuple[str, str]:
+    """A log of 3 trees for the booking, with one photo: their public ids."""
+    log = (
+        await client.post(
+            f"{API}/bookings/{booking}/log", json={"species": "tree.cupressus", "count": 3}, headers=headers
+        )
+    ).json()["id"]
+    photo = (
+        await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a.jpg", phone_jpeg(1))}, headers=headers)
+    ).json()["id"]
+    return log, photo
+
+
 class TestRemovePhotoOverHttp:
     async def test_delete_removes_it_and_answers_the_new_revision(self, client, settings) -> None:
         planted = await planting_campaign(settings)
         _, booking, headers = await citizen(settings, planted)
-        log = (
-            await client.post(
-                f"{API}/bookings/{booking.public_id}/log",
-                json={"species": "tree.cupressus", "count": 3},
-                headers=headers,
-            )
-        ).json()["id"]
-        photo = (
-            await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a.jpg", phone_jpeg(1))}, headers=headers)
-        ).json()["id"]
+        log, photo = await _log_with_photo(client, booking.public_id, headers)
         shown = (await client.get(f"{API}/logs/{log}", headers=headers)).json()
         assert shown["photos_removable"] and shown["revision"] == 2
         stale = await client.delete(f"{API}/logs/{log}/photos/{photo}?revision=1&lang=en", headers=headers)
@@ -194,16 +198,7 @@ class TestRemovePhotoOverHttp:
         planted = await planting_campaign(settings)
         _, booking, headers = await citizen(settings, planted)
         _, _, stranger = await citizen(settings, planted)
-        log = (
-            await client.post(
-                f"{API}/bookings/{booking.public_id}/log",
-                json={"species": "tree.cupressus", "count": 3},
-                headers=headers,
-            )
-        ).json()["id"]
-        photo = (
-            await client.post(f"{API}/logs/{log}/photos", files={"photo": ("a.jpg", phone_jpeg(1))}, headers=headers)
-        ).json()["id"]
+        log, photo = await _log_with_photo(client, booking.public_id, headers)
         r = await client.delete(f"{API}/logs/{log}/photos/{photo}", headers=stranger)
         assert r.status_code == 404 and r.json()["message"] == "没有这条植树记录"
         await client.post(f"{API}/review/{log}/approve", headers=planted.organiser_headers)
