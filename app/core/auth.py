@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from litestar.connection import ASGIConnection
@@ -140,11 +140,11 @@ _SESSION_SQL_PG = (
 _session_sql: dict[str, str] = {}
 
 
-async def _active_session_pg(field_name: str, value: str, kind: str) -> AuthSession | None:
-    sql = _session_sql.get(field_name)
+async def _active_session_pg(field: str, value: str, kind: str) -> AuthSession | None:
+    sql = _session_sql.get(field)
     if sql is None:
-        sql = _session_sql[field_name] = _SESSION_SQL_PG.format(
-            session=columns_of(AuthSession, "s"), user=columns_of(User, "u", "u__"), lookup=field_name
+        sql = _session_sql[field] = _SESSION_SQL_PG.format(
+            session=columns_of(AuthSession, "s"), user=columns_of(User, "u", "u__"), lookup=field
         )
     _, rows = await get_connection("default").execute_query(sql, [value, kind, datetime.now(UTC)])
     if not rows:
@@ -155,14 +155,14 @@ async def _active_session_pg(field_name: str, value: str, kind: str) -> AuthSess
     return session
 
 
-async def _active_session(**lookup: Any) -> AuthSession | None:
-    """The live session with its user and the user's memberships: one query per signed-in request."""
+async def _active_session(kind: str, field: Literal["public_id", "secret_hash"], value: str) -> AuthSession | None:
+    """The live session of `kind` whose `field` is `value`, with its user and the user's memberships: one
+    query per signed-in request."""
     if dialect() == "postgres":
-        ((field_name, value),) = (item for item in lookup.items() if item[0] != "kind")
-        return await _active_session_pg(field_name, value, lookup["kind"])
+        return await _active_session_pg(field, value, kind)
     memberships = RawSQL(_MEMBERSHIPS_SQL["sqlite"])
     return (
-        await AuthSession.filter(revoked_at=None, expires_at__gt=datetime.now(UTC), **lookup)
+        await AuthSession.filter(revoked_at=None, expires_at__gt=datetime.now(UTC), kind=kind, **{field: value})
         .select_related("user")
         .annotate(memberships_held=memberships)
         .first()
@@ -187,7 +187,7 @@ class AuthMiddleware(ASGIMiddleware):
             if auth[:7].lower() == "bearer ":
                 try:
                     claims = decode_access_token(self.settings, auth[7:].strip())
-                    session = await _active_session(public_id=claims["sid"], kind="token")
+                    session = await _active_session("token", "public_id", claims["sid"])
                     if session is None:
                         state["auth_error"] = "auth.session_revoked"
                 except jwt.ExpiredSignatureError:
@@ -197,7 +197,7 @@ class AuthMiddleware(ASGIMiddleware):
         else:
             cookie = _read_cookie(headers.get(b"cookie", b"").decode("latin-1"), SESSION_COOKIE)
             if cookie:
-                session = await _active_session(secret_hash=hash_secret(cookie), kind="cookie")
+                session = await _active_session("cookie", "secret_hash", hash_secret(cookie))
         if session is not None:
             scope["principal"] = await load_principal(session)  # type: ignore[typeddict-unknown-key]
         await next_app(scope, receive, send)

@@ -146,12 +146,12 @@ class IdempotencyMiddleware(ASGIMiddleware):
             else:
                 # Encrypted: a replayable body may hold tokens (sign-in) that must not sit in clear.
                 stored = encrypt_bytes(self.settings.data_key, b"".join(chunks), "idempotency")
-                answer = [status, content_type.decode("latin-1")[:128], stored]
+                kind = content_type.decode("latin-1")[:128]
                 if dialect() == "postgres":
-                    await get_connection("default").execute_query(_ANSWER_PG, [*answer, scope_hash, key])
+                    await get_connection("default").execute_query(_ANSWER_PG, [status, kind, stored, scope_hash, key])
                 else:
                     await IdempotencyRecord.filter(scope=scope_hash, key=key).update(
-                        status_code=status, content_type=answer[1], response_body=stored
+                        status_code=status, content_type=kind, response_body=stored
                     )
         except Exception as exc:
             # The answer has been sent; the database went away just after (bench/faults.py, PostgreSQL

@@ -407,7 +407,9 @@ async def campaign_boards(
 ) -> CampaignBoards:
     if store is None:
         return await _count_boards(campaign_id, limit)
-    key = f"campaign:{campaign_id}:{limit}"
+    # Not "campaign:…" as before the copies carried `counted_at`: a copy of the old shape left in Redis
+    # by the previous release would not decode.
+    key = f"campaign-boards:{campaign_id}:{limit}"
     if (cached := await store.get(key)) is not None:
         stored = msgspec.json.decode(cached, type=_StoredBoards)
         if clock() - stored.counted_at >= CAMPAIGN_BOARDS_TTL_S and key not in _counting:

@@ -23,7 +23,7 @@ class TestSessionLookup:
         user, _ = await signed_in(settings, Role.ORGANISER, Role.VERIFIER)
         session = await AuthSession.filter(user=user).first()
         assert session is not None
-        fast = await auth._active_session(public_id=session.public_id, kind="token")
+        fast = await auth._active_session("token", "public_id", session.public_id)
         orm = (
             await AuthSession.filter(public_id=session.public_id)
             .select_related("user")
@@ -41,13 +41,13 @@ class TestSessionLookup:
         user, _ = await signed_in(settings)
         session = await AuthSession.filter(user=user).first()
         assert session is not None
-        assert await auth._active_session(public_id=session.public_id, kind="cookie") is None
+        assert await auth._active_session("cookie", "public_id", session.public_id) is None
         await AuthSession.filter(id=session.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        assert await auth._active_session(public_id=session.public_id, kind="token") is None
+        assert await auth._active_session("token", "public_id", session.public_id) is None
         await AuthSession.filter(id=session.id).update(
             expires_at=datetime.now(UTC) + timedelta(days=1), revoked_at=datetime.now(UTC)
         )
-        assert await auth._active_session(public_id=session.public_id, kind="token") is None
+        assert await auth._active_session("token", "public_id", session.public_id) is None
 
 
 @postgres_only
