@@ -224,6 +224,61 @@ def _wrk_load(base: str, paths: list[str], concurrency: int, visitors: bool = Fa
     return summary["duration_us"] / 1e6 * scale, latencies, min(failures, len(paths)), client_ms
 
 
+# wrk POSTing: each line of WRK_REQUESTS is "path<TAB>bearer token or empty<TAB>body", taken in turn;
+# "{uuid}" in the body becomes a UUID of this request's own (also its Idempotency-Key). Every request
+# comes from a visitor address of its own. Lines are not reused
+# while they last (a reused line would be a second award to the same person); past the last they cycle
+# and the summary says how many requests were made, so a caller can tell.
+_WRK_POST_SCRIPT = """
+local lines = {}
+for line in io.lines(os.getenv("WRK_REQUESTS")) do
+  local path, token, body = line:match("([^\\t]*)\\t([^\\t]*)\\t(.*)")
+  lines[#lines + 1] = {path, token, body}
+end
+local run = os.getenv("WRK_RUN")
+local n = 0
+function request()
+  n = n + 1
+  local path, token, body = unpack(lines[((n - 1) % #lines) + 1])
+  local uuid = string.format("%s-0000-4000-8000-%012x", run, n)
+  body = string.gsub(body, "{uuid}", uuid)
+  local ip = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+  local headers = {["Content-Type"] = "application/json", ["Idempotency-Key"] = uuid, ["X-Forwarded-For"] = ip}
+  if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  return wrk.format("POST", path, headers, body)
+end
+""" + _WRK_SCRIPT[_WRK_SCRIPT.index("function done") :]
+
+
+def wrk_posts(base: str, requests: list[tuple[str, str, str]], concurrency: int) -> tuple[LoadResult, int]:
+    """POST (path, token, body) lines through wrk (one thread) for BENCH_SECONDS: elapsed s, latencies (the
+    1,000 quantiles), failures, the load generator's CPU ms per request, scaled to len(requests) at the
+    measured rate as `load` does, and the number of requests wrk made; RuntimeError if that is more than
+    there were lines."""
+    with tempfile.TemporaryDirectory() as folder:
+        listed, script, out = f"{folder}/requests", f"{folder}/post.lua", f"{folder}/out.json"
+        with open(listed, "w") as f:
+            f.write("\n".join("\t".join(r) for r in requests))
+        with open(script, "w") as f:
+            f.write(_WRK_POST_SCRIPT)
+        env = {**os.environ, "WRK_REQUESTS": listed, "WRK_OUT": out, "WRK_RUN": uuid.uuid4().hex[:8]}
+        cpu = children_cpu_s()
+        subprocess.run(
+            ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        with open(out) as f:
+            summary = json.load(f)
+    done = max(1, summary["requests"])
+    if done > len(requests):
+        raise RuntimeError(f"wrk made {done} requests from {len(requests)} lines: give it more lines")
+    scale = len(requests) / done
+    failures = round((summary["errors"] + summary["non_2xx"]) * scale)
+    latencies = [q / 1e6 for q in summary["quantiles_us"]]
+    client_ms = (children_cpu_s() - cpu) * 1000 / done
+    return (summary["duration_us"] / 1e6 * scale, latencies, failures, client_ms), done
+
+
 Operation = Callable[[httpx.AsyncClient, Any], Awaitable[bool]]
 
 
@@ -384,6 +439,21 @@ def worker_pids(server_pid: int) -> list[int]:
 async def backend_pids(admin: asyncpg.Connection, database: str) -> list[int]:
     """The PostgreSQL backends connected to one database (ours alone: other sessions use other databases)."""
     return [int(r["pid"]) for r in await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+
+
+def database_backends(database: str) -> list[int]:
+    """PostgreSQL backends serving clients of one database, found by their process title
+    ("postgres: 15/main: <user> <db> 127.0.0.1(<port>) idle"); autovacuum workers are not counted."""
+    title = re.compile(rb" " + re.escape(database.encode()) + rb" (\S+\(\d+\)|\[local\])")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if title.search((entry / "cmdline").read_bytes().replace(b"\0", b" ")):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 class CpuMeter:

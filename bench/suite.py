@@ -26,7 +26,6 @@ import asyncio
 import itertools
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from bench.common import (
     CpuMeter,
     LoadResult,
     Operation,
+    database_backends,
     db_url,
     free_port,
     load,
@@ -288,21 +288,6 @@ async def seed(settings: Settings, data: dict[str, int], ops: dict[str, int]) ->
 # --- measuring ------------------------------------------------------------------------------------------------
 
 
-def _backends(database: str) -> list[int]:
-    """PostgreSQL backends serving clients of one database, found by their process title
-    ("postgres: 15/main: <user> <db> 127.0.0.1(<port>) idle"); autovacuum workers are not counted."""
-    title = re.compile(rb" " + re.escape(database.encode()) + rb" (\S+\(\d+\)|\[local\])")
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if title.search((entry / "cmdline").read_bytes().replace(b"\0", b" ")):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def _quantiles(latencies: list[float]) -> tuple[float, float]:
     if len(latencies) < 2:
         return (latencies[0] * 1000, latencies[0] * 1000) if latencies else (0.0, 0.0)
@@ -324,7 +309,7 @@ class Meter:
         workers = worker_pids(self.server_pid)
         app0 = sum(proc_cpu_s(p) for p in workers)
         pg = CpuMeter()
-        pg.sample(_backends(self.database))
+        pg.sample(database_backends(self.database))
         pg0 = dict(pg.seen)
         redis0 = await redis_info(self.redis_url)
         result = await (
@@ -333,7 +318,7 @@ class Meter:
         redis1 = await redis_info(self.redis_url)
         app1 = sum(proc_cpu_s(p) for p in workers)
         after = CpuMeter()
-        after.sample(_backends(self.database))
+        after.sample(database_backends(self.database))
         pg_used = sum(v - pg0.get(pid, 0.0) for pid, v in after.seen.items())
         # wrk runs for a time, not a count: its result is scaled to len(items), and so is the work measured
         scale = WRK_SECONDS / result[0] if gets and wrk_in_use() else 1.0  # requests really made / len(items)
@@ -366,7 +351,7 @@ async def _pgbench_row(database_url: str, seconds: int, clients: int) -> Row:
         pgbench(url, 1, 1)  # initialise (scale 10) and warm
         meter = CpuMeter()
         started = time.perf_counter()
-        tps = pgbench(url, seconds, clients, initialise=False, during=lambda: meter.sample(_backends(database)))
+        tps = pgbench(url, seconds, clients, initialise=False, during=lambda: meter.sample(database_backends(database)))
         elapsed = time.perf_counter() - started
         pg_ms = meter.total() * 1000 / (tps * elapsed) if tps else None
         return Row(name=f"pgbench TPC-B ({clients} clients)", kind="reference", ops=round(tps * elapsed), failed=0,
