@@ -501,7 +501,7 @@ def _status_now(order: Order) -> str:
     return "expired" if order.status == "pending" and order.expires_at <= now() else order.status
 
 
-async def _end(order: Order, status: str, actor: str, at: datetime) -> bool:
+async def _end(order: Order, status: str, actor: str, at: datetime, reason: str = "") -> bool:
     """Expire or cancel a pending order once: release its kg and its points hold (inside a transaction)."""
     condition = {"expires_at__lte": at} if status == "expired" else {"expires_at__gt": at}
     if not await Order.filter(id=order.id, status="pending", **condition).update(status=status, resolved_at=at):
@@ -518,9 +518,27 @@ async def _end(order: Order, status: str, actor: str, at: datetime) -> bool:
         entity_type="order",
         entity_id=order.public_id,
         before={"status": "pending"},
-        after={"status": status, "kg_back": released.released_kg, "points_back": order.points},
+        after={
+            "status": status,
+            "kg_back": released.released_kg,
+            "points_back": order.points,
+            **({"reason": reason} if reason else {}),
+        },
     )
     return True
+
+
+async def end_unpaid(subject: str, actor: str) -> bool:
+    """Its payment was refunded outside us (payments' `refunded_elsewhere`): the order is never fulfilled
+    by it and gives back its kg and points once, as the expiry sweep would — `expired` when its moment
+    has passed, `cancelled` before. A fulfilled, expired or cancelled order is left as it is (False).
+    Runs inside the payments service's transaction."""
+    order = await Order.get_or_none(public_id=subject)
+    if order is None:
+        return False
+    at = now()
+    status = "expired" if order.expires_at <= at else "cancelled"
+    return await _end(order, status, actor, at, reason="payment_refunded_elsewhere")
 
 
 async def cancel(provider: PaymentProvider, buyer: User, public_id: str) -> Order:
@@ -697,7 +715,7 @@ async def _share_out(order: Order, reference: str, lines: list[OrderLine]) -> No
             )
 
 
-payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}")
+payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}", end_unpaid=end_unpaid)
 
 
 # --- sellers' view ----------------------------------------------------------------------------------
