@@ -179,6 +179,10 @@ register_messages(
             "zh": "有 {count} 笔迟到或重复的付款已原路退回。",
             "en": "{count} late or duplicate payment(s) refunded to where they came from.",
         },
+        "market.page.split_offer": {
+            "zh": "分 {count} 个挂牌购买（每千克价低者优先），下单时锁定价格",
+            "en": "From {count} listings (cheapest per kg first), prices locked when you order",
+        },
         "market.page.single": {
             "zh": "来自 1 个挂牌（每千克价最低）",
             "en": "From 1 listing (the cheapest per kg)",
