@@ -274,7 +274,8 @@ async def _best_page(
     settings = _settings(request)
     offer = None
     try:
-        offer = await service.best_offer(settings, _int(kg[:12]))
+        if kg.strip():  # no kg yet: the empty form
+            offer = await service.best_offer(settings, _int(kg[:12]))
     except AppError as refused:  # bad kg, or the catalogue cannot sell it: said beside the form
         error = error or t(refused.key, request_language(request), **refused.params)
         status_code = status_code if status_code != 200 else refused.status_code

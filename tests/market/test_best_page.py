@@ -45,6 +45,8 @@ class TestBestAvailablePage:
             refused = await client.get(f"/market/best?kg={kg}")
             assert refused.status_code == 400 and 'role="alert"' in refused.text, (kg, refused.text)
         assert "Quantity" in (await client.get("/market/best?kg=abc&lang=en")).text
+        empty = await client.get("/market/best")  # the form alone, nothing refused yet
+        assert empty.status_code == 200 and 'role="alert"' not in empty.text and 'name="kg"' in empty.text
         much = await client.get("/market/best?kg=500")
         assert much.status_code == 409 and "所有挂牌合计仅剩 100 千克可售" in much.text
         en = await client.get("/market/best?kg=500&lang=en")
