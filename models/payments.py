@@ -23,10 +23,10 @@ class PaymentAttempt(models.Model):
     appid = fields.CharField(max_length=64, default="", description="the provider appid notifications must name")
     mchid = fields.CharField(max_length=64, default="", description="the merchant id notifications must name")
     status = fields.CharField(
-        max_length=16,
+        max_length=20,
         default="pending",
         description="pending | paid (fulfilled its subject) | refund_due | refunded | refund_failed "
-        "| refunded_by_hand | closed",
+        "| refunded_by_hand | closed | refunded_elsewhere (paid and refunded outside us: never recorded paid)",
     )
     provider_transaction_id = fields.CharField(max_length=64, default="", description="the provider's id once paid")
     client: dict[str, Any] = fields.JSONField(default=dict, description="what the payer's page or app needs")

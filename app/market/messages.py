@@ -82,6 +82,10 @@ register_messages(
             "zh": "下单人数较多，碳汇刚被他人预留：请稍后重试",
             "en": "Many buyers are ordering and the credits were just reserved by others: please try again",
         },
+        "market.offer_changed": {
+            "zh": "报价已变化（在售挂牌或价格刚有变动）：请查看新的报价后再确认，本次未预留任何碳汇",
+            "en": "The offer changed (listings or prices just moved): check the new offer and confirm again; nothing was reserved",
+        },
         "market.order_not_found": {"zh": "找不到该订单", "en": "No such order"},
         "market.order_expired": {
             "zh": "该订单已过期：未付款的订单到期后会释放碳汇，请重新下单",
@@ -175,6 +179,32 @@ register_messages(
             "zh": "有 {count} 笔迟到或重复的付款已原路退回。",
             "en": "{count} late or duplicate payment(s) refunded to where they came from.",
         },
+        "market.page.split_offer": {
+            "zh": "分 {count} 个挂牌购买（每千克价低者优先），下单时锁定价格",
+            "en": "From {count} listings (cheapest per kg first), prices locked when you order",
+        },
+        "market.page.single": {
+            "zh": "来自 1 个挂牌（每千克价最低）",
+            "en": "From 1 listing (the cheapest per kg)",
+        },
+        "market.page.best.title": {"zh": "最优组合购买", "en": "Best available"},
+        "market.page.best.lead": {
+            "zh": "只需输入要抵消的千克数：按每千克价格从低到高，为您组合一个或多个挂牌。",
+            "en": "Just enter the kg to offset: we combine one or more listings, cheapest per kg first.",
+        },
+        "market.page.best.kg": {"zh": "购买数量（千克）", "en": "Quantity (kg)"},
+        "market.page.best.see": {"zh": "查看最优报价", "en": "See the best offer"},
+        "market.page.best.asked": {"zh": "您输入的数量", "en": "You asked for"},
+        "market.page.best.rounded": {
+            "zh": "已按挂牌的计价单位向上取整为 {kg}。",
+            "en": "Rounded up to {kg}, a whole number of the listings' units.",
+        },
+        "market.page.best.note": {
+            "zh": "确认时按当时在售的挂牌重新组合并锁定价格；若总价有变，会请您再次确认。",
+            "en": "On confirming, the listings then on sale are combined and their prices locked; if the total changed you are asked again.",
+        },
+        "market.page.best.confirm": {"zh": "确认下单 {amount}", "en": "Confirm the order: {amount}"},
+        "market.page.best.sign_in": {"zh": "登录后按此报价下单", "en": "Sign in to order at this offer"},
         "market.page.my_orders": {"zh": "我的订单", "en": "My orders"},
         "market.page.back": {"zh": "返回碳汇列表", "en": "Back to the catalogue"},
     }

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, Parameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.core.auth import Role, principal_of, require_principal, requires
@@ -219,6 +219,24 @@ class OrderForm(msgspec.Struct):
     points: str = ""
 
 
+class BestForm(OrderForm):
+    total_fen: str = ""  # the offer's total the buyer confirms
+
+
+def _ask_of(listing: str, data: OrderForm, expected_total_fen: int = 0) -> service.OrderAsk:
+    return service.OrderAsk(
+        listing=listing,
+        kg=_int(data.kg),
+        purpose=data.purpose,
+        beneficiary=data.beneficiary,
+        beneficiary_shown=data.beneficiary_shown,
+        purpose_note=data.purpose_note,
+        gift_recipient=data.gift_recipient,
+        points=_int(data.points),
+        expected_total_fen=expected_total_fen,
+    )
+
+
 def _int(text: str, default: int = 0) -> int:
     text = text.strip()
     if not text:
@@ -243,6 +261,38 @@ class MarketPages(Controller):
     @get("/market/listings/{listing_id:str}")
     async def listing(self, request: Request, listing_id: FromPath[str]) -> Template:
         return await _listing_page(request, listing_id)
+
+    @get("/market/best")
+    async def best(self, request: Request, kg: FromQuery[str] = "") -> Template:
+        """最优组合: the offer for kg over the cheapest listings, and (signed in) the form to order it."""
+        return await _best_page(request, kg)
+
+
+async def _best_page(
+    request: Request, kg: str, *, form: OrderForm | None = None, error: str = "", status_code: int = 200
+) -> Template:
+    settings = _settings(request)
+    offer = None
+    try:
+        if kg.strip():  # no kg yet: the empty form
+            offer = await service.best_offer(settings, _int(kg[:12]))
+    except AppError as refused:  # bad kg, or the catalogue cannot sell it: said beside the form
+        error = error or t(refused.key, request_language(request), **refused.params)
+        status_code = status_code if status_code != 200 else refused.status_code
+    principal = principal_of(request)
+    return page(
+        request,
+        "market/best.html",
+        status_code=status_code,
+        offer=offer,
+        asked=kg.strip()[:12],
+        asked_kg=_int(kg[:12]),
+        form=form or OrderForm(),
+        error=error,
+        points_available=(await points.balance_of(principal.user)).available if principal else 0,
+        points_rate=settings.market_points_per_fen,
+        minutes=settings.market_reservation_minutes,
+    )
 
 
 async def _listing_page(
@@ -276,21 +326,24 @@ class MarketOrderPages(Controller):
     async def order(
         self, request: Request, listing_id: FromPath[str], data: URLEncodedBody[OrderForm]
     ) -> Template | Redirect:
-        ask = service.OrderAsk(
-            listing=listing_id,
-            kg=_int(data.kg),
-            purpose=data.purpose,
-            beneficiary=data.beneficiary,
-            beneficiary_shown=data.beneficiary_shown,
-            purpose_note=data.purpose_note,
-            gift_recipient=data.gift_recipient,
-            points=_int(data.points),
-        )
         try:
-            order = await service.place_order(_settings(request), require_principal(request).user, ask)
+            order = await service.place_order(
+                _settings(request), require_principal(request).user, _ask_of(listing_id, data)
+            )
         except AppError as refused:  # the form again, with the problem named beside it
             message = t(refused.key, request_language(request), **refused.params)
             return await _listing_page(request, listing_id, form=data, error=message, status_code=refused.status_code)
+        return Redirect(f"/market/orders/{order.public_id}?lang={request_language(request)}", status_code=303)
+
+    @post("/market/best/order")
+    async def order_best(self, request: Request, data: URLEncodedBody[BestForm]) -> Template | Redirect:
+        """Confirm the best-available offer: a split order at the total shown, or the offer page again."""
+        ask = _ask_of(service.BEST, data, expected_total_fen=_int(data.total_fen) if data.total_fen else 0)
+        try:
+            order = await service.place_order(_settings(request), require_principal(request).user, ask)
+        except AppError as refused:  # the new offer, with the problem named beside it
+            message = t(refused.key, request_language(request), **refused.params)
+            return await _best_page(request, data.kg, form=data, error=message, status_code=refused.status_code)
         return Redirect(f"/market/orders/{order.public_id}?lang={request_language(request)}", status_code=303)
 
     @get("/market/orders/{order_id:str}")

@@ -283,6 +283,22 @@ async def cheapest_offer(settings: Settings, kg: int, nothing_key: str = "market
     raise Conflict(nothing_key, detail=[{"field": "kg"}], kg=kg)
 
 
+async def best_offer(settings: Settings, kg: int) -> Offer:
+    """The catalogue page's "best available" (最优组合): what `kg` (whole, 1 … MAX_ORDER_KG) costs now,
+    rounded up to whole units. 400 `market.bad_kg`; 409 `market.not_enough_on_sale` (naming what is on
+    sale) when the whole catalogue has less, `market.nothing_fits` when its units cannot make it up."""
+    if not _whole(kg, 1, MAX_ORDER_KG):
+        raise _bad("market.bad_kg", "kg", high=MAX_ORDER_KG)
+    try:
+        return await cheapest_offer(settings, kg)
+    except Conflict:
+        views = await catalogue(settings, limit=500)
+        on_sale = sum(v.remaining_kg // v.listing.price_unit_kg * v.listing.price_unit_kg for v in views)
+        if on_sale < kg:
+            raise Conflict("market.not_enough_on_sale", detail=[{"field": "kg"}], asked=kg, available=on_sale) from None
+        raise
+
+
 @dataclass(frozen=True)
 class OrderAsk:
     listing: str
@@ -293,6 +309,9 @@ class OrderAsk:
     purpose_note: str = ""
     gift_recipient: str = ""
     points: int = 0
+    # The total the buyer saw (an offer page's confirm): 0 for none. An order whose parts now cost
+    # another total is refused (409 market.offer_changed) before anything is reserved.
+    expected_total_fen: int = 0
 
 
 def _check_ask(ask: OrderAsk) -> tuple[str, str, str]:
@@ -354,6 +373,8 @@ async def _place(
     best: bool,
 ) -> Order:
     total = sum(p.total_fen for p in parts)
+    if ask.expected_total_fen and total != ask.expected_total_fen:
+        raise Conflict("market.offer_changed", detail=[{"field": "kg"}])
     if total > ledger.MAX_AMOUNT:  # the ledger books no single amount above it: refuse before anyone pays
         raise _bad("market.order_too_large", "kg", maximum_fen=ledger.MAX_AMOUNT, maximum_yuan=ledger.MAX_AMOUNT // 100)
     first = parts[0].listing
@@ -501,7 +522,7 @@ def _status_now(order: Order) -> str:
     return "expired" if order.status == "pending" and order.expires_at <= now() else order.status
 
 
-async def _end(order: Order, status: str, actor: str, at: datetime) -> bool:
+async def _end(order: Order, status: str, actor: str, at: datetime, reason: str = "") -> bool:
     """Expire or cancel a pending order once: release its kg and its points hold (inside a transaction)."""
     condition = {"expires_at__lte": at} if status == "expired" else {"expires_at__gt": at}
     if not await Order.filter(id=order.id, status="pending", **condition).update(status=status, resolved_at=at):
@@ -518,9 +539,27 @@ async def _end(order: Order, status: str, actor: str, at: datetime) -> bool:
         entity_type="order",
         entity_id=order.public_id,
         before={"status": "pending"},
-        after={"status": status, "kg_back": released.released_kg, "points_back": order.points},
+        after={
+            "status": status,
+            "kg_back": released.released_kg,
+            "points_back": order.points,
+            **({"reason": reason} if reason else {}),
+        },
     )
     return True
+
+
+async def end_unpaid(subject: str, actor: str) -> bool:
+    """Its payment was refunded outside us (payments' `refunded_elsewhere`): the order is never fulfilled
+    by it and gives back its kg and points once, as the expiry sweep would — `expired` when its moment
+    has passed, `cancelled` before. A fulfilled, expired or cancelled order is left as it is (False).
+    Runs inside the payments service's transaction."""
+    order = await Order.get_or_none(public_id=subject)
+    if order is None:
+        return False
+    at = now()
+    status = "expired" if order.expires_at <= at else "cancelled"
+    return await _end(order, status, actor, at, reason="payment_refunded_elsewhere")
 
 
 async def cancel(provider: PaymentProvider, buyer: User, public_id: str) -> Order:
@@ -697,7 +736,7 @@ async def _share_out(order: Order, reference: str, lines: list[OrderLine]) -> No
             )
 
 
-payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}")
+payments.register_fulfiller(PURPOSE, _fulfil, lambda subject: f"/market/orders/{subject}", end_unpaid=end_unpaid)
 
 
 # --- sellers' view ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 proves it says what the business tables say, in fen, with the market's rounding:
 - every payment attempt the provider paid (paid, refund_due, refunded, refund_failed, refunded_by_hand)
   came in once, for its amount: one `payment.received` transfer of `amount_fen`, and none for an attempt
-  never paid;
+  never paid (pending, closed, or refunded_elsewhere: paid and refunded outside us, never recorded paid);
 - every refunded attempt (by the provider, or by hand after the provider refused) went back once, for
   exactly what came in; nothing else was refunded;
 - clearing holds exactly what was received and is still to be given back (attempts `refund_due`, and

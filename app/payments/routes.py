@@ -18,7 +18,7 @@ from app.core.pages import page
 from app.payments import service
 from app.payments.protocol import PaymentProvider, ProviderRefused
 from app.payments.sandbox import SandboxProvider
-from app.payments.schemas import FailedRefundOut, SettleByHandIn, SettledOut
+from app.payments.schemas import FailedRefundOut, RefundedElsewhereOut, SettleByHandIn, SettledOut
 from app.settings import Settings
 from models.payments import SandboxTrade
 
@@ -71,6 +71,20 @@ class PaymentsAdminController(Controller):
                 a.created_at,
             )
             for a in await service.failed_refunds(limit)
+        ]
+
+    @get(
+        "/refunded-elsewhere",
+        summary="Payments the provider reported refunded outside us: ended unfulfilled, for an operator to check",
+    )
+    async def refunded_elsewhere(
+        self, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200
+    ) -> list[RefundedElsewhereOut]:
+        return [
+            RefundedElsewhereOut(
+                a.out_trade_no, a.provider, a.provider_transaction_id, a.purpose, a.subject, a.amount_fen, a.created_at
+            )
+            for a in await service.refunded_elsewhere(limit)
         ]
 
     @post(

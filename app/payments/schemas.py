@@ -22,6 +22,18 @@ class FailedRefundOut(msgspec.Struct):
     created_at: datetime
 
 
+class RefundedElsewhereOut(msgspec.Struct):
+    """A payment the provider reported paid and refunded outside us: never fulfilled, no money booked."""
+
+    out_trade_no: str
+    provider: str
+    provider_transaction_id: str
+    purpose: str
+    subject: str
+    amount_fen: int
+    created_at: datetime
+
+
 class SettleByHandIn(msgspec.Struct, forbid_unknown_fields=True):
     """How an operator paid a failed refund back outside the provider."""
 

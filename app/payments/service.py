@@ -12,7 +12,11 @@ Rules:
   it cannot fulfil (the order expired, was cancelled or was already paid) the attempt becomes
   `refund_due` instead and is refunded through the provider once (`out_refund_no` = "R" + out_trade_no)
   — never after its subject was fulfilled, because retired credits are never un-retired;
-- money is integer fen on the `fen` ledger: provider → clearing on payment, clearing → provider on refund.
+- money is integer fen on the `fen` ledger: provider → clearing on payment, clearing → provider on refund;
+- an attempt the provider reports paid and refunded outside us (never recorded paid here, so no money
+  entered our ledger) ends `refunded_elsewhere` once, with the provider's facts in the audit chain: its
+  subject is not fulfilled and gives back what it holds once (the purpose's `end_unpaid`), and a paid
+  notice arriving for it afterwards is recorded and changes nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from app.payments.protocol import (
     PaymentNotice,
     PaymentProvider,
     PaymentRequest,
+    PaymentStatus,
     ProviderRefused,
     ProviderUnavailable,
     RefundRequest,
@@ -55,6 +60,11 @@ REFUNDS_FAILED = Counter(
     "Refunds the provider reported failed or closed (attempt now refund_failed: an operator pays it back)",
     ["provider", "state"],
 )
+REFUNDED_ELSEWHERE = Counter(
+    "microsink_payments_refunded_elsewhere_total",
+    "Attempts the provider reported paid and refunded outside us (ended refunded_elsewhere, once each)",
+    ["provider"],
+)
 _IDS = uuid.UUID("6f1d2c8e-6b39-4a51-9c55-3c1f0a3f2b10")  # namespace of the ledger transfer ids we derive
 
 
@@ -70,6 +80,7 @@ Fulfiller = Callable[[Settings, str, PaymentAttempt], Awaitable[None]]
 _FULFILLERS: dict[str, Fulfiller] = {}
 _RETURN_PATHS: dict[str, Callable[[str], str]] = {}
 _AFTER_FULFILMENT: dict[str, Callable[[str], Awaitable[None]]] = {}
+_END_UNPAID: dict[str, Callable[[str, str], Awaitable[bool]]] = {}
 
 
 def register_fulfiller(
@@ -77,14 +88,19 @@ def register_fulfiller(
     fulfil: Fulfiller,
     return_path: Callable[[str], str],
     after: Callable[[str], Awaitable[None]] | None = None,
+    end_unpaid: Callable[[str, str], Awaitable[bool]] | None = None,
 ) -> None:
     """`fulfil(settings, subject, attempt)` runs inside the notification's transaction; it raises NotFulfillable.
     `return_path(subject)` is the page the payer goes back to after paying. `after(subject)`, if given,
-    runs once that transaction committed a fulfilment (e.g. telling live pages); it must not fail."""
+    runs once that transaction committed a fulfilment (e.g. telling live pages); it must not fail.
+    `end_unpaid(subject, actor)`, if given, runs inside the transaction that settles an attempt as
+    refunded elsewhere: the subject stops holding what it holds, once (True when this call ended it)."""
     _FULFILLERS[purpose] = fulfil
     _RETURN_PATHS[purpose] = return_path
     if after is not None:
         _AFTER_FULFILMENT[purpose] = after
+    if end_unpaid is not None:
+        _END_UNPAID[purpose] = end_unpaid
 
 
 def return_path(attempt: PaymentAttempt) -> str:
@@ -317,7 +333,14 @@ async def _paid(settings: Settings, provider: PaymentProvider, notice: PaymentNo
             if not await PaymentAttempt.filter(id=attempt.id, status__in=("pending", "closed")).update(
                 status="paid", provider_transaction_id=notice.provider_transaction_id, paid_at=at
             ):
-                return None  # this attempt was settled by an earlier notification
+                # Settled by an earlier notification, or refunded elsewhere: the notice is kept, nothing moves.
+                if (await PaymentAttempt.get(id=attempt.id)).status == "refunded_elsewhere":
+                    log.warning(
+                        "payment_notice_after_refunded_elsewhere",
+                        out_trade_no=attempt.out_trade_no,
+                        provider_transaction_id=notice.provider_transaction_id,
+                    )
+                return None
             await ledger.transfer(
                 transfer_id("payment", attempt.out_trade_no, "in"),
                 await provider_account(provider.name),
@@ -601,9 +624,8 @@ async def reconcile_pending(settings: Settings, provider: PaymentProvider, at: d
             continue
         if status.state == "refunded":
             # Paid and already refunded at the provider, though we neither saw the payment nor asked for
-            # a refund (only refund_due attempts are refunded): fulfilling it would deliver unpaid goods,
-            # so it stays pending for an operator, logged every round until settled by hand.
-            log.error("payment_reconcile_refunded_elsewhere", out_trade_no=attempt.out_trade_no)
+            # a refund (only refund_due attempts are refunded): fulfilling it would deliver unpaid goods.
+            settled += await _settle_refunded_elsewhere(provider, attempt, status)
             continue
         if status.state == "paid" and status.provider_transaction_id:
             notice = PaymentNotice(
@@ -654,6 +676,54 @@ async def _mark_closed(provider: PaymentProvider, attempt: PaymentAttempt, reaso
             after={"status": "closed", "reason": reason, "subject": attempt.subject},
         )
     return 1
+
+
+async def _settle_refunded_elsewhere(provider: PaymentProvider, attempt: PaymentAttempt, status: PaymentStatus) -> int:
+    """End a pending attempt the provider reports paid and refunded outside us: once, audited with the
+    provider's facts, its subject ended as if unpaid (no money entered our ledger: we never recorded the
+    payment). Its other open attempts are closed at the provider, as a cancel closes them."""
+    actor = f"system:payments:{provider.name}"
+    end = _END_UNPAID.get(attempt.purpose)
+    async with in_transaction():
+        # The one conditional update: a second round, or a notice that won meanwhile, finds it not pending.
+        if not await PaymentAttempt.filter(id=attempt.id, status="pending").update(
+            status="refunded_elsewhere", provider_transaction_id=status.provider_transaction_id
+        ):
+            return 0
+        ended = bool(end and await end(attempt.subject, actor))
+        await record(
+            actor=actor,
+            action="payment.refunded_elsewhere",
+            entity_type="payment",
+            entity_id=attempt.out_trade_no,
+            before={"status": "pending"},
+            after={
+                "status": "refunded_elsewhere",
+                "amount_fen": attempt.amount_fen,
+                "subject": attempt.subject,
+                "subject_ended": ended,
+                "provider_state": status.state,
+                "provider_transaction_id": status.provider_transaction_id,
+                "provider_amount_fen": status.amount_fen,
+                "provider_paid_at": status.occurred_at.isoformat() if status.occurred_at else None,
+            },
+        )
+    REFUNDED_ELSEWHERE.labels(provider=provider.name).inc()
+    log.error(
+        "payment_reconcile_refunded_elsewhere",
+        out_trade_no=attempt.out_trade_no,
+        provider_transaction_id=status.provider_transaction_id,
+        subject=attempt.subject,
+        subject_ended=ended,
+    )
+    if ended:
+        await close_open(provider, attempt.purpose, attempt.subject)
+    return 1
+
+
+async def refunded_elsewhere(limit: int = 200) -> list[PaymentAttempt]:
+    """For operators: attempts the provider reported paid and refunded outside us, newest first."""
+    return await PaymentAttempt.filter(status="refunded_elsewhere").order_by("-id").limit(limit)
 
 
 async def attempt_by_out_trade_no(out_trade_no: str) -> PaymentAttempt:

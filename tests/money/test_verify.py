@@ -98,3 +98,35 @@ async def test_the_command_says_ok_on_a_sound_ledger(db, settings) -> None:
     result = cli(settings, "money-verify")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "money OK: 2 payment attempts, 2 orders, 2 payouts" in result.stdout
+
+
+async def test_a_payment_refunded_elsewhere_never_entered_and_booking_it_is_named(db, settings) -> None:
+    """Paid and refunded at the provider while the notice was lost: we never recorded it paid, so the
+    fen ledger holds nothing for it, and a `payment.received` for it would be a breach."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.ledger import service as ledger
+    from models.payments import SandboxTrade
+
+    await a_busy_market(settings)
+    provider = SandboxProvider(settings)
+    _, _, listing = await listed(settings, kg=100)
+    buyer = await a_buyer()
+    order = await market.place_order(settings, buyer, ask(listing, 10))
+    attempt = await market.pay(settings, provider, buyer, order.public_id)
+    await provider.pay(attempt.out_trade_no)  # the notice is lost …
+    await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="refunded")  # … refunded outside
+    later = datetime.now(UTC) + payments.RECONCILE_AFTER + timedelta(seconds=1)
+    assert await payments.reconcile_pending(settings, provider, at=later) == 1
+    assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded_elsewhere"
+    await all_clean()
+    await ledger.transfer(
+        payments.transfer_id("payment", attempt.out_trade_no, "in"),
+        await payments.provider_account("sandbox"),
+        await payments.clearing_account(),
+        attempt.amount_fen,
+        "payment.received",
+        attempt.out_trade_no,
+    )
+    problems = (await money.verify()).problems
+    assert any(p.startswith(f"payment {attempt.out_trade_no}") for p in problems), problems

@@ -9,19 +9,22 @@ import structlog.testing
 from prometheus_client import REGISTRY
 
 from app.core.errors import AppError
+from app.credits import inventory
 from app.ledger import service as ledger
 from app.market import service as market
 from app.money.verify import verify as money_verify
 from app.payments import service as payments
 from app.payments.protocol import ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult
 from app.payments.sandbox import SandboxProvider
+from app.points import service as points
 from app.settings import Settings, SettingsError
 from models.audit import AuditEvent
+from models.credits import Retirement
 from models.ledger import LedgerAccount, Transfer
 from models.market import Order
 from models.payments import PaymentAttempt, PaymentNotification, SandboxTrade
 from tests.helpers import signed_in
-from tests.market.helpers import a_buyer, ask, lapse, late_notification, listed
+from tests.market.helpers import a_buyer, ask, give_points, lapse, late_notification, listed
 from tests.payments.fake_wechatpay import wechatpay_environment
 
 
@@ -438,18 +441,124 @@ class TestReconciliation:
         assert await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.paid").count() == 1
         assert (await ledger.verify(full=True)).ok
 
-    async def test_a_payment_refunded_elsewhere_is_never_fulfilled_by_reconciliation(
-        self, db, settings, provider
-    ) -> None:
-        order, attempt = await open_attempt(settings, provider)
+    async def _refunded_elsewhere(self, settings, provider, *, points: int = 0):  # type: ignore[no-untyped-def]
+        """An order (optionally part paid in points) whose payment was made and refunded at the provider
+        while its notice was lost: we never recorded it paid."""
+        _, issuance, listing = await listed(settings)
+        buyer = await a_buyer()
+        if points:
+            await give_points(buyer, points)
+        order = await market.place_order(settings, buyer, ask(listing, 10, points=points))
+        attempt = await market.pay(settings, provider, buyer, order.public_id)
         await provider.pay(attempt.out_trade_no)  # paid; the notice is lost …
         await SandboxTrade.filter(out_trade_no=attempt.out_trade_no).update(status="refunded")  # … refunded outside
+        return buyer, issuance, order, attempt
+
+    async def test_a_payment_refunded_elsewhere_ends_once_and_gives_the_order_back_once(
+        self, db, settings, provider
+    ) -> None:
+        """Before: it stayed pending, logged at error level every round, with no way to settle it."""
+        buyer, issuance, order, attempt = await self._refunded_elsewhere(settings, provider, points=5)
+        assert await inventory.sellable_kg(issuance.public_id) == 90
+        assert (await points.balance_of(buyer)).available == 0
         with structlog.testing.capture_logs() as logs:
-            assert await payments.reconcile_pending(settings, provider, at=later()) == 0
-        assert any(entry["event"] == "payment_reconcile_refunded_elsewhere" for entry in logs)
-        assert (await PaymentAttempt.get(id=attempt.id)).status == "pending"
-        assert (await Order.get(id=order.id)).status == "pending"
-        assert await Transfer.filter(reason="payment.received").count() == 0
+            assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+            assert await payments.reconcile_pending(settings, provider, at=later()) == 0  # settled once
+        assert [e["event"] for e in logs].count("payment_reconcile_refunded_elsewhere") == 1
+        attempt = await PaymentAttempt.get(id=attempt.id)
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        assert (attempt.status, attempt.provider_transaction_id) == ("refunded_elsewhere", trade.transaction_id)
+        [event] = await AuditEvent.filter(entity_id=attempt.out_trade_no, action="payment.refunded_elsewhere")
+        assert event.after["provider_transaction_id"] == trade.transaction_id
+        assert (event.after["provider_amount_fen"], event.after["subject_ended"]) == (attempt.amount_fen, True)
+        # The order is not fulfilled; its kg and points came back once, as a cancel or an expiry gives them.
+        assert (await Order.get(id=order.id)).status == "cancelled"
+        assert await AuditEvent.filter(entity_id=order.public_id, action__startswith="market.order.").count() == 2
+        assert await inventory.sellable_kg(issuance.public_id) == 100
+        assert (await points.balance_of(buyer)).available == 5
+        await lapse(order)
+        assert await market.expire_overdue_orders() == 0  # the sweep finds nothing more to give back
+        assert await inventory.sellable_kg(issuance.public_id) == 100
+        assert await Transfer.filter(ledger="fen").count() == 0  # no money ever entered our ledger for it
+        assert (await ledger.verify(full=True)).ok and (await money_verify()).problems == []
+        with pytest.raises(AppError):  # nothing left to pay
+            await market.pay(settings, provider, buyer, order.public_id)
+
+    async def test_an_order_past_its_moment_is_expired_and_one_already_swept_is_left_alone(
+        self, db, settings, provider
+    ) -> None:
+        _, issuance, order, attempt = await self._refunded_elsewhere(settings, provider)
+        _, other_issuance, swept, other = await self._refunded_elsewhere(settings, provider)
+        await lapse(order)
+        await lapse(swept)
+        assert await payments.reconcile_pending(settings, provider, at=later() - timedelta(days=1)) == 0
+        # Only `swept` is swept first (its order, then the round).
+        await Order.filter(id=order.id).update(expires_at=datetime.now(UTC) + timedelta(hours=1))
+        assert await market.expire_overdue_orders() == 1
+        await Order.filter(id=order.id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 2
+        assert (await Order.get(id=order.id)).status == "expired"
+        assert (await Order.get(id=swept.id)).status == "expired"
+        assert await AuditEvent.filter(entity_id=swept.public_id, action="market.order.expired").count() == 1
+        ended = {
+            e.entity_id: e.after["subject_ended"] for e in await AuditEvent.filter(action="payment.refunded_elsewhere")
+        }
+        assert ended == {attempt.out_trade_no: True, other.out_trade_no: False}
+        assert await inventory.sellable_kg(issuance.public_id) == 100
+        assert await inventory.sellable_kg(other_issuance.public_id) == 100
+        assert (await money_verify()).problems == []
+
+    async def test_a_paid_notice_arriving_after_it_was_refunded_elsewhere_fulfils_nothing(
+        self, db, settings, provider
+    ) -> None:
+        _, issuance, order, attempt = await self._refunded_elsewhere(settings, provider)
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        late = provider.notification_for(trade)  # WeChat's retry of the lost TRANSACTION.SUCCESS
+        with structlog.testing.capture_logs() as logs:
+            assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204
+            assert (await payments.receive(settings, provider, late.headers, late.body))[0] == 204  # replayed
+        assert [e["event"] for e in logs].count("payment_notice_after_refunded_elsewhere") == 1
+        assert (await PaymentAttempt.get(id=attempt.id)).status == "refunded_elsewhere"
+        assert (await Order.get(id=order.id)).status == "cancelled"
+        assert await Retirement.filter().count() == 0
+        assert await PaymentNotification.filter(out_trade_no=attempt.out_trade_no).count() == 1
+        assert await Transfer.filter(ledger="fen").count() == 0
+        assert await inventory.sellable_kg(issuance.public_id) == 100
+        assert (await ledger.verify(full=True)).ok and (await money_verify()).problems == []
+
+    async def test_a_notice_that_lands_while_the_round_asks_wins_and_the_round_changes_nothing(
+        self, db, settings, provider
+    ) -> None:
+        """The round read the attempt pending; the notice fulfilled it before the round wrote: one wins."""
+        order, stale = await open_attempt(settings, provider)
+        signed = await provider.pay(stale.out_trade_no)
+        assert (await payments.receive(settings, provider, signed.headers, signed.body))[0] == 204
+        answer = await provider.query(stale.out_trade_no)
+        assert await payments._settle_refunded_elsewhere(provider, stale, answer) == 0
+        assert (await PaymentAttempt.get(id=stale.id)).status == "paid"
+        assert (await Order.get(id=order.id)).status == "fulfilled"
+        assert not await AuditEvent.filter(action="payment.refunded_elsewhere").exists()
+
+    async def test_platform_admins_see_the_payments_refunded_elsewhere(self, client, settings, provider) -> None:
+        from app.core.auth import Role
+
+        _, _, order, attempt = await self._refunded_elsewhere(settings, provider)
+        assert await payments.reconcile_pending(settings, provider, at=later()) == 1
+        _, admin = await signed_in(settings, Role.PLATFORM_ADMIN)
+        _, citizen = await signed_in(settings)
+        url = "/api/v1/admin/payments/refunded-elsewhere"
+        assert (await client.get(url, headers=citizen)).status_code == 403
+        listed_ = await client.get(url, headers=admin)
+        assert listed_.status_code == 200, listed_.text
+        [row] = listed_.json()
+        trade = await SandboxTrade.get(out_trade_no=attempt.out_trade_no)
+        assert (row["out_trade_no"], row["subject"], row["amount_fen"], row["provider_transaction_id"]) == (
+            attempt.out_trade_no,
+            order.public_id,
+            attempt.amount_fen,
+            trade.transaction_id,
+        )
 
     async def test_an_unpaid_attempt_past_its_moment_is_closed_and_a_fresh_one_left_alone(
         self, db, settings, provider
