@@ -121,6 +121,7 @@ register_messages(
         },
         "market.page.remaining": {"zh": "剩余 {kg}", "en": "{kg} left"},
         "market.page.seller": {"zh": "卖方", "en": "Seller"},
+        "market.page.seller_short": {"zh": "（卖方：{seller}）", "en": "(seller: {seller})"},
         "market.page.county": {"zh": "所在地", "en": "County"},
         "market.page.project": {"zh": "项目", "en": "Project"},
         "market.page.vintage": {"zh": "年份", "en": "Vintage"},

@@ -138,7 +138,10 @@ class MarketListingsController(Controller):
     )
     async def offer(self, request: Request, kg: Annotated[int, Parameter(ge=1, le=10_000_000)]) -> OfferOut:
         found = await service.cheapest_offer(_settings(request), kg)
-        parts = [OfferPartOut(p.listing, p.kg, p.price_fen, p.price_unit_kg, p.total_fen) for p in found.parts]
+        parts = [
+            OfferPartOut(p.listing, p.kg, p.price_fen, p.price_unit_kg, p.total_fen, p.project_name, p.seller)
+            for p in found.parts
+        ]
         return OfferOut(found.listing, found.kg, found.total_fen, parts)
 
     @get("/listings/{listing_id:str}", summary="One listing and what is left of it (no sign-in)", opt=_PUBLIC)

@@ -106,6 +106,8 @@ class OfferPartOut(msgspec.Struct):
     price_fen: Fen
     price_unit_kg: int
     total_fen: Fen
+    project_name: Annotated[str, msgspec.Meta(description="the listing's project, as the catalogue names it")] = ""
+    seller: Annotated[str, msgspec.Meta(description="the seller, shown as they chose (masked, full or hidden)")] = ""
 
 
 class OfferOut(msgspec.Struct):

@@ -214,6 +214,8 @@ class Part:
     listing: Listing
     kg: int
     total_fen: int
+    project_name: str = ""  # as the catalogue shows it: what the buyer recognises the listing by
+    seller: str = ""  # as the seller chose to be shown
 
 
 async def allocate(settings: Settings, kg: int) -> list[Part]:
@@ -231,7 +233,7 @@ async def allocate(settings: Settings, kg: int) -> list[Part]:
         on_sale += whole
         take = min(remaining, whole) // unit * unit
         if take:
-            parts.append(Part(listing, take, take // unit * listing.price_fen))
+            parts.append(Part(listing, take, take // unit * listing.price_fen, view.project_name, view.seller))
             remaining -= take
     if remaining:
         if on_sale < kg:
@@ -247,6 +249,8 @@ class OfferPart:
     price_fen: int
     price_unit_kg: int
     total_fen: int
+    project_name: str = ""
+    seller: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,15 @@ class Offer:
 
 def _offer_part(part: Part) -> OfferPart:
     listing = part.listing
-    return OfferPart(listing.public_id, part.kg, listing.price_fen, listing.price_unit_kg, part.total_fen)
+    return OfferPart(
+        listing.public_id,
+        part.kg,
+        listing.price_fen,
+        listing.price_unit_kg,
+        part.total_fen,
+        part.project_name,
+        part.seller,
+    )
 
 
 async def cheapest_offer(settings: Settings, kg: int, nothing_key: str = "market.nothing_fits") -> Offer:

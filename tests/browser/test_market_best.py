@@ -3,6 +3,7 @@ sandbox pay → the order page with its certificate → the certificate with eve
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,11 @@ class TestBestAvailableOnAPhone:
         await expect(phone.locator(".offer-kg")).to_have_text("150 千克")  # rounded up to whole 10 kg units
         await expect(phone.locator(".offer-total")).to_have_text("16.00 元")  # 100 kg × 1.00 + 50 kg × 1.20
         await expect(phone.locator(".parts")).to_contain_text("分 2 个挂牌购买")
-        await expect(phone.locator(".parts tr").first).to_contain_text(cheap[:8])
+        # each part named by its project and seller, linking to its listing
+        await expect(phone.locator(".parts tr").first).to_contain_text("（卖方：")
+        await expect(phone.locator(".parts tr").first.locator("a")).to_have_attribute("href", re.compile(cheap))
         await expect(phone.locator(".parts tr").nth(1)).to_contain_text("50 千克")
-        await expect(phone.locator(".parts tr").nth(1)).to_contain_text(dear[:8])
+        await expect(phone.locator(".parts tr").nth(1).locator("a")).to_have_attribute("href", re.compile(dear))
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "market-best-offer-zh.png"), full_page=True)
 

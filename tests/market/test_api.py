@@ -200,10 +200,13 @@ class TestSplitOrder:
             "kg": 150,
             "total_fen": 1500,
             "parts": [
-                {"listing": first["id"], "kg": 100, "price_fen": 100, "price_unit_kg": 10, "total_fen": 1000},
-                {"listing": second["id"], "kg": 50, "price_fen": 100, "price_unit_kg": 10, "total_fen": 500},
+                {"listing": first["id"], "kg": 100, "price_fen": 100, "price_unit_kg": 10, "total_fen": 1000,
+                 "project_name": first["project_name"], "seller": first["seller"]},
+                {"listing": second["id"], "kg": 50, "price_fen": 100, "price_unit_kg": 10, "total_fen": 500,
+                 "project_name": second["project_name"], "seller": second["seller"]},
             ],
-        }
+        }  # fmt: skip
+        assert first["project_name"] and first["seller"].endswith("*")  # named as the catalogue names them
         one = (await client.get("/api/v1/market/offer?kg=5")).json()
         assert (one["listing"], one["kg"], one["total_fen"], len(one["parts"])) == (first["id"], 10, 100, 1)
         assert (await client.get("/api/v1/market/offer?kg=201")).status_code == 409

@@ -29,6 +29,8 @@ class TestBestAvailablePage:
         offer = await client.get("/market/best?kg=145")
         assert offer.status_code == 200, offer.text
         assert "分 2 个挂牌购买" in offer.text and first["id"][:8] in offer.text and second["id"][:8] in offer.text
+        # each part named as the catalogue names it: the project and the seller as they chose to be shown
+        assert offer.text.count(first["project_name"]) >= 2 and f"（卖方：{first['seller']}）" in offer.text
         assert re.search(r'class="offer-kg">150 千克<', offer.text), offer.text
         assert 'class="offer-total">15.00 元<' in offer.text  # zh-CN money, as every page writes it
         assert "10.00 元" in offer.text and "5.00 元" in offer.text  # each part's price
