@@ -6,13 +6,13 @@ from tortoise.migrations.constraints import UniqueConstraint
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_audit_no_truncate')]
+    dependencies = [("models", "0007_audit_no_truncate")]
 
     initial = False
 
     operations = [
         ops.AddConstraint(
-            model_name='Organisation',
-            constraint=UniqueConstraint(fields=('kind', 'name'), name=None),
+            model_name="Organisation",
+            constraint=UniqueConstraint(fields=("kind", "name"), name=None),
         ),
     ]

@@ -60,124 +60,322 @@ CONSTRAINTS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_report_quantities')]
+    dependencies = [("models", "0018_report_quantities")]
 
     initial = False
 
     operations = [
         ops.CreateModel(
-            name='Listing',
+            name="Listing",
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('public_id', fields.CharField(unique=True, description='random id shown in URLs', max_length=26)),
-                ('issuance', fields.ForeignKeyField('models.Issuance', source_field='issuance_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
-                ('seller_holder', fields.CharField(description="the issuance's owner: user:<public id> or org:<public id>", max_length=64)),
-                ('seller_shown', fields.CharField(description='how buyers see the seller: masked (张**) | full | collective (the organisation)', max_length=10)),
-                ('price_fen', fields.BigIntField(description='fen for price_unit_kg kg, > 0')),
-                ('price_unit_kg', fields.BigIntField(description='kg the price buys, > 0, orders are whole multiples of it')),
-                ('basis', fields.CharField(description="ex_ante | ex_post, from the issuance's estimates", max_length=8)),
-                ('county_code', fields.CharField(description='GB/T 2260 county of the project', max_length=6)),
-                ('status', fields.CharField(default='active', db_index=True, description='active | withdrawn', max_length=10)),
-                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('withdrawn_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ("id", fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("public_id", fields.CharField(unique=True, description="random id shown in URLs", max_length=26)),
+                (
+                    "issuance",
+                    fields.ForeignKeyField(
+                        "models.Issuance",
+                        source_field="issuance_id",
+                        db_constraint=True,
+                        to_field="id",
+                        related_name=False,
+                        on_delete=OnDelete.RESTRICT,
+                    ),
+                ),
+                (
+                    "seller_holder",
+                    fields.CharField(
+                        description="the issuance's owner: user:<public id> or org:<public id>", max_length=64
+                    ),
+                ),
+                (
+                    "seller_shown",
+                    fields.CharField(
+                        description="how buyers see the seller: masked (张**) | full | collective (the organisation)",
+                        max_length=10,
+                    ),
+                ),
+                ("price_fen", fields.BigIntField(description="fen for price_unit_kg kg, > 0")),
+                (
+                    "price_unit_kg",
+                    fields.BigIntField(description="kg the price buys, > 0, orders are whole multiples of it"),
+                ),
+                (
+                    "basis",
+                    fields.CharField(description="ex_ante | ex_post, from the issuance's estimates", max_length=8),
+                ),
+                ("county_code", fields.CharField(description="GB/T 2260 county of the project", max_length=6)),
+                (
+                    "status",
+                    fields.CharField(default="active", db_index=True, description="active | withdrawn", max_length=10),
+                ),
+                (
+                    "created_by",
+                    fields.ForeignKeyField(
+                        "models.User",
+                        source_field="created_by_id",
+                        db_constraint=True,
+                        to_field="id",
+                        related_name=False,
+                        on_delete=OnDelete.RESTRICT,
+                    ),
+                ),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ("withdrawn_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'market_listing', 'app': 'models', 'pk_attr': 'id', 'table_description': "A seller's offer of the kg of one issuance at one price: what is left is what inventory can still sell."},
-            bases=['Model'],
+            options={
+                "table": "market_listing",
+                "app": "models",
+                "pk_attr": "id",
+                "table_description": "A seller's offer of the kg of one issuance at one price: what is left is what inventory can still sell.",
+            },
+            bases=["Model"],
         ),
         ops.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('public_id', fields.CharField(unique=True, description='random, unguessable, the reservation reference is order:<it>', max_length=26)),
-                ('buyer', fields.ForeignKeyField('models.User', source_field='buyer_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
-                ('listing', fields.ForeignKeyField('models.Listing', source_field='listing_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
-                ('seller_holder', fields.CharField(description="the listing's seller at order time", max_length=64)),
-                ('kg', fields.BigIntField(description='kg CO2e ordered, > 0')),
-                ('price_fen', fields.BigIntField(description="the listing's price, locked at order time")),
-                ('price_unit_kg', fields.BigIntField(description='kg that price bought, locked at order time')),
-                ('total_fen', fields.BigIntField(description='kg / price_unit_kg × price_fen = points_fen + cash_fen')),
-                ('points', fields.BigIntField(default=0, description='points held toward the price')),
-                ('points_fen', fields.BigIntField(default=0, description='fen of the price the points pay')),
-                ('cash_fen', fields.BigIntField(description='fen the buyer pays through the provider, > 0')),
-                ('fee_bps', fields.IntField(description='platform fee in basis points, locked at order time')),
-                ('fee_fen', fields.BigIntField(default=0, description='platform fee, set at fulfilment: floor(total × bps / 10000)')),
-                ('seller_fen', fields.BigIntField(default=0, description='seller share, set at fulfilment: total − fee')),
-                ('purpose', fields.CharField(description='personal | trip | event | gift | organisation', max_length=16)),
-                ('purpose_note', fields.CharField(default='', description='the trip, event or reason, as given', max_length=100)),
-                ('gift_recipient', fields.CharField(default='', description='for a gift: whom it is for', max_length=64)),
-                ('beneficiary', fields.CharField(description='in whose name the kg are retired', max_length=64)),
-                ('beneficiary_shown', fields.CharField(description='full | masked | hidden on the certificate', max_length=8)),
-                ('status', fields.CharField(default='pending', db_index=True, description='pending | fulfilled | expired | cancelled', max_length=10)),
-                ('expires_at', fields.DatetimeField(description='an unpaid order stops holding at this moment, sweep or no sweep', auto_now=False, auto_now_add=False)),
-                ('points_hold_id', fields.UUIDField(null=True, description='the ledger hold on the points wallet')),
-                ('certificate_code', fields.CharField(null=True, description='set once, at fulfilment', max_length=20)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('resolved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ("id", fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                (
+                    "public_id",
+                    fields.CharField(
+                        unique=True,
+                        description="random, unguessable, the reservation reference is order:<it>",
+                        max_length=26,
+                    ),
+                ),
+                (
+                    "buyer",
+                    fields.ForeignKeyField(
+                        "models.User",
+                        source_field="buyer_id",
+                        db_constraint=True,
+                        to_field="id",
+                        related_name=False,
+                        on_delete=OnDelete.RESTRICT,
+                    ),
+                ),
+                (
+                    "listing",
+                    fields.ForeignKeyField(
+                        "models.Listing",
+                        source_field="listing_id",
+                        db_constraint=True,
+                        to_field="id",
+                        related_name=False,
+                        on_delete=OnDelete.RESTRICT,
+                    ),
+                ),
+                ("seller_holder", fields.CharField(description="the listing's seller at order time", max_length=64)),
+                ("kg", fields.BigIntField(description="kg CO2e ordered, > 0")),
+                ("price_fen", fields.BigIntField(description="the listing's price, locked at order time")),
+                ("price_unit_kg", fields.BigIntField(description="kg that price bought, locked at order time")),
+                ("total_fen", fields.BigIntField(description="kg / price_unit_kg × price_fen = points_fen + cash_fen")),
+                ("points", fields.BigIntField(default=0, description="points held toward the price")),
+                ("points_fen", fields.BigIntField(default=0, description="fen of the price the points pay")),
+                ("cash_fen", fields.BigIntField(description="fen the buyer pays through the provider, > 0")),
+                ("fee_bps", fields.IntField(description="platform fee in basis points, locked at order time")),
+                (
+                    "fee_fen",
+                    fields.BigIntField(
+                        default=0, description="platform fee, set at fulfilment: floor(total × bps / 10000)"
+                    ),
+                ),
+                (
+                    "seller_fen",
+                    fields.BigIntField(default=0, description="seller share, set at fulfilment: total − fee"),
+                ),
+                (
+                    "purpose",
+                    fields.CharField(description="personal | trip | event | gift | organisation", max_length=16),
+                ),
+                (
+                    "purpose_note",
+                    fields.CharField(default="", description="the trip, event or reason, as given", max_length=100),
+                ),
+                (
+                    "gift_recipient",
+                    fields.CharField(default="", description="for a gift: whom it is for", max_length=64),
+                ),
+                ("beneficiary", fields.CharField(description="in whose name the kg are retired", max_length=64)),
+                (
+                    "beneficiary_shown",
+                    fields.CharField(description="full | masked | hidden on the certificate", max_length=8),
+                ),
+                (
+                    "status",
+                    fields.CharField(
+                        default="pending",
+                        db_index=True,
+                        description="pending | fulfilled | expired | cancelled",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "expires_at",
+                    fields.DatetimeField(
+                        description="an unpaid order stops holding at this moment, sweep or no sweep",
+                        auto_now=False,
+                        auto_now_add=False,
+                    ),
+                ),
+                ("points_hold_id", fields.UUIDField(null=True, description="the ledger hold on the points wallet")),
+                ("certificate_code", fields.CharField(null=True, description="set once, at fulfilment", max_length=20)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ("resolved_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'market_order', 'app': 'models', 'indexes': [Index(fields=['status', 'expires_at']), Index(fields=['buyer_id', 'created_at'])], 'pk_attr': 'id', 'table_description': "A buyer's order: kg of one listing reserved until `expires_at`, paid once, retired once."},
-            bases=['Model'],
+            options={
+                "table": "market_order",
+                "app": "models",
+                "indexes": [Index(fields=["status", "expires_at"]), Index(fields=["buyer_id", "created_at"])],
+                "pk_attr": "id",
+                "table_description": "A buyer's order: kg of one listing reserved until `expires_at`, paid once, retired once.",
+            },
+            bases=["Model"],
         ),
         ops.CreateModel(
-            name='PaymentAttempt',
+            name="PaymentAttempt",
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('out_trade_no', fields.CharField(unique=True, description='ours, sent to the provider', max_length=32)),
-                ('provider', fields.CharField(description='sandbox | wechatpay', max_length=16)),
-                ('purpose', fields.CharField(description='what pays: market.order', max_length=32)),
-                ('subject', fields.CharField(db_index=True, description='the public id of what is paid for', max_length=64)),
-                ('amount_fen', fields.BigIntField(description='fen asked of the payer, > 0')),
-                ('description', fields.CharField(description='shown to the payer', max_length=127)),
-                ('appid', fields.CharField(default='', description='the provider appid notifications must name', max_length=64)),
-                ('mchid', fields.CharField(default='', description='the merchant id notifications must name', max_length=64)),
-                ('status', fields.CharField(default='pending', description='pending | paid (fulfilled its subject) | refund_due | refunded | closed', max_length=12)),
-                ('provider_transaction_id', fields.CharField(default='', description="the provider's id once paid", max_length=64)),
-                ('client', fields.JSONField(default=dict, description="what the payer's page or app needs", encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('expires_at', fields.DatetimeField(description='the provider refuses payment after it', auto_now=False, auto_now_add=False)),
-                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('refund_reason', fields.CharField(default='', description='why it is refunded: expired, paid_twice …', max_length=32)),
-                ('out_refund_no', fields.CharField(default='', description='ours, derived from out_trade_no', max_length=64)),
-                ('refunded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ("id", fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                (
+                    "out_trade_no",
+                    fields.CharField(unique=True, description="ours, sent to the provider", max_length=32),
+                ),
+                ("provider", fields.CharField(description="sandbox | wechatpay", max_length=16)),
+                ("purpose", fields.CharField(description="what pays: market.order", max_length=32)),
+                (
+                    "subject",
+                    fields.CharField(db_index=True, description="the public id of what is paid for", max_length=64),
+                ),
+                ("amount_fen", fields.BigIntField(description="fen asked of the payer, > 0")),
+                ("description", fields.CharField(description="shown to the payer", max_length=127)),
+                (
+                    "appid",
+                    fields.CharField(
+                        default="", description="the provider appid notifications must name", max_length=64
+                    ),
+                ),
+                (
+                    "mchid",
+                    fields.CharField(default="", description="the merchant id notifications must name", max_length=64),
+                ),
+                (
+                    "status",
+                    fields.CharField(
+                        default="pending",
+                        description="pending | paid (fulfilled its subject) | refund_due | refunded | closed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "provider_transaction_id",
+                    fields.CharField(default="", description="the provider's id once paid", max_length=64),
+                ),
+                (
+                    "client",
+                    fields.JSONField(
+                        default=dict,
+                        description="what the payer's page or app needs",
+                        encoder=functools.partial(dumps, separators=(",", ":")),
+                        decoder=loads,
+                    ),
+                ),
+                (
+                    "expires_at",
+                    fields.DatetimeField(
+                        description="the provider refuses payment after it", auto_now=False, auto_now_add=False
+                    ),
+                ),
+                ("paid_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                (
+                    "refund_reason",
+                    fields.CharField(
+                        default="", description="why it is refunded: expired, paid_twice …", max_length=32
+                    ),
+                ),
+                (
+                    "out_refund_no",
+                    fields.CharField(default="", description="ours, derived from out_trade_no", max_length=64),
+                ),
+                ("refunded_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'payments_attempt', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One try at paying for one subject (a market order), under our own out_trade_no.'},
-            bases=['Model'],
+            options={
+                "table": "payments_attempt",
+                "app": "models",
+                "pk_attr": "id",
+                "table_description": "One try at paying for one subject (a market order), under our own out_trade_no.",
+            },
+            bases=["Model"],
         ),
         ops.CreateModel(
-            name='PaymentNotification',
+            name="PaymentNotification",
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('provider', fields.CharField(max_length=16)),
-                ('kind', fields.CharField(description='paid | refund_succeeded | refund_failed | refund_closed', max_length=20)),
-                ('notification_id', fields.CharField(description="the provider's id of the notification", max_length=64)),
-                ('replay_key', fields.CharField(description='unique per delivery: seen twice means replayed', max_length=128)),
-                ('out_trade_no', fields.CharField(db_index=True, max_length=32)),
-                ('provider_transaction_id', fields.CharField(max_length=64)),
-                ('amount_fen', fields.BigIntField(description='fen the provider says were paid')),
-                ('outcome', fields.CharField(description='fulfilled | refund_due | refund | noted', max_length=16)),
-                ('resource', fields.JSONField(default=dict, description='the decrypted resource, as the provider sent it', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ("id", fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("provider", fields.CharField(max_length=16)),
+                (
+                    "kind",
+                    fields.CharField(
+                        description="paid | refund_succeeded | refund_failed | refund_closed", max_length=20
+                    ),
+                ),
+                (
+                    "notification_id",
+                    fields.CharField(description="the provider's id of the notification", max_length=64),
+                ),
+                (
+                    "replay_key",
+                    fields.CharField(description="unique per delivery: seen twice means replayed", max_length=128),
+                ),
+                ("out_trade_no", fields.CharField(db_index=True, max_length=32)),
+                ("provider_transaction_id", fields.CharField(max_length=64)),
+                ("amount_fen", fields.BigIntField(description="fen the provider says were paid")),
+                ("outcome", fields.CharField(description="fulfilled | refund_due | refund | noted", max_length=16)),
+                (
+                    "resource",
+                    fields.JSONField(
+                        default=dict,
+                        description="the decrypted resource, as the provider sent it",
+                        encoder=functools.partial(dumps, separators=(",", ":")),
+                        decoder=loads,
+                    ),
+                ),
+                ("received_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'payments_notification', 'app': 'models', 'unique_together': (('provider', 'replay_key'), ('provider', 'kind', 'provider_transaction_id')), 'pk_attr': 'id', 'table_description': 'A verified provider notification, recorded once, with what it caused.'},
-            bases=['Model'],
+            options={
+                "table": "payments_notification",
+                "app": "models",
+                "unique_together": (("provider", "replay_key"), ("provider", "kind", "provider_transaction_id")),
+                "pk_attr": "id",
+                "table_description": "A verified provider notification, recorded once, with what it caused.",
+            },
+            bases=["Model"],
         ),
         ops.CreateModel(
-            name='SandboxTrade',
+            name="SandboxTrade",
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('out_trade_no', fields.CharField(unique=True, max_length=32)),
-                ('transaction_id', fields.CharField(unique=True, description="the sandbox's own id", max_length=64)),
-                ('amount_fen', fields.BigIntField()),
-                ('description', fields.CharField(max_length=127)),
-                ('notify_url', fields.CharField(max_length=255)),
-                ('status', fields.CharField(default='created', description='created | paid | closed | refunded', max_length=10)),
-                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
-                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('out_refund_no', fields.CharField(default='', max_length=64)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ("id", fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("out_trade_no", fields.CharField(unique=True, max_length=32)),
+                ("transaction_id", fields.CharField(unique=True, description="the sandbox's own id", max_length=64)),
+                ("amount_fen", fields.BigIntField()),
+                ("description", fields.CharField(max_length=127)),
+                ("notify_url", fields.CharField(max_length=255)),
+                (
+                    "status",
+                    fields.CharField(
+                        default="created", description="created | paid | closed | refunded", max_length=10
+                    ),
+                ),
+                ("expires_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ("paid_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ("out_refund_no", fields.CharField(default="", max_length=64)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'payments_sandbox_trade', 'app': 'models', 'pk_attr': 'id', 'table_description': "The sandbox provider's side of a payment: what a real provider would keep on its servers."},
-            bases=['Model'],
+            options={
+                "table": "payments_sandbox_trade",
+                "app": "models",
+                "pk_attr": "id",
+                "table_description": "The sandbox provider's side of a payment: what a real provider would keep on its servers.",
+            },
+            bases=["Model"],
         ),
         apply(CONSTRAINTS),
     ]

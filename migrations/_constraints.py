@@ -83,7 +83,9 @@ def replace(constraints: list[Constraint]) -> ops.RunPython:
         postgres = client.capabilities.dialect == "postgres"
         for constraint in constraints:
             if postgres and isinstance(constraint, Check):
-                await client.execute_script(f'ALTER TABLE "{constraint.table}" DROP CONSTRAINT IF EXISTS "{constraint.name}"')
+                await client.execute_script(
+                    f'ALTER TABLE "{constraint.table}" DROP CONSTRAINT IF EXISTS "{constraint.name}"'
+                )
             elif postgres and isinstance(constraint, Trigger):
                 await client.execute_script(f'DROP TRIGGER IF EXISTS "{constraint.name}" ON "{constraint.table}"')
             elif postgres:
