@@ -4,6 +4,7 @@ yearly report, reminders sent once, and the court's CSV."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, timedelta
 
@@ -20,6 +21,7 @@ from models.campaigns import Slot
 from models.judicial import CasePlanting, CaseTending, RestorationCase
 from models.notifications import Notification
 from models.planting import PlantingLog
+from tests.conftest import postgres_only
 from tests.evidence.photos import phone_jpeg
 from tests.judicial.helpers import a_case, fresh
 from tests.market.helpers import a_buyer
@@ -227,3 +229,29 @@ class TestReminders:
             "dedupe_key", flat=True
         )
         assert sent == [f"judicial.tending:{case.code}:1"]
+
+
+@postgres_only
+class TestParallelApprovals:
+    async def test_parallel_approvals_count_each_log_once_and_start_tending_once(self, db, settings) -> None:
+        planted, case, defendant = await tree_case(settings, trees=3, tend_years=2)
+        slot = planted.slot
+        later = await Slot.create(
+            site_id=slot.site_id,  # type: ignore[attr-defined]
+            starts_at=slot.starts_at + timedelta(minutes=30),
+            ends_at=slot.ends_at,
+            capacity=slot.capacity,
+        )
+        one = await submitted(settings, planted, count=3, user=defendant)
+        two = await submitted(settings, dataclasses.replace(planted, slot=later), count=3, user=defendant)
+        ids = [one.public_id, two.public_id] * 4
+        await asyncio.gather(
+            *(planting.approve_many(settings, planted.organiser, [i]) for i in ids),
+            judicial.plant_for(case.pay_code, defendant),
+        )
+        assert await PlantingLog.filter(id__in=[one.id, two.id], status="approved").count() == 2
+        case = await RestorationCase.get(id=case.id)
+        assert case.trees_counted == 3 and case.status == "fulfilled"  # the case needed one log's trees
+        assert await CasePlanting.filter(case_id=case.id).count() == 1
+        assert await counted_events(case) == 1
+        assert await CaseTending.filter(case_id=case.id).count() == 2
