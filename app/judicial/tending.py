@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from tortoise.expressions import Case, When
 from tortoise.transactions import in_transaction
 
+from app.accounts import privacy
 from app.core import housekeeping
 from app.core.audit import actor_of, record
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
@@ -250,6 +251,14 @@ async def send_reminders(on: date | None = None) -> int:
             sent += 1
     return sent
 
+
+async def _erase(user: User) -> None:
+    """Account deletion: forget the defendant's own words on the tending; the years reported, their photos
+    (evidence for the court) and the audit stay, tied to the anonymised account."""
+    await CaseTending.filter(reported_by_id=user.id).update(note="")
+
+
+privacy.register_eraser("judicial_tending", _erase)
 
 # Every housekeeping round (several workers may run it at once: each reminder is claimed by one update).
 housekeeping.register("judicial.reminders", send_reminders)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.accounts import privacy
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.judicial import service as judicial
 from app.judicial import tending
@@ -193,6 +194,9 @@ class TestTending:
         states = (await tending.states([case.id]))[case.id]
         assert [s.state for s in states] == ["done", "due"]
         assert [p.public_id for p in (await tending.photos(case, [1]))[1]] == [photo.public_id]
+        await privacy.delete_account(defendant, confirmed=True)  # the words go, the reported year stays
+        one = await CaseTending.get(id=one.id)
+        assert one.note == "" and one.reported_at is not None
 
 
 class TestReminders:
