@@ -20,7 +20,7 @@ from models.credits import (
 from models.donations import Donation, DonationReceipt, DonationTally, PointsDonation
 from models.events import Event, EventOrder, EventRetirement
 from models.evidence import Photo
-from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
+from models.judicial import CaseOrder, CasePlanting, CaseRetirement, CaseTending, RestorationCase
 from models.ledger import Hold, LedgerAccount, Transfer
 from models.market import Listing, Order, OrderLine
 from models.money import InvoiceOrder, InvoiceRequest, OrgOrder, Payee, Payout, PayoutNotification, SandboxPayout
@@ -43,6 +43,7 @@ __all__ = [
     "CaseOrder",
     "CasePlanting",
     "CaseRetirement",
+    "CaseTending",
     "CheckIn",
     "CheckInDay",
     "CityDelivery",

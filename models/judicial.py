@@ -68,6 +68,12 @@ class RestorationCase(models.Model):
     closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    tending_from: date | None = fields.DateField(
+        null=True, description="管护 starts: the planting date of the log that completed the trees owed (Beijing)"
+    )
+    deadline_reminded_at = fields.DatetimeField(
+        null=True, description="when the defendant was reminded of the deadline (once)"
+    )
 
     class Meta:
         table = "judicial_case"
@@ -129,3 +135,29 @@ class CasePlanting(models.Model):
 
     class Meta:
         table = "judicial_case_planting"
+
+
+class CaseTending(models.Model):
+    """One yearly tending check (管护年度检查) of a case with trees: the defendant files a 管护报告 (a photo of
+    the trees, and a note) for year N between `opens_on` and `due_on`, and unreported after `due_on` it is overdue
+    (judged in SQL by date, never by a job). One row per case and year, written when the trees are complete."""
+
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[RestorationCase] = fields.ForeignKeyField(
+        "models.RestorationCase", related_name=False, on_delete=fields.RESTRICT
+    )
+    year = fields.SmallIntField(description="1..tend_years: the tending year this check closes")
+    opens_on: date = fields.DateField(description="first Beijing day a report for the year is taken")
+    due_on: date = fields.DateField(
+        description="last Beijing day before the check is overdue: tending_from + year years"
+    )
+    reported_at = fields.DatetimeField(null=True, description="when the first photo of the year's report came in")
+    reported_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    note = fields.CharField(max_length=300, default="", description="the defendant's words on the tending")
+    reminded_at = fields.DatetimeField(null=True, description="when the defendant was reminded of it (once)")
+
+    class Meta:
+        table = "judicial_case_tending"
+        unique_together = (("case", "year"),)

@@ -4,18 +4,22 @@ the market's order, payment and certificate pages), the public case page and its
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.certificates import service as certificates
 from app.core.auth import Role, principal_of, require_principal, requires
-from app.core.errors import AppError
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import request_language, t
 from app.core.pages import page
-from app.judicial import service
+from app.evidence import service as evidence
+from app.evidence.schemas import PhotoOut, photo_out
+from app.judicial import service, tending
 from app.judicial.schemas import (
     CaseIn,
     CourtCaseOut,
@@ -23,10 +27,13 @@ from app.judicial.schemas import (
     PaymentOut,
     PlantedOut,
     PublicCaseOut,
+    TendingOut,
+    TendingReport,
     VoucherCertificateOut,
     VoucherOut,
 )
-from app.settings import Settings
+from app.settings import PHOTO_BODY_CEILING_BYTES, Settings
+from app.storage import storage_for
 from models.judicial import RestorationCase
 
 _COURT = [requires(Role.COURT)]
@@ -48,13 +55,30 @@ async def public_out(settings: Settings, case: RestorationCase, lang: str) -> Pu
 
 
 async def court_out(settings: Settings, case: RestorationCase, lang: str) -> CourtCaseOut:
-    await service.count_planting(case)
+    """The court's view of a case: reads only (trees are counted when the planting review approves)."""
+    checks = (await tending.states([case.id]))[case.id]
+    photos = await tending.photos(case, [c.year for c in checks])
     return CourtCaseOut(
         case=await public_out(settings, case, lang),
         defendant_name=service.defendant_name(settings, case),
         pay_url=service.pay_url(settings.base_url, case),
         kg_pending=await service.pending_kg(case.id),
         defendant_linked=case.defendant_id is not None,  # type: ignore[attr-defined]
+        tending_from=case.tending_from,
+        tending_until=tending.anniversary(case.tending_from, case.tend_years) if case.tending_from else None,
+        tending=[
+            TendingOut(
+                c.year,
+                c.opens_on,
+                c.due_on,
+                c.state,
+                c.reported_on,
+                c.late,
+                [evidence.file_url(p.content_key) for p in photos[c.year]],
+                c.note,
+            )
+            for c in checks
+        ],
     )
 
 
@@ -98,7 +122,9 @@ class JudicialController(Controller):
         settings, lang = _settings(request), request_language(request)
         return [await court_out(settings, c, lang) for c in await service.cases_of(require_principal(request))]
 
-    @get("/cases/{code:str}/court", summary="One of my court's cases, planting counted anew", guards=_COURT)
+    @get(
+        "/cases/{code:str}/court", summary="One of my court's cases with its tending checks (reads only)", guards=_COURT
+    )
     async def court_case(self, request: Request, code: FromPath[str]) -> CourtCaseOut:
         case = await service.own_case(require_principal(request), code)
         return await court_out(_settings(request), case, request_language(request))
@@ -148,6 +174,43 @@ class JudicialController(Controller):
         case = await service.plant_for(pay_code, require_principal(request).user)
         return await public_out(_settings(request), case, request_language(request))
 
+    @post(
+        "/pay/{pay_code:str}/tending/{year:int}",
+        summary="The defendant's 管护报告 for a tending year: multipart `photo` (required) and `note`",
+        guards=[requires(Role.CITIZEN)],
+        request_max_body_size=PHOTO_BODY_CEILING_BYTES,
+        raises=[AppError, Conflict, NotFound, Forbidden],
+    )
+    async def report_tending(
+        self,
+        request: Request,
+        pay_code: FromPath[str],
+        year: FromPath[int],
+        data: Annotated[TendingReport, Body(media_type=RequestEncodingType.MULTI_PART, multipart_form_part_limit=8)],
+    ) -> PhotoOut:
+        settings = _settings(request)
+        case = await service.case_by_pay_code(pay_code)
+        content = await data.photo.read()
+        await data.photo.close()
+        photo = await tending.report(
+            settings, storage_for(settings), case, require_principal(request).user, year, content, data.note
+        )
+        return photo_out(photo, request_language(request))
+
+    @get(
+        "/cases.csv",
+        summary="My court's cases as CSV (UTF-8 with BOM): kg, trees, tending, deadline, same county; audited",
+        guards=_COURT,
+        media_type="text/csv",
+    )
+    async def export(self, request: Request) -> Response[bytes]:
+        body = await service.court_csv(_settings(request), require_principal(request), request_language(request))
+        return Response(
+            body,
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
+            headers={"Content-Disposition": 'attachment; filename="judicial-cases.csv"', "Cache-Control": "no-store"},
+        )
+
 
 # --- pages -----------------------------------------------------------------------------------------
 class PayForm(msgspec.Struct):
@@ -177,9 +240,8 @@ class JudicialPages(Controller):
         voucher = await service.voucher(settings, code)  # 409 page while the case is open
         out = await voucher_out(settings, voucher, lang)
         until = ""
-        if voucher.case.trees_owed and voucher.case.tend_years and voucher.case.fulfilled_at:
-            done = voucher.case.fulfilled_at.astimezone(service.BEIJING).date()
-            until = done.replace(year=done.year + voucher.case.tend_years).isoformat()
+        if voucher.case.tending_from:
+            until = tending.anniversary(voucher.case.tending_from, voucher.case.tend_years).isoformat()
         return page(
             request,
             "judicial/voucher.html",
@@ -197,8 +259,6 @@ async def _pay_page(
     settings, lang = _settings(request), request_language(request)
     case = await service.case_by_pay_code(pay_code)
     principal = principal_of(request)
-    if principal is not None and case.defendant_id == principal.user.id:  # type: ignore[attr-defined]
-        await service.count_planting(case)
     state = await service.progress(case)
     return page(
         request,

@@ -6,10 +6,12 @@ the reader's language (zh/en).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
+from litestar.datastructures import UploadFile
 
 from app.certificates.schemas import IssuanceOut, SerialRangeOut
 
@@ -60,6 +62,19 @@ class PublicCaseOut(msgspec.Struct):
     voucher_url: Annotated[str | None, msgspec.Meta(description="set once the case is fulfilled")]
 
 
+class TendingOut(msgspec.Struct):
+    """One yearly tending check (管护) and its state today, judged by date in the database."""
+
+    year: int
+    opens_on: Annotated[date, msgspec.Meta(description="first day the year's report is taken")]
+    due_on: Annotated[date, msgspec.Meta(description="last day before the check is overdue")]
+    state: Annotated[str, msgspec.Meta(description="done | overdue | due | upcoming")]
+    reported_on: date | None
+    late: Annotated[bool, msgspec.Meta(description="reported after due_on")]
+    photos: list[str] = msgspec.field(default_factory=list)
+    note: str = ""
+
+
 class CourtCaseOut(msgspec.Struct):
     """The court's view: the public facts plus the defendant's name and payment link."""
 
@@ -68,6 +83,11 @@ class CourtCaseOut(msgspec.Struct):
     pay_url: Annotated[str, msgspec.Meta(description="the link to give the defendant")]
     kg_pending: Annotated[int, msgspec.Meta(description="kg held by the defendant's unpaid orders")]
     defendant_linked: Annotated[bool, msgspec.Meta(description="an account has paid or planted for the case")]
+    tending_from: Annotated[
+        date | None, msgspec.Meta(description="管护 starts: the completing log's planting date")
+    ] = None
+    tending_until: date | None = None
+    tending: list[TendingOut] = msgspec.field(default_factory=list)
 
 
 class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -110,3 +130,11 @@ class VoucherOut(msgspec.Struct):
     other_county_kg: int
     url: str
     qr_svg: str
+
+
+@dataclass
+class TendingReport:
+    """multipart/form-data: `photo` (a JPEG, PNG or WebP of the trees, judged by its bytes) and `note`."""
+
+    photo: UploadFile
+    note: str = ""

@@ -17,14 +17,17 @@ Rules:
   the kg, else the cheapest anywhere; require refuses kg from elsewhere; off takes the cheapest anywhere.
   Any kg retired outside the damage county flags the case 损益分离;
 - planting: the defendant's approved planting logs of the case's campaign (and site, if one is named),
-  planted on or after the case's day, count toward its trees, each log for one case only (UNIQUE); they
-  are counted whenever the court or the defendant looks at the case;
+  planted on or after the case's day, count toward its trees, each log for one case only (UNIQUE); a log
+  is counted in its approval's transaction (the planting review's hook), or, if approved before the
+  defendant linked the case, when they link it; looking at a case writes nothing;
 - a case is fulfilled when all kg are retired and all trees counted; only then is there a 生态修复履行凭证
   (voucher); the court confirms closure of a fulfilled case; every step is audited, without personal data.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,9 +46,13 @@ from app.core.auth import Principal, Role
 from app.core.crypto import decrypt, encrypt, mask_name
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import BEIJING, t
-from app.judicial import messages  # noqa: F401  (registers the domain's messages)
+from app.judicial import (
+    messages,  # noqa: F401  (registers the domain's messages)
+    tending,
+)
 from app.market import service as market
 from app.payments import service as payments
+from app.planting import service as planting
 from app.regions import service as regions
 from app.settings import Settings
 from models.accounts import Organisation, User
@@ -493,8 +500,76 @@ async def _count_retirements(case: RestorationCase, order: Order, retirements: l
 
 
 # --- planting ---------------------------------------------------------------------------------------
+def _fits(case: RestorationCase, log: PlantingLog, site_key: str | None) -> bool:
+    """The log is the defendant's, of the case's campaign (and site), planted on or after the case's day."""
+    return (
+        log.user_id == case.defendant_id  # type: ignore[attr-defined]
+        and log.campaign_id == case.campaign_id  # type: ignore[attr-defined]
+        and log.status == "approved"
+        and log.planted_on >= case.created_at.astimezone(BEIJING).date()
+        and (not case.site_key or site_key == case.site_key)
+    )
+
+
+async def _count_log(case_id: int, log: PlantingLog) -> bool:
+    """Link one approved log to the case and add its trees, under the case row's lock (inside a
+    transaction); False if the case needs no more trees or the log already counts for a case (UNIQUE)."""
+    locked = await RestorationCase.filter(id=case_id).select_for_update().first()
+    assert locked is not None
+    if locked.status != "open" or locked.trees_counted >= locked.trees_owed:
+        return False
+    try:
+        async with in_transaction():
+            await CasePlanting.create(log_id=log.id, case_id=case_id, trees=log.count)
+    except IntegrityError:
+        return False  # counted already (a replay, or for another case meanwhile)
+    await RestorationCase.filter(id=case_id).update(trees_counted=F("trees_counted") + log.count)
+    await record(
+        actor="system:judicial",
+        action="judicial.planting.counted",
+        entity_type="restoration_case",
+        entity_id=locked.code,
+        before={"trees_counted": locked.trees_counted},
+        after={
+            "trees_counted": locked.trees_counted + log.count,
+            "planting_log": log.public_id,
+            "planted_on": log.planted_on.isoformat(),
+        },
+    )
+    if locked.trees_counted + log.count >= locked.trees_owed:
+        await tending.start(locked, log.planted_on)
+    await _settle(case_id, "system:judicial")
+    return True
+
+
+async def _on_log_approved(log: PlantingLog) -> None:
+    """The planting review's hook, in the approval's transaction: the log counts for the defendant's
+    oldest open case of its campaign (and site) that still needs trees; once per log, as the approval is."""
+    candidates = await RestorationCase.filter(
+        defendant_id=log.user_id,  # type: ignore[attr-defined]
+        campaign_id=log.campaign_id,  # type: ignore[attr-defined]
+        status="open",
+        trees_owed__gt=F("trees_counted"),
+    ).order_by("id")
+    if not candidates:
+        return
+    site_key = await _site_key_of(log)
+    for case in candidates:
+        if _fits(case, log, site_key) and await _count_log(case.id, log):
+            return
+
+
+async def _site_key_of(log: PlantingLog) -> str | None:
+    keys = await PlantingLog.filter(id=log.id).values_list("booking__slot__site__key", flat=True)
+    return str(keys[0]) if keys and keys[0] is not None else None
+
+
+planting.register_approval_hook(_on_log_approved)
+
+
 async def count_planting(case: RestorationCase) -> int:
-    """Link the defendant's approved logs of the case's campaign (and site) to it, up to the trees owed."""
+    """Catch up the logs approved before the defendant's account was linked to the case (the approval's
+    hook could not know them then): called when the defendant links it (`plant_for`), never on a view."""
     if case.status != "open" or not case.trees_owed or case.defendant_id is None:  # type: ignore[attr-defined]
         return 0
     if case.trees_counted >= case.trees_owed:
@@ -508,36 +583,14 @@ async def count_planting(case: RestorationCase) -> int:
     )
     if case.site_key:
         logs = logs.filter(booking__slot__site__key=case.site_key)
-    taken = set(await CasePlanting.all().values_list("log_id", flat=True))
+    taken = set(await CasePlanting.filter(log__user_id=case.defendant_id).values_list("log_id", flat=True))  # type: ignore[attr-defined]
     added = 0
     for log in await logs.order_by("id"):
         if log.id in taken:
             continue
         async with in_transaction():
-            locked = await RestorationCase.filter(id=case.id).select_for_update().first()
-            assert locked is not None
-            if locked.status != "open" or locked.trees_counted >= locked.trees_owed:
-                break
-            try:
-                async with in_transaction():
-                    await CasePlanting.create(log_id=log.id, case_id=case.id, trees=log.count)
-            except IntegrityError:
-                continue  # counted for another case meanwhile
-            await RestorationCase.filter(id=case.id).update(trees_counted=F("trees_counted") + log.count)
-            await record(
-                actor="system:judicial",
-                action="judicial.planting.counted",
-                entity_type="restoration_case",
-                entity_id=case.code,
-                before={"trees_counted": locked.trees_counted},
-                after={
-                    "trees_counted": locked.trees_counted + log.count,
-                    "planting_log": log.public_id,
-                    "planted_on": log.planted_on.isoformat(),
-                },
-            )
-            await _settle(case.id, "system:judicial")
-        added += log.count
+            if await _count_log(case.id, log):
+                added += log.count
     if added:
         fresh = await RestorationCase.get(id=case.id)
         case.trees_counted, case.status = fresh.trees_counted, fresh.status
@@ -557,7 +610,6 @@ async def plant_for(case_pay_code: str, user: User) -> RestorationCase:
 async def close_case(principal: Principal, code: str) -> RestorationCase:
     """The court confirms closure of a fulfilled case, once."""
     case = await own_case(principal, code)
-    await count_planting(case)
     async with in_transaction():
         if not await RestorationCase.filter(id=case.id, status="fulfilled").update(
             status="closed", closed_at=now(), closed_by_id=principal.user.id
@@ -696,3 +748,84 @@ async def public_facts(settings: Settings, case: RestorationCase, state: Progres
         "fulfilled_at": case.fulfilled_at,
         "closed_at": case.closed_at,
     }
+
+
+# --- the court's export -----------------------------------------------------------------------------
+CSV_COLUMNS = (
+    "case_number",
+    "code",
+    "court",
+    "cause",
+    "defendant",
+    "county",
+    "kg_owed",
+    "kg_paid",
+    "kg_pending",
+    "same_county",
+    "trees_owed",
+    "trees_planted",
+    "tend_years",
+    "tending_from",
+    "tending_until",
+    "tending_done",
+    "tending_overdue",
+    "tending_due",
+    "deadline",
+    "deadline_passed",
+    "status",
+)
+
+
+async def court_csv(settings: Settings, principal: Principal, lang: str) -> bytes:
+    """The court's cases as UTF-8 CSV with a BOM (for Excel), defendants masked as on public pages; who
+    exported how many rows goes to the audit chain in the transaction that reads them."""
+    on = now().astimezone(BEIJING).date()
+    yes, no = t("judicial.csv.yes", lang), t("judicial.csv.no", lang)
+    async with in_transaction():
+        cases = await cases_of(principal)
+        checks = await tending.states([c.id for c in cases], on)
+        rows: list[list[object]] = []
+        for case in cases:
+            counts = tending.summary(checks[case.id])
+            until = tending.anniversary(case.tending_from, case.tend_years) if case.tending_from else None
+            rows.append(
+                [
+                    case.case_number,
+                    case.code,
+                    case.court_name,
+                    case.cause,
+                    defendant_masked(settings, case),
+                    case.damage_county_code,
+                    case.kg_owed,
+                    case.kg_paid,
+                    await pending_kg(case.id),
+                    no if case.separated else yes,
+                    case.trees_owed,
+                    min(case.trees_counted, case.trees_owed),
+                    case.tend_years,
+                    case.tending_from.isoformat() if case.tending_from else "",
+                    until.isoformat() if until else "",
+                    counts["done"],
+                    counts["overdue"],
+                    counts["due"],
+                    case.deadline.isoformat(),
+                    yes if case.status == "open" and case.deadline < on else no,
+                    status_label(case, lang),
+                ]
+            )
+        for org_id in sorted(principal.orgs_with(Role.COURT.value)):
+            org = await Organisation.get(id=org_id)
+            await record(
+                actor=f"user:{principal.user.public_id}",
+                action="judicial.cases.exported",
+                entity_type="organisation",
+                entity_id=org.public_id,
+                after={"rows": len([c for c in cases if c.organisation_id == org_id]), "format": "csv"},  # type: ignore[attr-defined]
+            )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([t(f"judicial.csv.{c}", lang) for c in CSV_COLUMNS])
+    # A text cell a spreadsheet would run as a formula is quoted (as app/money/invoices.py does).
+    formula = ("=", "+", "-", "@", "\t", "\r")
+    writer.writerows([["'" + v if isinstance(v, str) and v[:1] in formula else v for v in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode()

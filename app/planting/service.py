@@ -14,7 +14,8 @@ the person's certificate of the year and writes the audit record.
 The certificate (one per person per Beijing year, trees accumulating) is a 尽责证书 (kind `duty`) when
 the person was of duty age at the date of an approved planting — men 11–60, women 11–55, age on the
 planting date — and a 荣誉证书 (`honour`) otherwise, including when sex or birth date is unknown.
-`credit_certificate` and `register_tally_source` are the extension points for donations in lieu.
+`credit_certificate` and `register_tally_source` are the extension points for donations in lieu;
+`register_approval_hook` lets another domain (碳汇+司法) count an approved log in the approval's transaction.
 """
 
 from __future__ import annotations
@@ -635,6 +636,18 @@ async def _approve(
     return Decision(log, "changed")  # edited again and again while we tried: let the reviewer look again
 
 
+ApprovalHook = Callable[[PlantingLog], Awaitable[None]]
+_APPROVAL_HOOKS: list[ApprovalHook] = []
+
+
+def register_approval_hook(hook: ApprovalHook) -> None:
+    """`hook(log)` runs in the approval's transaction, right after the log flipped to approved (so once per
+    log: a replayed or repeated approval flips nothing and calls nothing); it sees the revision approved.
+    It commits with the approval or neither does. An approved log is final: there is no un-approval."""
+    if hook not in _APPROVAL_HOOKS:
+        _APPROVAL_HOOKS.append(hook)
+
+
 async def _approved(settings: Settings, log: PlantingLog, actor: str) -> Decision:
     """The rest of an approval, in its transaction, once the log's status has flipped."""
     campaign: Campaign = log.campaign
@@ -669,7 +682,10 @@ async def _approved(settings: Settings, log: PlantingLog, actor: str) -> Decisio
             "certificate": certificate.code,
         },
     )
-    return Decision(await PlantingLog.get(id=log.id), "approved", award, certificate)
+    approved = await PlantingLog.get(id=log.id)
+    for hook in _APPROVAL_HOOKS:
+        await hook(approved)
+    return Decision(approved, "approved", award, certificate)
 
 
 def _undecided(decision: Decision) -> Conflict:

@@ -40,8 +40,7 @@ async def _seed(settings: Settings) -> tuple[str, str, str]:
     await paid(settings, provider, defendant, done, 30)
     await paid(settings, provider, defendant, done, 20)
     log = await submitted(settings, planted, count=3, user=defendant)
-    await planting.approve(settings, planted.organiser, log.public_id)
-    await judicial.count_planting(await judicial.case_by_code(done.code))
+    await planting.approve(settings, planted.organiser, log.public_id)  # counts the trees, starts 3 years' tending
     open_case = await a_case(
         settings, court, case_number="（2026）川3225刑初7号", damage_county_code="513225", kg_owed=120
     )
@@ -129,6 +128,8 @@ class TestPublicCaseOnAPhone:
         await phone.wait_for_url("**/judicial/court**")
         await expect(phone.locator("section.case")).to_have_count(2)
         await expect(phone.locator("section.case").first).to_contain_text("张三")  # the court sees the name
+        await expect(phone.locator("ul.tending li")).to_have_count(3)  # one line per tending year
+        await expect(phone.locator("ul.tending li").first).to_contain_text("未到期")
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "judicial-court-zh.png"), full_page=True)
         await phone.locator(f'form[action^="/judicial/court/cases/{done}/close"] button').click()

@@ -335,7 +335,7 @@ async def _valid_rows() -> dict[str, object]:
         }
     )
 
-    from models.judicial import CaseOrder, CasePlanting, CaseRetirement, RestorationCase
+    from models.judicial import CaseOrder, CasePlanting, CaseRetirement, CaseTending, RestorationCase
 
     court_case = await RestorationCase.create(
         code="CASE000001",
@@ -367,6 +367,9 @@ async def _valid_rows() -> dict[str, object]:
         ),
         "judicial_case_planting": await CasePlanting.create(
             log=campaign_rows["planting_log"], case=court_case, trees=3
+        ),
+        "judicial_case_tending": await CaseTending.create(
+            case=court_case, year=1, opens_on=date(2027, 11, 1), due_on=date(2027, 12, 31)
         ),
     }
 
@@ -718,6 +721,7 @@ VIOLATIONS = {
     "judicial_case_order_kg_positive": ("judicial_case_order", {"kg": 0}),
     "judicial_case_retirement_kg_positive": ("judicial_case_retirement", {"kg": 0}),
     "judicial_case_planting_trees_positive": ("judicial_case_planting", {"trees": 0}),
+    "judicial_case_tending_dates": ("judicial_case_tending", {"opens_on": _date(2028, 1, 1)}),
     "events_event_estimate_positive": ("event", {"estimate_offset_kg": 0}),
     "events_order_source_known": ("event_order", {"source": "visitor"}),
     "events_retirement_counts": ("event_retirement", {"kg": 0}),

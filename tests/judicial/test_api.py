@@ -197,3 +197,106 @@ class TestCourtPage:
         assert "已登记案件：（2026）川0112刑初123号" in made.text and "/judicial/pay/" in made.text
         listed_page = await client.get("/judicial/court", headers=headers)
         assert "张三" in listed_page.text  # the court sees the name; the public page never does
+
+
+class TestCourtExport:
+    async def test_the_court_exports_its_cases_as_csv_with_a_bom_masked_and_audited(self, client, settings) -> None:
+        import csv
+        import io
+
+        made, headers = await a_court_case(client, settings)
+        await a_court_case(client, settings, case_number="（2026）川0112刑初200号")  # another court's
+        r = await client.get("/api/v1/judicial/cases.csv", headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/csv")
+        assert r.content.startswith("\ufeff".encode())
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert rows[0][:3] == ["案号", "案件编码", "法院"] and "全部来自损害地" in rows[0]
+        assert len(rows) == 2
+        row = dict(zip(rows[0], rows[1], strict=True))
+        assert row["案号"] == "（2026）川0112刑初123号" and row["案件编码"] == made["case"]["code"]
+        assert row["被告（脱敏）"] == "张*" and "张三" not in r.text
+        assert row["应购碳汇(kg)"] == "50" and row["已支付并注销(kg)"] == "0" and row["全部来自损害地"] == "是"
+        assert row["管护年限"] == "3" and row["管护起始"] == "" and row["已过期限未履行"] == "否"
+        assert made["pay_url"].rsplit("/", 1)[1] not in r.text  # never the payment link
+        exported = await AuditEvent.filter(action="judicial.cases.exported").values_list("after", flat=True)
+        assert [e["rows"] for e in exported] == [1]  # type: ignore[index]
+        en = await client.get("/api/v1/judicial/cases.csv", headers={**headers, **EN})
+        assert en.text.lstrip("\ufeff").startswith("case_number,case_code,court")
+
+    async def test_only_court_staff_export(self, client, settings) -> None:
+        _, operator = await signed_in(settings, Role.SCENIC_OPERATOR)
+        assert (await client.get("/api/v1/judicial/cases.csv", headers=operator)).status_code == 403
+        assert (await client.get("/api/v1/judicial/cases.csv")).status_code == 401
+
+
+class TestTendingOverHttp:
+    async def test_the_defendant_reports_a_year_and_the_court_sees_each_years_state(self, client, settings) -> None:
+        from app.planting import service as planting
+        from models.judicial import CaseTending
+        from tests.evidence.photos import phone_jpeg
+        from tests.planting.builders import planting_campaign, submitted
+
+        planted = await planting_campaign(settings)
+        made, court = await a_court_case(
+            client, settings, kg_owed=0, trees_owed=3, tend_years=2, campaign=planted.campaign.slug
+        )
+        code, pay_code = made["case"]["code"], await pay_code_of(made)
+        defendant, headers = await signed_in(settings)
+        assert (await client.post(f"/api/v1/judicial/pay/{pay_code}/planting", headers=headers)).status_code == 200
+        log = await submitted(settings, planted, count=3, user=defendant)
+        await planting.approve(settings, planted.organiser, log.public_id)
+        seen = (await client.get(f"/api/v1/judicial/cases/{code}/court", headers=court)).json()
+        assert seen["case"]["trees_counted"] == 3 and seen["tending_from"] is not None
+        assert [(y["year"], y["state"]) for y in seen["tending"]] == [(1, "upcoming"), (2, "upcoming")]
+
+        def upload(year: int, data: bytes, who: dict[str, str], lang: str = "zh") -> httpx.Response:
+            return client.post(  # type: ignore[return-value]
+                f"/api/v1/judicial/pay/{pay_code}/tending/{year}",
+                files={"photo": ("trees.jpg", data, "image/jpeg")},
+                data={"note": "浇水"},
+                headers={**who, "Accept-Language": lang},
+            )
+
+        early = await upload(1, phone_jpeg(3), headers, "en")
+        assert early.status_code == 409 and "year 1 is taken from" in early.json()["message"]
+        await CaseTending.filter(year=1).update(opens_on=datetime.now(UTC).date() - timedelta(days=1))
+        _, stranger = await signed_in(settings)
+        assert (await upload(1, phone_jpeg(3), stranger)).status_code == 403
+        assert (await upload(9, phone_jpeg(3), headers)).status_code == 404
+        bad = await upload(1, b"not a photo", headers)
+        assert bad.status_code in (400, 413, 415) and (await CaseTending.get(year=1)).reported_at is None
+        done = await upload(1, phone_jpeg(3), headers)
+        assert done.status_code == 201, done.text
+        again = await upload(1, phone_jpeg(4), headers)
+        assert again.status_code == 409 and "已提交过" in again.json()["message"]
+        seen = (await client.get(f"/api/v1/judicial/cases/{code}/court", headers=court)).json()
+        first = seen["tending"][0]
+        assert first["state"] == "done" and first["note"] == "浇水" and len(first["photos"]) == 1
+
+
+class TestCourtPageTending:
+    async def test_the_court_page_shows_each_tending_year_and_the_export_link(self, client, settings) -> None:
+        from app.planting import service as planting
+        from models.judicial import CaseTending
+        from tests.planting.builders import planting_campaign, submitted
+
+        planted = await planting_campaign(settings)
+        court_user, court = await signed_in(settings, Role.COURT)
+        body = case_body(kg_owed=0, trees_owed=3, tend_years=2, campaign=planted.campaign.slug)
+        made = (await client.post("/api/v1/judicial/cases", json=body, headers=court)).json()
+        defendant, headers = await signed_in(settings)
+        await client.post(f"/api/v1/judicial/pay/{await pay_code_of(made)}/planting", headers=headers)
+        log = await submitted(settings, planted, count=3, user=defendant)
+        await planting.approve(settings, planted.organiser, log.public_id)
+        # Year 1 passed unreported: overdue, judged by date when the page is read.
+        await CaseTending.filter(year=1).update(
+            opens_on=datetime.now(UTC).date() - timedelta(days=90), due_on=datetime.now(UTC).date() - timedelta(days=2)
+        )
+        page = await client.get(
+            "/judicial/court", headers={"Cookie": f"{SESSION_COOKIE}={await cookie_for(court_user)}"}
+        )
+        assert page.status_code == 200
+        assert "/api/v1/judicial/cases.csv" in page.text
+        assert re.search(r"tending-overdue\">第 1 年（[0-9-]+ 前）：逾期未交", page.text), page.text
+        assert 'tending-upcoming">第 2 年' in page.text

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from app.core.errors import AppError
+from app.core.errors import AppError, Conflict
 from app.planting import service
 from app.points import service as points
 from models.audit import AuditEvent
@@ -176,3 +176,48 @@ class TestRacing:
         assert flat.count("approved") == 3 and flat.count("already_approved") == 9
         assert (await Campaign.get(id=planted.campaign.id)).trees_planted == 6
         assert await Transfer.filter(reason="earn.planting.approved").count() == 3
+
+
+class TestApprovalHooks:
+    """`register_approval_hook`: another domain's step in the approval's transaction (碳汇+司法 counts trees)."""
+
+    @pytest.fixture
+    def seen(self):  # type: ignore[no-untyped-def]
+        calls: list[tuple[str, int, str]] = []
+
+        async def hook(log: PlantingLog) -> None:
+            calls.append((log.public_id, log.count, log.status))
+
+        service.register_approval_hook(hook)
+        yield calls
+        service._APPROVAL_HOOKS.remove(hook)
+
+    async def test_a_hook_runs_once_per_log_with_the_revision_approved(self, db, settings, seen) -> None:
+        planted = await planting_campaign(settings)
+        log = await submitted(settings, planted, count=2)
+        other = await submitted(settings, planted, count=5)
+        await PlantingLog.filter(id=log.id).update(count=3, revision=log.revision + 1)  # changed before review
+        results = await service.approve_many(
+            settings, planted.organiser, [log.public_id, log.public_id, other.public_id]
+        )
+        assert [r for _, r in results] == ["approved", "approved"]
+        await service.approve_many(settings, planted.organiser, [log.public_id])
+        with pytest.raises(Conflict):  # already decided
+            await service.approve(settings, planted.organiser, other.public_id)
+        assert sorted(seen) == sorted([(log.public_id, 3, "approved"), (other.public_id, 5, "approved")])
+
+    async def test_a_failing_hook_rolls_the_approval_back(self, db, settings) -> None:
+        planted = await planting_campaign(settings)
+        log = await submitted(settings, planted, count=2)
+
+        async def broken(_log: PlantingLog) -> None:
+            raise RuntimeError("the other domain failed")
+
+        service.register_approval_hook(broken)
+        try:
+            with pytest.raises(RuntimeError):
+                await service.approve(settings, planted.organiser, log.public_id)
+        finally:
+            service._APPROVAL_HOOKS.remove(broken)
+        assert (await PlantingLog.get(id=log.id)).status == "submitted"
+        assert (await Campaign.get(id=planted.campaign.id)).trees_planted == 0
