@@ -8,7 +8,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -22,6 +22,7 @@ from app.events.schemas import (
     CertificateCountOut,
     EventCreateIn,
     EventOut,
+    EventPatch,
     OfferIn,
     OfferOut,
     OrderPlacedOut,
@@ -116,12 +117,31 @@ class EventsController(Controller):
         return [await event_out(e, base, lang) for e in await service.events_of(require_principal(request))]
 
     @get(
+        "/export.csv",
+        summary="My organisation's events with estimate and counted kg as CSV (UTF-8 with BOM, for Excel)",
+        media_type="text/csv",
+        guards=_ORGANISER,
+    )
+    async def export(self, request: Request) -> Response[bytes]:
+        return _export(await service.export_csv(require_principal(request)))
+
+    @get(
         "/{code:str}",
         summary="An event: estimate, retired kg by organiser and attendees (each serial once), neutral or not",
         opt=_PUBLIC,
     )
     async def event(self, request: Request, code: FromPath[str]) -> EventOut:
         event = await service.event_by_code(code)
+        return await event_out(event, _settings(request).base_url, request_language(request))
+
+    @patch(
+        "/{code:str}",
+        summary="Change an event of my organisation (omitted fields stay; the estimate only while nothing is linked)",
+        guards=_ORGANISER,
+    )
+    async def update(self, request: Request, code: FromPath[str], data: JSONBody[EventPatch]) -> EventOut:
+        change = service.EventChange(**msgspec.structs.asdict(data))
+        event = await service.update_event(require_principal(request), code, change)
         return await event_out(event, _settings(request).base_url, request_language(request))
 
     @post(
@@ -156,6 +176,14 @@ class EventsController(Controller):
     async def offer(self, request: Request, code: FromPath[str], data: JSONBody[OfferIn]) -> OfferOut:
         rows = await service.offer_certificate(require_principal(request), code, data.certificate)
         return OfferOut(rows[0].event.code, rows[0].certificate_code, sum(r.kg for r in rows), len(rows))
+
+
+def _export(body: bytes) -> Response[bytes]:
+    return Response(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="microsink-events.csv"', "Cache-Control": "no-store"},
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -297,6 +325,10 @@ class EventOrganiserPages(Controller):
     @get("/events/organiser")
     async def organiser_page(self, request: Request) -> Template:
         return await _organiser_page(request)
+
+    @get("/events/organiser/events.csv", media_type="text/csv")
+    async def export(self, request: Request) -> Response[bytes]:
+        return _export(await service.export_csv(require_principal(request)))
 
     @post("/events/organiser")
     async def register(self, request: Request) -> Template | Redirect:
