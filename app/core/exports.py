@@ -7,6 +7,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from litestar import Response
+
 # A cell starting with one of these is a formula to Excel/WPS (CSV injection): it gets a leading quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,3 +26,12 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     writer.writerow(header)
     writer.writerows([[cell(v) for v in row] for row in rows])
     return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def csv_response(body: bytes, filename: str) -> Response[bytes]:
+    """A CSV download of someone's own figures: an attachment, never kept by a cache."""
+    return Response(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

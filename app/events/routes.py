@@ -14,8 +14,9 @@ from litestar.response import Redirect, Template
 
 from app.core.auth import Principal, Role, principal_of, require_principal, requires
 from app.core.errors import AppError
+from app.core.exports import csv_response
 from app.core.i18n import request_language, t
-from app.core.pages import fmt_kg, page
+from app.core.pages import fmt_kg, page, poster_response
 from app.events import poster as posters
 from app.events import service
 from app.events.schemas import (
@@ -32,6 +33,7 @@ from app.events.schemas import (
 from app.footprint import service as footprint
 from app.footprint.routes import GROUPS, event_from_query, trip_from_query
 from app.footprint.schemas import MODES
+from app.market.routes import OffsetForm
 from app.regions import service as regions
 from app.settings import Settings
 from models.events import Event
@@ -123,7 +125,7 @@ class EventsController(Controller):
         guards=_ORGANISER,
     )
     async def export(self, request: Request) -> Response[bytes]:
-        return _export(await service.export_csv(require_principal(request)))
+        return csv_response(await service.export_csv(require_principal(request)), "microsink-events.csv")
 
     @get(
         "/{code:str}",
@@ -176,14 +178,6 @@ class EventsController(Controller):
     async def offer(self, request: Request, code: FromPath[str], data: JSONBody[OfferIn]) -> OfferOut:
         rows = await service.offer_certificate(require_principal(request), code, data.certificate)
         return OfferOut(rows[0].event.code, rows[0].certificate_code, sum(r.kg for r in rows), len(rows))
-
-
-def _export(body: bytes) -> Response[bytes]:
-    return Response(
-        body,
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="microsink-events.csv"', "Cache-Control": "no-store"},
-    )
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -253,9 +247,7 @@ class EventPages(Controller):
     @get("/events/{code:str}/poster.png", opt=_PUBLIC)
     async def poster_png(self, request: Request, code: FromPath[str]) -> Response[bytes]:
         event = await service.event_by_code(code)
-        body = await posters.poster(event, request_language(request), _settings(request).base_url)
-        headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language, Cookie"}
-        return Response(body, media_type="image/png", headers=headers)
+        return poster_response(await posters.poster(event, request_language(request), _settings(request).base_url))
 
     @post("/events/{code:str}/attend", guards=_CITIZEN)
     async def offer(self, request: Request, code: FromPath[str], data: URLEncodedBody[OfferForm]) -> Template:
@@ -328,7 +320,7 @@ class EventOrganiserPages(Controller):
 
     @get("/events/organiser/events.csv", media_type="text/csv")
     async def export(self, request: Request) -> Response[bytes]:
-        return _export(await service.export_csv(require_principal(request)))
+        return csv_response(await service.export_csv(require_principal(request)), "microsink-events.csv")
 
     @post("/events/organiser")
     async def register(self, request: Request) -> Template | Redirect:
@@ -352,11 +344,6 @@ class EventOrganiserPages(Controller):
         except AppError as refused:
             return await _organiser_page(request, values=values, error=refused)
         return Redirect(f"/events/{event.code}?lang={lang}", status_code=303)
-
-
-class OffsetForm(msgspec.Struct):
-    beneficiary: str = ""
-    beneficiary_shown: str = "masked"
 
 
 _TRIP_FIELDS = (
