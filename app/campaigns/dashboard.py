@@ -9,8 +9,6 @@ not the public hot path).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from tortoise.functions import Count
@@ -22,6 +20,7 @@ from app.core import audit
 from app.core.auth import Principal, Role
 from app.core.crypto import mask_name, mask_phone
 from app.core.errors import Forbidden
+from app.core.exports import csv_bytes
 from app.core.i18n import BEIJING, t
 from app.planting import service as planting
 from models.accounts import User
@@ -97,21 +96,6 @@ async def dashboard(c: Campaign, lang: str) -> Dashboard:
         funds_raised_fen=c.fen_raised,
         trees_approved=c.trees_planted,
     )
-
-
-def _cell(value: object) -> str:
-    """A text cell a spreadsheet will not run as a formula (as app/money/invoices.py does)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    # A BOM so spreadsheet programs read the Chinese as UTF-8 (house style: open data, invoices).
-    return ("\ufeff" + buffer.getvalue()).encode()
 
 
 async def _bookings_rows(c: Campaign, lang: str) -> tuple[list[str], list[list[object]]]:
@@ -199,4 +183,4 @@ async def export_csv(principal: Principal, c: Campaign, what: str, lang: str) ->
             entity_id=c.slug,
             after={"export": what, "rows": len(rows), "format": "csv"},
         )
-    return _csv(header, rows)
+    return csv_bytes(header, rows)

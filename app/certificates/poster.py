@@ -9,15 +9,18 @@ shows exactly the glyphs the PNG shows, with no second font path to get wrong.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
+
+from app.core.errors import AppError
 
 LAYOUT_VERSION = 2  # bump when the drawing changes, so cached posters are drawn again
 WIDTH, HEIGHT = 1080, 1440
@@ -227,6 +230,26 @@ def render(text: PosterText, matrix: Sequence[Sequence[bool]], fmt: str, fonts: 
     else:
         image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
+
+
+def encode(image: Image.Image, fmt: str = "png", title: str = "") -> bytes:
+    """A drawn QR poster as PNG, or as a one-page PDF of the same raster (ReportLab cannot load Noto CJK);
+    quality 90 without chroma subsampling keeps the small coloured text sharp."""
+    out = io.BytesIO()
+    if fmt == "pdf":
+        image.save(out, format="PDF", resolution=144.0, quality=90, subsampling=0, title=title)
+    else:
+        image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+async def rendered(draw_with: Callable[[Fonts], Image.Image], fmt: str = "png", title: str = "") -> bytes:
+    """Draw and encode a poster in a thread (CPU work); without the CJK fonts installed the answer is a
+    clear 503 rather than a poster in boxes."""
+    fonts = find_font()
+    if fonts is None:
+        raise AppError("certificates.font_missing", status_code=503)
+    return await asyncio.to_thread(lambda: encode(draw_with(fonts), fmt, title))
 
 
 def qr_footer(

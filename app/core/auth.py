@@ -238,6 +238,14 @@ def requires(*roles: Role) -> Any:
     return guard
 
 
+def needs_sign_in(scope: Any) -> bool:
+    """Whether the route this request was routed to refuses a caller who is not signed in: every
+    `requires` guard does (Role.CITIZEN included). Middleware runs inside the route's stack, after
+    routing, so the handler is in the scope; its resolved guards are computed once and kept."""
+    handler = scope.get("route_handler")
+    return handler is not None and any(hasattr(g, "roles") for g in handler.resolve_guards())
+
+
 register_messages(
     {
         "auth.token_expired": {

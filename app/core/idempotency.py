@@ -4,7 +4,9 @@ The first request with a key is recorded with the hash of its body; a repeat wit
 body gets the first response again (with `Idempotent-Replayed: true`), a repeat with another body is
 409, and a repeat while the first is still running is 409 with Retry-After. Keys are scoped to the
 signed-in user (or, for anonymous calls, the client address) and the path, and kept for a day.
-Responses of 5xx are not kept, so a failed request can be retried with the same key.
+Responses of 5xx are not kept, so a failed request can be retried with the same key. A caller with no
+valid credentials on a route that needs sign-in is not seen here at all: the key is not claimed and the
+route's guard answers 401.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from litestar.types import ASGIApp, Message
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 
+from app.core.auth import needs_sign_in
 from app.core.crypto import decrypt_bytes, encrypt_bytes
 from app.core.db import dialect
 from app.core.i18n import register_messages, request_language, t
@@ -90,6 +93,12 @@ class IdempotencyMiddleware(ASGIMiddleware):
     async def handle(self, scope: Any, receive: Any, send: Any, next_app: ASGIApp) -> None:  # type: ignore[override]
         key_raw = dict(scope["headers"]).get(HEADER)
         if scope["method"] not in MUTATING or key_raw is None:
+            await next_app(scope, receive, send)
+            return
+        if scope.get("principal") is None and needs_sign_in(scope):
+            # No credentials for a route that needs them: the guard's 401 is the only answer. Claiming
+            # the key first could answer 409 for another anonymous caller behind the same address (or
+            # for a claim whose removal failed) before the guard has said who may call.
             await next_app(scope, receive, send)
             return
         lang = request_language(ASGIConnection(scope))

@@ -8,7 +8,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Template
 
 from app.core.i18n import BEIJING, request_language, t
@@ -68,3 +68,12 @@ def page(
         status_code=status_code,
         headers=headers,
     )
+
+
+def poster_response(body: bytes, fmt: str = "png", filename: str = "") -> Response[bytes]:
+    """A public QR poster (PNG, or PDF shown inline as `filename`): cached briefly, per language and cookie
+    (the cookie may carry the language)."""
+    headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language, Cookie"}
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(body, media_type="application/pdf" if fmt == "pdf" else "image/png", headers=headers)

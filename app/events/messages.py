@@ -21,6 +21,11 @@ register_messages(
             "zh": "找不到活动编码 {code}：请核对二维码或链接",
             "en": "No event has the code {code}: check the QR code or link",
         },
+        "events.estimate_locked": {
+            "zh": "活动 {event} 已有订单或计入的证书，碳排放估算不能再改；名称、场地、日期和启用状态仍可修改",
+            "en": "The event {event} already has orders or counted certificates, so its estimate can no longer "
+            "change; names, venue, date and whether it is active still can",
+        },
         "events.inactive": {
             "zh": "活动「{event}」已停用，不再接受新的碳汇抵消",
             "en": "The event “{event}” is inactive and takes no new offsets",
@@ -98,6 +103,10 @@ register_messages(
         "events.page.none_yet": {"zh": "还没有证书计入", "en": "No certificates counted yet"},
         "events.page.attend": {"zh": "参会者：抵消我的出行", "en": "Attendees: offset my travel"},
         "events.page.poster": {"zh": "参会者二维码海报（PNG）", "en": "Attendee QR poster (PNG)"},
+        "events.page.export_csv": {
+            "zh": "导出全部活动（CSV，Excel 可直接打开）",
+            "en": "Export all events (CSV, opens in Excel)",
+        },
         "events.page.buy_remainder": {"zh": "主办方购买剩余 {kg}", "en": "Buy the remaining {kg} as the organiser"},
         "events.page.attendee_title": {"zh": "抵消您参加活动的出行", "en": "Offset your travel to the event"},
         "events.page.attendee_intro": {

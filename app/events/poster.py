@@ -3,15 +3,12 @@ with the certificate poster's fonts, palette, QR drawing and wrapping; the QR ho
 
 from __future__ import annotations
 
-import asyncio
-import io
 from dataclasses import dataclass
 
 from PIL import Image
 
 from app.certificates import poster as posters
 from app.certificates import service as certificates
-from app.core.errors import AppError
 from app.core.i18n import t
 from app.events import service
 from models.events import Event
@@ -56,15 +53,6 @@ def draw(text: EventPosterText, fonts: posters.Fonts) -> Image.Image:
     )  # fmt: skip
 
 
-def render(text: EventPosterText, fonts: posters.Fonts) -> bytes:
-    out = io.BytesIO()
-    draw(text, fonts).save(out, format="PNG", compress_level=6)
-    return out.getvalue()
-
-
 async def poster(event: Event, lang: str, base_url: str) -> bytes:
-    """Render in a thread (CPU work); without the CJK fonts installed the answer is a clear 503."""
-    fonts = posters.find_font()
-    if fonts is None:
-        raise AppError("certificates.font_missing", status_code=503)
-    return await asyncio.to_thread(render, text_of(event, lang, base_url), fonts)
+    text = text_of(event, lang, base_url)
+    return await posters.rendered(lambda fonts: draw(text, fonts))

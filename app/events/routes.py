@@ -8,20 +8,22 @@ from datetime import date
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.core.auth import Principal, Role, principal_of, require_principal, requires
 from app.core.errors import AppError
+from app.core.exports import csv_response
 from app.core.i18n import request_language, t
-from app.core.pages import fmt_kg, page
+from app.core.pages import fmt_kg, page, poster_response
 from app.events import poster as posters
 from app.events import service
 from app.events.schemas import (
     CertificateCountOut,
     EventCreateIn,
     EventOut,
+    EventPatch,
     OfferIn,
     OfferOut,
     OrderPlacedOut,
@@ -31,6 +33,7 @@ from app.events.schemas import (
 from app.footprint import service as footprint
 from app.footprint.routes import GROUPS, event_from_query, trip_from_query
 from app.footprint.schemas import MODES
+from app.market.routes import OffsetForm
 from app.regions import service as regions
 from app.settings import Settings
 from models.events import Event
@@ -116,12 +119,31 @@ class EventsController(Controller):
         return [await event_out(e, base, lang) for e in await service.events_of(require_principal(request))]
 
     @get(
+        "/export.csv",
+        summary="My organisation's events with estimate and counted kg as CSV (UTF-8 with BOM, for Excel)",
+        media_type="text/csv",
+        guards=_ORGANISER,
+    )
+    async def export(self, request: Request) -> Response[bytes]:
+        return csv_response(await service.export_csv(require_principal(request)), "microsink-events.csv")
+
+    @get(
         "/{code:str}",
         summary="An event: estimate, retired kg by organiser and attendees (each serial once), neutral or not",
         opt=_PUBLIC,
     )
     async def event(self, request: Request, code: FromPath[str]) -> EventOut:
         event = await service.event_by_code(code)
+        return await event_out(event, _settings(request).base_url, request_language(request))
+
+    @patch(
+        "/{code:str}",
+        summary="Change an event of my organisation (omitted fields stay; the estimate only while nothing is linked)",
+        guards=_ORGANISER,
+    )
+    async def update(self, request: Request, code: FromPath[str], data: JSONBody[EventPatch]) -> EventOut:
+        change = service.EventChange(**msgspec.structs.asdict(data))
+        event = await service.update_event(require_principal(request), code, change)
         return await event_out(event, _settings(request).base_url, request_language(request))
 
     @post(
@@ -225,9 +247,7 @@ class EventPages(Controller):
     @get("/events/{code:str}/poster.png", opt=_PUBLIC)
     async def poster_png(self, request: Request, code: FromPath[str]) -> Response[bytes]:
         event = await service.event_by_code(code)
-        body = await posters.poster(event, request_language(request), _settings(request).base_url)
-        headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language, Cookie"}
-        return Response(body, media_type="image/png", headers=headers)
+        return poster_response(await posters.poster(event, request_language(request), _settings(request).base_url))
 
     @post("/events/{code:str}/attend", guards=_CITIZEN)
     async def offer(self, request: Request, code: FromPath[str], data: URLEncodedBody[OfferForm]) -> Template:
@@ -298,6 +318,10 @@ class EventOrganiserPages(Controller):
     async def organiser_page(self, request: Request) -> Template:
         return await _organiser_page(request)
 
+    @get("/events/organiser/events.csv", media_type="text/csv")
+    async def export(self, request: Request) -> Response[bytes]:
+        return csv_response(await service.export_csv(require_principal(request)), "microsink-events.csv")
+
     @post("/events/organiser")
     async def register(self, request: Request) -> Template | Redirect:
         lang = request_language(request)
@@ -320,11 +344,6 @@ class EventOrganiserPages(Controller):
         except AppError as refused:
             return await _organiser_page(request, values=values, error=refused)
         return Redirect(f"/events/{event.code}?lang={lang}", status_code=303)
-
-
-class OffsetForm(msgspec.Struct):
-    beneficiary: str = ""
-    beneficiary_shown: str = "masked"
 
 
 _TRIP_FIELDS = (

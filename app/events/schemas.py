@@ -34,6 +34,21 @@ class EventCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     ] = None
 
 
+class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Change some of an event: omitted fields stay as they are. The estimate may change only while no order
+    was placed for the event and no certificate counted (409 `events.estimate_locked` after)."""
+
+    name_zh: str | None = None
+    name_en: str | None = None
+    venue_zh: str | None = None
+    county_code: str | None = None
+    starts_on: date | None = None
+    estimate: Annotated[
+        EventIn | None, msgspec.Meta(description="new estimate inputs, recomputed with the current factor set")
+    ] = None
+    active: Annotated[bool | None, msgspec.Meta(description="an inactive event takes no new offsets")] = None
+
+
 class CertificateCountOut(msgspec.Struct):
     certificate: str
     source: Annotated[str, msgspec.Meta(description="attendee | organiser")]

@@ -33,6 +33,7 @@ from app.certificates import service as certificates
 from app.core.audit import record
 from app.core.auth import Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.exports import csv_bytes
 from app.core.i18n import t
 from app.events import messages  # noqa: F401  (registers the domain's messages)
 from app.footprint import service as footprint
@@ -198,6 +199,143 @@ def estimate(event: Event, lang: str) -> Footprint:
 
 def name_of(event: Event, lang: str) -> str:
     return event.name_en if lang == "en" and event.name_en else event.name_zh
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """What the organiser changes of an event; None leaves a field as it is."""
+
+    name_zh: str | None = None
+    name_en: str | None = None
+    venue_zh: str | None = None
+    county_code: str | None = None
+    starts_on: date | None = None
+    estimate: EventIn | None = None
+    active: bool | None = None
+
+
+async def linked(event: Event) -> bool:
+    """Whether anything was sold or counted for the event: an order placed for it, or a retirement counted."""
+    return await EventOrder.exists(event_id=event.id) or await EventRetirement.exists(event_id=event.id)
+
+
+async def update_event(principal: Principal, code: str, change: EventChange) -> Event:
+    """Change an event of the organiser's organisation; every change is audited.
+
+    Names, venue, county, date and `active` may always change (a correction, a move, a postponement; an
+    inactive event takes no new offsets). The estimate may change only while nothing is linked: once an
+    order was placed or a certificate counted, it is what attendees and the organiser bought against and what
+    "neutral" is measured by, and lowering it afterwards would turn a shortfall into a claim.
+    """
+    event = await own_event(principal, code)
+    values = _clean(
+        EventAsk(
+            name_zh=event.name_zh if change.name_zh is None else change.name_zh,
+            name_en=event.name_en if change.name_en is None else change.name_en,
+            venue_zh=event.venue_zh if change.venue_zh is None else change.venue_zh,
+            county_code=event.county_code if change.county_code is None else change.county_code,
+            starts_on=event.starts_on if change.starts_on is None else change.starts_on,
+            estimate=inputs_of(event),
+        )
+    )
+    if change.active is not None:
+        values["active"] = change.active
+    new_inputs = msgspec.to_builtins(change.estimate) if change.estimate is not None else None
+    if change.estimate is not None and new_inputs != event.inputs:
+        made = estimate_of(change.estimate)
+        values.update(
+            inputs=new_inputs,
+            estimate_kg=made.kg,
+            estimate_offset_kg=made.offset_kg,
+            factor_set_version=made.factor_set_version,
+            factor_set_sha256=made.factor_set_sha256,
+        )
+    before = {k: getattr(event, k) for k in values}
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return event
+    async with in_transaction():
+        # The event row's lock orders this against the organiser's remainder purchase (which takes the same
+        # lock), so a new estimate and a first order cannot pass each other.
+        await Event.filter(id=event.id).select_for_update().first()
+        if "inputs" in changed and await linked(event):
+            raise Conflict("events.estimate_locked", event=event.code, detail=[{"field": "estimate"}])
+        await Event.filter(id=event.id).update(**changed)
+        await record(
+            actor=f"user:{principal.user.public_id}",
+            action="events.event.updated",
+            entity_type="event",
+            entity_id=event.code,
+            before=_audited({k: before[k] for k in changed}),
+            after=_audited(changed),
+        )
+    return await event_by_code(event.code)
+
+
+def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+EXPORT_COLUMNS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "venue_zh",
+    "county_code",
+    "starts_on",
+    "active",
+    "estimate_kg",
+    "estimate_offset_kg",
+    "retired_kg",
+    "organiser_kg",
+    "attendee_kg",
+    "remaining_kg",
+    "neutral",
+    "factor_set_version",
+    "created_at",
+)
+
+
+async def export_csv(principal: Principal) -> bytes:
+    """The organiser's events with their estimate and what was counted, one line each, as UTF-8 CSV with a
+    BOM; who exported how many rows goes to the audit chain in the transaction that reads them."""
+    async with in_transaction():
+        mine, rows = await events_of(principal), []
+        for event in mine:
+            counted = await totals(event)
+            rows.append(
+                [
+                    event.code,
+                    event.name_zh,
+                    event.name_en,
+                    event.venue_zh,
+                    event.county_code,
+                    event.starts_on.isoformat(),
+                    "yes" if event.active else "no",
+                    event.estimate_kg,
+                    event.estimate_offset_kg,
+                    counted.total,
+                    counted.organiser,
+                    counted.attendee,
+                    max(event.estimate_offset_kg - counted.total, 0),
+                    "yes" if neutral(event, counted) else "no",
+                    event.factor_set_version,
+                    event.created_at.isoformat(),
+                ]
+            )
+        await record(
+            actor=f"user:{principal.user.public_id}",
+            action="events.exported",
+            entity_type="user",
+            entity_id=principal.user.public_id,
+            after={
+                "export": "events",
+                "organisations": sorted({e.organisation.public_id for e in mine}),
+                "rows": len(rows),
+                "format": "csv",
+            },
+        )
+    return csv_bytes(EXPORT_COLUMNS, rows)
 
 
 # --- buying -----------------------------------------------------------------------------------------

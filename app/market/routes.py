@@ -212,6 +212,13 @@ class MarketOrdersController(Controller):
         return order_out(await service.cancel(_provider(request), require_principal(request).user, order_id))
 
 
+class OffsetForm(msgspec.Struct):
+    """The beneficiary part of an order form, as the offset pages of other domains (tourism, events) post it."""
+
+    beneficiary: str = ""
+    beneficiary_shown: str = "masked"
+
+
 class OrderForm(msgspec.Struct):
     kg: str = ""
     purpose: str = "personal"

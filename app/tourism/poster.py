@@ -6,15 +6,12 @@ Drawn with the certificate poster's fonts (Noto Sans CJK SC), palette, QR drawin
 
 from __future__ import annotations
 
-import asyncio
-import io
 from dataclasses import dataclass
 
 from PIL import Image
 
 from app.certificates import poster as posters
 from app.certificates import service as certificates
-from app.core.errors import AppError
 from app.core.i18n import t
 from app.regions import service as regions
 from app.tourism import service
@@ -60,19 +57,6 @@ def draw(text: SpotPosterText, fonts: posters.Fonts) -> Image.Image:
     )  # fmt: skip
 
 
-def render(text: SpotPosterText, fmt: str, fonts: posters.Fonts) -> bytes:
-    image = draw(text, fonts)
-    out = io.BytesIO()
-    if fmt == "pdf":  # one raster page, as the certificate's PDF (ReportLab cannot load Noto CJK)
-        image.save(out, format="PDF", resolution=144.0, quality=90, subsampling=0, title=f"{text.name} {text.code}")
-    else:
-        image.save(out, format="PNG", compress_level=6)
-    return out.getvalue()
-
-
 async def poster(spot: ScenicSpot, lang: str, fmt: str, base_url: str) -> bytes:
-    """Render in a thread (CPU work); without the CJK fonts installed the answer is a clear 503."""
-    fonts = posters.find_font()
-    if fonts is None:
-        raise AppError("certificates.font_missing", status_code=503)
-    return await asyncio.to_thread(render, text_of(spot, lang, base_url), fmt, fonts)
+    text = text_of(spot, lang, base_url)
+    return await posters.rendered(lambda fonts: draw(text, fonts), fmt, title=f"{text.name} {text.code}")

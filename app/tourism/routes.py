@@ -13,9 +13,11 @@ from litestar.response import Redirect, Template
 
 from app.core.auth import Role, principal_of, require_principal, requires
 from app.core.errors import AppError
+from app.core.exports import csv_response
 from app.core.i18n import request_language, t
-from app.core.pages import page
+from app.core.pages import page, poster_response
 from app.footprint.routes import trip_from_query
+from app.market.routes import OffsetForm
 from app.regions import service as regions
 from app.settings import Settings
 from app.tourism import poster as posters
@@ -134,15 +136,9 @@ class TourismOperatorController(Controller):
         guards=_OPERATOR,
     )
     async def dashboard_csv(self, request: Request) -> Response[bytes]:
-        return _csv(await service.dashboard(require_principal(request)))
-
-
-def _csv(board: service.Dashboard) -> Response[bytes]:
-    return Response(
-        service.dashboard_csv(board),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="microsink-tourism.csv"', "Cache-Control": "no-store"},
-    )
+        return csv_response(
+            service.dashboard_csv(await service.dashboard(require_principal(request))), "microsink-tourism.csv"
+        )
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -158,11 +154,6 @@ def _ways(spot: ScenicSpot, lang: str) -> list[dict[str, Any]]:
                 links.append((t(f"tourism.way.{mode}", lang, km=km), "/footprint/trip?" + urlencode(query)))
         out.append({"name": service.origin_name(origin, lang), "links": links})
     return out
-
-
-class OffsetForm(msgspec.Struct):
-    beneficiary: str = ""
-    beneficiary_shown: str = "masked"
 
 
 _TRIP_FIELDS = (
@@ -217,10 +208,7 @@ class TourismPages(Controller):
     async def _poster(self, request: Request, code: str, fmt: str) -> Response[bytes]:
         spot = await service.spot_by_code(code)
         body = await posters.poster(spot, request_language(request), fmt, _settings(request).base_url)
-        headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language, Cookie"}
-        if fmt == "pdf":
-            headers["Content-Disposition"] = f'inline; filename="spot-{spot.code}.pdf"'
-        return Response(body, media_type="application/pdf" if fmt == "pdf" else "image/png", headers=headers)
+        return poster_response(body, fmt, f"spot-{spot.code}.pdf")
 
 
 async def _offset_page(
@@ -301,7 +289,9 @@ class TourismOperatorPages(Controller):
 
     @get("/tourism/operator.csv", media_type="text/csv")
     async def dashboard_csv(self, request: Request) -> Response[bytes]:
-        return _csv(await service.dashboard(require_principal(request)))
+        return csv_response(
+            service.dashboard_csv(await service.dashboard(require_principal(request))), "microsink-tourism.csv"
+        )
 
     @post("/tourism/operator/redeem")
     async def redeem(self, request: Request, data: URLEncodedBody[RedeemForm]) -> Template:

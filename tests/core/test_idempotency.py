@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from app.core.auth import Role
+from app.core.i18n import t
+from app.core.idempotency import _request_hash, _scope_hash
 from models.accounts import Organisation
 from models.core import IdempotencyRecord
 from tests.helpers import signed_in
@@ -129,3 +131,71 @@ class TestIdempotencyKey:
         assert r.status_code == 400
         assert r.json()["code"] == "idempotency.bad_key"
         assert await Organisation.all().count() == 0
+
+
+def _anonymous_claim(settings, path: str, body: bytes, status_code: int | None = None) -> dict:
+    """The row an anonymous request from the test client's address would have left on `path` (a claim
+    whose removal failed with the database, or another caller behind the same address still running)."""
+    scope = {"type": "http", "method": "POST", "path": path, "headers": [], "client": ("127.0.0.1", 123)}
+    return {
+        "scope": _scope_hash(scope, settings),
+        "request_hash": _request_hash(scope, body),
+        "status_code": status_code,
+        "response_body": None,
+        "expires_at": datetime.now(UTC) + timedelta(hours=1),
+    }
+
+
+class TestAnonymousCallerOnAGuardedRoute:
+    """No credentials on a route that needs sign-in: always the guard's 401, and the key is not claimed."""
+
+    async def test_the_same_key_reused_anonymously_is_401_both_times_and_nothing_is_stored(
+        self, client, settings
+    ) -> None:
+        headers = {"Idempotency-Key": "anon-1", "Accept-Language": "en"}
+        first = await client.post(URL, json={"kind": "court", "name": "法院"}, headers=headers)
+        # as if the first claim had stayed (its removal failed): a reuse with another body met it
+        await IdempotencyRecord.create(key="anon-1", **_anonymous_claim(settings, URL, b'{"kind":"court","name":"x"}'))
+        second = await client.post(URL, json={"kind": "court", "name": "另一个法院"}, headers=headers)
+        assert first.status_code == second.status_code == 401
+        assert first.json()["code"] == second.json()["code"] == "error.unauthorized"
+        assert "sign in" in second.json()["message"].lower()
+        assert await IdempotencyRecord.filter(key="anon-1").count() == 1  # only the row we put there
+        assert await Organisation.all().count() == 0
+
+    async def test_a_key_in_flight_for_the_same_address_is_still_a_401_in_the_callers_language(
+        self, client, settings
+    ) -> None:
+        body = b'{"kind":"court","name":"\xe6\xb3\x95\xe9\x99\xa2"}'
+        await IdempotencyRecord.create(key="anon-busy", **_anonymous_claim(settings, URL, body))
+        r = await client.post(
+            URL, content=body, headers={"Idempotency-Key": "anon-busy", "Content-Type": "application/json"}
+        )
+        assert r.status_code == 401
+        assert r.json()["code"] == "error.unauthorized"
+        assert r.json()["message"] == t("error.unauthorized", "zh")  # no Accept-Language: zh
+        assert "retry-after" not in r.headers
+        assert await IdempotencyRecord.filter(key="anon-busy", status_code=None).count() == 1  # untouched
+
+    async def test_an_expired_token_is_told_so_not_the_key_state(self, client, settings) -> None:
+        await IdempotencyRecord.create(key="anon-old", **_anonymous_claim(settings, URL, b"{}"))
+        r = await client.post(
+            URL, json={"a": 1}, headers={"Idempotency-Key": "anon-old", "Authorization": "Bearer not-a-token"}
+        )
+        assert r.status_code == 401
+        assert r.json()["code"] == "auth.token_invalid"
+
+    async def test_an_unusable_key_does_not_hide_the_401(self, client) -> None:
+        r = await client.post(URL, json={"kind": "court", "name": "x"}, headers={"Idempotency-Key": "k" * 300})
+        assert r.status_code == 401
+        assert await IdempotencyRecord.all().count() == 0
+
+    async def test_public_routes_keep_their_idempotency_for_anonymous_callers(self, client) -> None:
+        headers = {"Idempotency-Key": "sms-1"}
+        first = await client.post("/api/v1/auth/sms/send", json={"phone": "13800138000"}, headers=headers)
+        again = await client.post("/api/v1/auth/sms/send", json={"phone": "13800138000"}, headers=headers)
+        assert first.status_code == again.status_code == 200
+        assert again.headers["idempotent-replayed"] == "true"
+        other = await client.post("/api/v1/auth/sms/send", json={"phone": "13900139000"}, headers=headers)
+        assert other.status_code == 409
+        assert other.json()["code"] == "idempotency.key_reused"

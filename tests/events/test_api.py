@@ -163,6 +163,7 @@ class TestPoster:
         if r.status_code == 503:  # no CJK fonts on this machine
             return
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert (r.headers["cache-control"], r.headers["vary"]) == ("public, max-age=300", "Accept-Language, Cookie")
         assert Image.open(io.BytesIO(r.content)).size == (1080, 1440)
         decoded = decoded_with_zbar(r.content, tmp_path)
         if decoded is not None:

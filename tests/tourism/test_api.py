@@ -154,6 +154,8 @@ class TestPoster:
         spot, _ = await a_registered_spot(client, settings)
         png = await client.get(f"/tourism/spots/{spot['code']}/poster.png")
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert (png.headers["cache-control"], png.headers["vary"]) == ("public, max-age=300", "Accept-Language, Cookie")
+        assert "content-disposition" not in png.headers
         assert Image.open(io.BytesIO(png.content)).size == (1080, 1440)
         decoded = decoded_with_zbar(png.content, tmp_path)
         assert decoded == spot["page_url"]
@@ -162,7 +164,11 @@ class TestPoster:
         spot, _ = await a_registered_spot(client, settings)
         pdf = await client.get(f"/tourism/spots/{spot['code']}/poster.pdf?lang=en")
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["content-disposition"] == f'inline; filename="spot-{spot["code"]}.pdf"'
+        assert pdf.headers["cache-control"] == "public, max-age=300"
         assert pdf.content.startswith(b"%PDF")
+        title = f"{spot['name_en'] or spot['name_zh']} {spot['code']}"  # the PDF's title: the spot and its code
+        assert any(f in pdf.content for f in (b"(" + title.encode(), b"(\xfe\xff" + title.encode("utf-16-be")))
 
 
 class TestVisitorFlow:
@@ -205,6 +211,8 @@ class TestRedemptionAndDashboard:
 
         exported = await client.get("/api/v1/tourism/dashboard.csv", headers=headers)
         assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+        assert exported.headers["content-disposition"] == 'attachment; filename="microsink-tourism.csv"'
+        assert exported.headers["cache-control"] == "no-store"
         assert exported.content.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
         assert rows[0] == ["day", "spot_code", "spot_name", "visitors", "kg_offset", "benefits_granted"]
