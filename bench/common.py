@@ -196,29 +196,38 @@ async def _get_as_visitor(client: httpx.AsyncClient, path: str) -> bool:
     return (await client.get(path, headers={"X-Forwarded-For": ip})).status_code == 200
 
 
+def _run_wrk(
+    script_text: str, input_var: str, input_text: str, env: dict[str, str], base: str, concurrency: int
+) -> tuple[dict[str, Any], int, float]:
+    """Run wrk (one thread: the other core is the server's) with a Lua script whose input file is named by
+    `input_var`, for BENCH_SECONDS: its JSON summary, the requests made (at least 1) and wrk's CPU ms per
+    request."""
+    with tempfile.TemporaryDirectory() as folder:
+        listed, script, out = f"{folder}/input", f"{folder}/script.lua", f"{folder}/out.json"
+        with open(listed, "w") as f:
+            f.write(input_text)
+        with open(script, "w") as f:
+            f.write(script_text)
+        cpu = children_cpu_s()
+        subprocess.run(
+            ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],
+            env={**os.environ, **env, input_var: listed, "WRK_OUT": out}, check=True, capture_output=True,
+        )  # fmt: skip
+        with open(out) as f:
+            summary = json.load(f)
+    done = max(1, summary["requests"])
+    return summary, done, (children_cpu_s() - cpu) * 1000 / done
+
+
 def _wrk_load(base: str, paths: list[str], concurrency: int, visitors: bool = False) -> LoadResult:
     """wrk, one thread, `concurrency` connections, cycling through `paths` for BENCH_SECONDS (default 10).
 
     wrk runs for a time, not a count, so the result is scaled to len(paths) requests at the measured rate
     (elapsed and failures alike): `rate` and `line` then read exactly what wrk measured. Latencies are
     the distribution's 1,000 quantiles as wrk reports them, which is what `line` reads p50 and p99 from."""
-    with tempfile.TemporaryDirectory() as folder:
-        listed, script, out = f"{folder}/paths", f"{folder}/load.lua", f"{folder}/out.json"
-        with open(listed, "w") as f:
-            f.write("\n".join(paths))
-        with open(script, "w") as f:
-            f.write(_WRK_SCRIPT)
-        env = {**os.environ, "WRK_PATHS": listed, "WRK_OUT": out, "WRK_VISITORS": "1" if visitors else "0"}
-        cpu = children_cpu_s()
-        subprocess.run(  # one thread: the other core is the server's
-            ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
-        with open(out) as f:
-            summary = json.load(f)
-    done = max(1, summary["requests"])
+    env = {"WRK_VISITORS": "1" if visitors else "0"}
+    summary, done, client_ms = _run_wrk(_WRK_SCRIPT, "WRK_PATHS", "\n".join(paths), env, base, concurrency)
     scale = len(paths) / done
-    client_ms = (children_cpu_s() - cpu) * 1000 / done
     failures = round((summary["errors"] + summary["non_2xx"]) * scale)
     latencies = [q / 1e6 for q in summary["quantiles_us"]]
     return summary["duration_us"] / 1e6 * scale, latencies, min(failures, len(paths)), client_ms
@@ -226,9 +235,8 @@ def _wrk_load(base: str, paths: list[str], concurrency: int, visitors: bool = Fa
 
 # wrk POSTing: each line of WRK_REQUESTS is "path<TAB>bearer token or empty<TAB>body", taken in turn;
 # "{uuid}" in the body becomes a UUID of this request's own (also its Idempotency-Key). Every request
-# comes from a visitor address of its own. Lines are not reused
-# while they last (a reused line would be a second award to the same person); past the last they cycle
-# and the summary says how many requests were made, so a caller can tell.
+# comes from a visitor address of its own. Lines are not reused while they last (a reused line would be
+# a second award to the same person); past the last they cycle, and wrk_posts refuses such a run.
 _WRK_POST_SCRIPT = """
 local lines = {}
 for line in io.lines(os.getenv("WRK_REQUESTS")) do
@@ -255,27 +263,14 @@ def wrk_posts(base: str, requests: list[tuple[str, str, str]], concurrency: int)
     1,000 quantiles), failures, the load generator's CPU ms per request, scaled to len(requests) at the
     measured rate as `load` does, and the number of requests wrk made; RuntimeError if that is more than
     there were lines."""
-    with tempfile.TemporaryDirectory() as folder:
-        listed, script, out = f"{folder}/requests", f"{folder}/post.lua", f"{folder}/out.json"
-        with open(listed, "w") as f:
-            f.write("\n".join("\t".join(r) for r in requests))
-        with open(script, "w") as f:
-            f.write(_WRK_POST_SCRIPT)
-        env = {**os.environ, "WRK_REQUESTS": listed, "WRK_OUT": out, "WRK_RUN": uuid.uuid4().hex[:8]}
-        cpu = children_cpu_s()
-        subprocess.run(
-            ["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--timeout", "30s", "-s", script, base],
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
-        with open(out) as f:
-            summary = json.load(f)
-    done = max(1, summary["requests"])
+    listed = "\n".join("\t".join(r) for r in requests)
+    env = {"WRK_RUN": uuid.uuid4().hex[:8]}
+    summary, done, client_ms = _run_wrk(_WRK_POST_SCRIPT, "WRK_REQUESTS", listed, env, base, concurrency)
     if done > len(requests):
         raise RuntimeError(f"wrk made {done} requests from {len(requests)} lines: give it more lines")
     scale = len(requests) / done
     failures = round((summary["errors"] + summary["non_2xx"]) * scale)
     latencies = [q / 1e6 for q in summary["quantiles_us"]]
-    client_ms = (children_cpu_s() - cpu) * 1000 / done
     return (summary["duration_us"] / 1e6 * scale, latencies, failures, client_ms), done
 
 
