@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date
@@ -16,7 +17,7 @@ from app.footprint.schemas import EventIn
 from app.market import service as market
 from app.payments.sandbox import SandboxProvider
 from models.audit import AuditEvent
-from models.events import Event, EventOrder
+from models.events import Event, EventOrder, EventRetirement
 from models.market import Order
 from tests.events.helpers import (
     RAIL_100,
@@ -29,6 +30,7 @@ from tests.events.helpers import (
     event_body,
     on_sale,
 )
+from tests.conftest import postgres_only
 from tests.events.test_service import _principal
 from tests.helpers import signed_in
 from tests.market.helpers import a_buyer, listed, pay
@@ -179,6 +181,105 @@ class TestEditOverHttp:
         assert refused.status_code == 403 and refused.json()["code"] == "events.not_your_event"
         assert (await client.get(url)).json()["name_zh"] == "成都森林马拉松"
 
+
+class TestEditRacesALink:
+    """An estimate edit and a first link at the same moment: whichever takes the event row first wins, and an
+    edit never goes through after something got linked (PostgreSQL: SQLite runs one writer at a time)."""
+
+    @postgres_only
+    @pytest.mark.parametrize("path", ["attendee_order", "certificate_counted"])
+    async def test_an_edit_waits_for_a_link_in_flight_and_is_then_refused(
+        self, db, settings, provider, monkeypatch, path
+    ) -> None:
+        organiser, _ = await an_organiser(settings)
+        event = await an_event(settings, organiser)
+        await on_sale(settings)
+        buyer = await a_buyer()
+        if path == "certificate_counted":
+            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
+            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
+            await pay(settings, provider, buyer, trip)
+            certificate = (await Order.get(id=trip.id)).certificate_code or ""
+            me = await _principal(settings, buyer)
+        # The link's own audit record is its last statement: hold its transaction open there, the row written.
+        in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
+
+        async def held_record(**kwargs):  # type: ignore[no-untyped-def]
+            await real_record(**kwargs)
+            if kwargs["action"] in ("events.order.linked", "events.retirement.counted"):
+                in_flight.set()
+                await release.wait()
+
+        monkeypatch.setattr(events, "record", held_record)
+        if path == "attendee_order":
+            link = asyncio.create_task(
+                events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者")
+            )
+        else:
+            link = asyncio.create_task(events.offer_certificate(me, event.code, certificate))
+        try:
+            await asyncio.wait_for(in_flight.wait(), 30)
+            edit = asyncio.create_task(
+                events.update_event(organiser, event.code, events.EventChange(estimate=inputs(BIGGER)))
+            )
+            await asyncio.sleep(0.5)
+            assert not edit.done()  # waiting for the link's transaction
+        finally:
+            release.set()
+            await link
+        with pytest.raises(Conflict) as refused:
+            await edit
+        assert refused.value.key == "events.estimate_locked"
+        kept = await Event.get(id=event.id)
+        assert (kept.estimate_kg, kept.estimate_offset_kg) == (SMALL_KG, SMALL_OFFSET)
+        assert not await AuditEvent.filter(action="events.event.updated").exists()
+
+
+    @postgres_only
+    @pytest.mark.parametrize("path", ["attendee_order", "certificate_counted"])
+    async def test_a_link_waits_for_a_deactivation_in_flight_and_is_then_refused(
+        self, db, settings, provider, monkeypatch, path
+    ) -> None:
+        organiser, _ = await an_organiser(settings)
+        event = await an_event(settings, organiser)
+        await on_sale(settings)
+        buyer = await a_buyer()
+        if path == "certificate_counted":
+            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
+            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
+            await pay(settings, provider, buyer, trip)
+            certificate = (await Order.get(id=trip.id)).certificate_code or ""
+            me = await _principal(settings, buyer)
+        orders_before = await Order.all().count()
+        in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
+
+        async def held_record(**kwargs):  # type: ignore[no-untyped-def]
+            await real_record(**kwargs)
+            if kwargs["action"] == "events.event.updated":
+                in_flight.set()
+                await release.wait()
+
+        monkeypatch.setattr(events, "record", held_record)
+        edit = asyncio.create_task(events.update_event(organiser, event.code, events.EventChange(active=False)))
+        try:
+            await asyncio.wait_for(in_flight.wait(), 30)
+            if path == "attendee_order":  # the event read before the edit commits: still active
+                link = asyncio.create_task(
+                    events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者")
+                )
+            else:
+                link = asyncio.create_task(events.offer_certificate(me, event.code, certificate))
+            await asyncio.sleep(0.5)
+            assert not link.done()  # waiting for the edit's transaction
+        finally:
+            release.set()
+            await edit
+        with pytest.raises(Conflict) as refused:
+            await link
+        assert refused.value.key == "events.inactive"
+        assert not await EventOrder.filter(event_id=event.id).exists()
+        assert not await EventRetirement.filter(event_id=event.id).exists()
+        assert await Order.all().count() == orders_before
 
 def _rows(content: bytes) -> list[list[str]]:
     assert content.startswith(b"\xef\xbb\xbf")
