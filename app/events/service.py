@@ -32,8 +32,8 @@ from tortoise.transactions import in_transaction
 
 from app.certificates import service as certificates
 from app.core.audit import record
-from app.core.db import dialect
 from app.core.auth import Principal, Role
+from app.core.db import dialect
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.exports import csv_bytes
 from app.core.i18n import t
@@ -373,7 +373,8 @@ async def _hold_event(event: Event) -> None:
         rows = await get_connection("default").execute_query_dict(_SHARE_EVENT_PG, [event.id])
         active = bool(rows and rows[0]["active"])
     else:
-        active = bool(await Event.filter(id=event.id).values_list("active", flat=True).first())
+        row = await Event.get_or_none(id=event.id)
+        active = bool(row and row.active)
     if not active:
         raise Conflict("events.inactive", event=event.name_zh)
 

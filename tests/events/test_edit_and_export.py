@@ -19,6 +19,7 @@ from app.payments.sandbox import SandboxProvider
 from models.audit import AuditEvent
 from models.events import Event, EventOrder, EventRetirement
 from models.market import Order
+from tests.conftest import postgres_only
 from tests.events.helpers import (
     RAIL_100,
     SMALL,
@@ -30,7 +31,6 @@ from tests.events.helpers import (
     event_body,
     on_sale,
 )
-from tests.conftest import postgres_only
 from tests.events.test_service import _principal
 from tests.helpers import signed_in
 from tests.market.helpers import a_buyer, listed, pay
@@ -212,9 +212,7 @@ class TestEditRacesALink:
 
         monkeypatch.setattr(events, "record", held_record)
         if path == "attendee_order":
-            link = asyncio.create_task(
-                events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者")
-            )
+            link = asyncio.create_task(events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者"))
         else:
             link = asyncio.create_task(events.offer_certificate(me, event.code, certificate))
         try:
@@ -233,7 +231,6 @@ class TestEditRacesALink:
         kept = await Event.get(id=event.id)
         assert (kept.estimate_kg, kept.estimate_offset_kg) == (SMALL_KG, SMALL_OFFSET)
         assert not await AuditEvent.filter(action="events.event.updated").exists()
-
 
     @postgres_only
     @pytest.mark.parametrize("path", ["attendee_order", "certificate_counted"])
@@ -280,6 +277,7 @@ class TestEditRacesALink:
         assert not await EventOrder.filter(event_id=event.id).exists()
         assert not await EventRetirement.filter(event_id=event.id).exists()
         assert await Order.all().count() == orders_before
+
 
 def _rows(content: bytes) -> list[list[str]]:
     assert content.startswith(b"\xef\xbb\xbf")
