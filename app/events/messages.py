@@ -166,6 +166,32 @@ register_messages(
             "en": "County code (GB/T 2260, 6 digits)",
         },
         "events.field.starts_on": {"zh": "开始日期", "en": "Start date"},
+        "events.field.active": {
+            "zh": "接受新的抵消（参会者和主办方）",
+            "en": "Takes new offsets (attendees and organiser)",
+        },
+        "events.page.edit": {"zh": "修改", "en": "Edit"},
+        "events.page.edit_title": {"zh": "修改活动 {code}", "en": "Edit the event {code}"},
+        "events.page.edit_button": {"zh": "保存修改", "en": "Save changes"},
+        "events.page.edit_cancel": {"zh": "取消，登记新活动", "en": "Cancel, register a new event"},
+        "events.page.saved": {"zh": "活动 {code} 已保存", "en": "The event {code} is saved"},
+        "events.page.inactive": {"zh": "已停止接受抵消", "en": "takes no new offsets"},
+        "events.page.estimate_editable": {
+            "zh": "还没有订单或计入的证书，碳排放估算可以修改；保存后按当前因子集重新计算。",
+            "en": "No orders or counted certificates yet, so the estimate may change; it is recomputed with the "
+            "current factor set when saved.",
+        },
+        "events.page.estimate_locked_why": {
+            "zh": "碳排放估算已固定（{kg}）：活动已有订单或计入的证书，参会者和主办方都是按它购买的，碳中和也按它衡量。"
+            "名称、地点、区县、日期和是否接受抵消仍可修改。",
+            "en": "The estimate is fixed ({kg}): the event already has orders or counted certificates, attendees and "
+            "the organiser bought against it and neutrality is measured by it. Names, venue, county, date and whether "
+            "it takes offsets may still change.",
+        },
+        "events.page.estimate_too_many_groups": {
+            "zh": "这个估算的出行分组多于表单能显示的 {n} 组，请通过 API 修改估算。",
+            "en": "This estimate has more travel groups than the form's {n}; change the estimate through the API.",
+        },
         "events.poster.brand": {"zh": "微碳汇 · 大型活动碳中和", "en": "MicroSink · event carbon neutrality"},
         "events.poster.headline": {"zh": "扫码抵消您的参会出行", "en": "Scan to offset your travel here"},
         "events.poster.line": {

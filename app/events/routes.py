@@ -280,11 +280,40 @@ class EventPages(Controller):
 _EVENT_FIELDS = ("name_zh", "name_en", "venue_zh", "county_code", "starts_on")
 
 
+def _form_values(event: Event) -> dict[str, str]:
+    """An event as the edit form's fields (the registration form's names; travel as groups g1…)."""
+    inputs = event.inputs
+    values = {k: str(getattr(event, k)) for k in ("name_zh", "name_en", "venue_zh", "county_code")}
+    values.update(starts_on=event.starts_on.isoformat(), submitted="1")
+    if event.active:
+        values["active"] = "1"
+    for k in ("attendees", "days", "venue_kwh_per_day", "hotel_room_nights"):
+        if inputs.get(k) is not None:
+            values[k] = str(inputs[k])
+    if inputs.get("radiative_forcing", True):
+        values["radiative_forcing"] = "1"
+    for n, group in zip(GROUPS, inputs.get("travel") or [], strict=False):
+        values.update(
+            {f"g{n}_mode": group["mode"], f"g{n}_count": str(group["count"]), f"g{n}_km": str(group["distance_km"])}
+        )
+    return values
+
+
 async def _organiser_page(
-    request: Request, *, values: dict[str, str] | None = None, error: AppError | None = None
+    request: Request,
+    *,
+    values: dict[str, str] | None = None,
+    error: AppError | None = None,
+    editing: Event | None = None,
 ) -> Template:
     lang = request_language(request)
-    mine = await service.events_of(require_principal(request))
+    principal = require_principal(request)
+    mine = await service.events_of(principal)
+    edit_code = request.query_params.get("edit")
+    if editing is None and edit_code:
+        editing = await service.own_event(principal, edit_code)
+    if editing is not None and values is None:
+        values = _form_values(editing)
     counted = {e.code: await service.totals(e) for e in mine}
     field = None
     if error is not None:
@@ -302,6 +331,10 @@ async def _organiser_page(
         limits=footprint.factor_set(None).limits,
         error=t(error.key, lang, **error.params) if error else None,
         error_field=field,
+        editing=editing,
+        estimate_locked=editing is not None and await service.linked(editing),
+        too_many_groups=editing is not None and len(editing.inputs.get("travel") or []) > len(GROUPS),
+        saved=request.query_params.get("saved", "")[:16],
     )
     if error is not None:
         response.status_code = error.status_code
@@ -344,6 +377,37 @@ class EventOrganiserPages(Controller):
         except AppError as refused:
             return await _organiser_page(request, values=values, error=refused)
         return Redirect(f"/events/{event.code}?lang={lang}", status_code=303)
+
+    @post("/events/organiser/{code:str}")
+    async def edit(self, request: Request, code: FromPath[str]) -> Template | Redirect:
+        lang = request_language(request)
+        principal = require_principal(request)
+        event = await service.own_event(principal, code)
+        form = await request.form()
+        values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+        try:
+            await service.update_event(principal, event.code, _change_from_form(values))
+        except AppError as refused:  # the form again as sent (without the estimate if it was locked meanwhile)
+            return await _organiser_page(request, values=values, error=refused, editing=event)
+        return Redirect(f"/events/organiser?lang={lang}&saved={event.code}", status_code=303)
+
+
+def _change_from_form(values: dict[str, str]) -> service.EventChange:
+    """The edit form as a change: every event field as sent; the estimate only when its fields were on the form
+    (they are left off once the estimate is locked)."""
+    try:
+        starts_on = date.fromisoformat(values.get("starts_on", ""))
+    except ValueError:
+        raise AppError("events.bad_date", detail=[{"field": "starts_on"}]) from None
+    return service.EventChange(
+        name_zh=values.get("name_zh", ""),
+        name_en=values.get("name_en", ""),
+        venue_zh=values.get("venue_zh", ""),
+        county_code=values.get("county_code", ""),
+        starts_on=starts_on,
+        active=bool(values.get("active")),
+        estimate=event_from_query(values) if values.get("estimate") else None,
+    )
 
 
 _TRIP_FIELDS = (

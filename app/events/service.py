@@ -26,12 +26,14 @@ from datetime import date
 from typing import Any
 
 import msgspec
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.certificates import service as certificates
 from app.core.audit import record
 from app.core.auth import Principal, Role
+from app.core.db import dialect
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.exports import csv_bytes
 from app.core.i18n import t
@@ -255,8 +257,9 @@ async def update_event(principal: Principal, code: str, change: EventChange) -> 
     if not changed:
         return event
     async with in_transaction():
-        # The event row's lock orders this against the organiser's remainder purchase (which takes the same
-        # lock), so a new estimate and a first order cannot pass each other.
+        # The event row's lock orders this against every link: the organiser's remainder purchase takes the same
+        # lock, an attendee's order and a counted certificate take it FOR SHARE (`_hold_event`), so a new
+        # estimate and a first link cannot pass each other: a link in flight is waited for and then seen.
         await Event.filter(id=event.id).select_for_update().first()
         if "inputs" in changed and await linked(event):
             raise Conflict("events.estimate_locked", event=event.code, detail=[{"field": "estimate"}])
@@ -352,6 +355,30 @@ def _open(event: Event) -> None:
         raise Conflict("events.inactive", event=event.name_zh)
 
 
+_SHARE_EVENT_PG = "SELECT active FROM events_event WHERE id = $1 FOR SHARE"
+
+
+async def _hold_event(event: Event) -> None:
+    """First in a transaction that links something to the event (an attendee's order, a counted certificate):
+    lock the event row FOR SHARE until it ends, and check under that lock that the event still takes offsets.
+
+    An edit locks the row FOR UPDATE and then looks for links. A link holding the share lock makes the edit wait
+    until the link is committed, so it sees it (estimate refused); an edit holding its lock makes the link wait and
+    read the row as the edit left it (an event deactivated meanwhile takes no new offset). Links do not wait for
+    each other (shares do not conflict). The link row's foreign key takes a KEY SHARE lock on the event too, but
+    that one does not conflict with FOR NO KEY UPDATE (a plain UPDATE's lock), and it comes after the order is
+    placed: not relied on. SQLite runs one writing transaction at a time, so a read is enough there.
+    """
+    if dialect() == "postgres":
+        rows = await get_connection("default").execute_query_dict(_SHARE_EVENT_PG, [event.id])
+        active = bool(rows and rows[0]["active"])
+    else:
+        row = await Event.get_or_none(id=event.id)
+        active = bool(row and row.active)
+    if not active:
+        raise Conflict("events.inactive", event=event.name_zh)
+
+
 @dataclass(frozen=True)
 class Travel:
     """An attendee's travel to the event as footprinted: what their order buys."""
@@ -408,6 +435,7 @@ async def offset_travel(
         purpose_note=note[:100],
     )
     async with in_transaction():  # place_order's own transaction nests inside: the order and its link, or nothing
+        await _hold_event(event)
         order = await market.place_order(settings, buyer, ask)
         await EventOrder.create(order=order, event=event, source="attendee", trip=trip.record())
         await record(
@@ -458,7 +486,9 @@ async def buy_remainder(
     async with in_transaction():
         # The event row's lock serialises the organiser's orders: two presses at once buy the remainder once
         # (the second, under the lock, sees the first order's kg as pending and is refused or trimmed away).
-        await Event.filter(id=event.id).select_for_update().first()
+        locked = await Event.filter(id=event.id).select_for_update().first()
+        if locked is None or not locked.active:  # deactivated meanwhile
+            raise Conflict("events.inactive", event=event.name_zh)
         if offer.kg > await remainder_kg(event):
             raise Conflict("events.nothing_left", detail=[{"field": "kg"}])
         order = await money.place_for_organisation(settings, principal.user, org, ask)
@@ -507,7 +537,11 @@ async def _link(
 
 
 async def _linker(order: Order) -> market.Link | None:
-    """An event's order counts its retired blocks toward the event, inside the fulfilment's transaction."""
+    """An event's order counts its retired blocks toward the event, inside the fulfilment's transaction.
+
+    No event lock here: the order's `EventOrder` row was committed when the order was placed (under
+    `_hold_event` or the remainder's lock), so the estimate was fixed before this order could be paid; and an
+    order placed before the event was deactivated still counts when paid (counted ones stay)."""
     link = await EventOrder.get_or_none(order_id=order.id).select_related("event")
     if link is None:
         return None
@@ -536,6 +570,7 @@ async def offer_certificate(principal: Principal, code: str, typed_certificate: 
         raise Conflict("events.certificate_wrong_purpose", detail=[{"field": "certificate"}])
     try:
         async with in_transaction():
+            await _hold_event(event)
             return await _link(event, retirements, "attendee", order, f"user:{principal.user.public_id}")
     except IntegrityError:
         first = (

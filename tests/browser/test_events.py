@@ -3,6 +3,7 @@ the public event page count the attendee's kg once; a neutral event's page says 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,94 @@ class TestOrganiserOnAPhone:
         await expect(phone.locator("button.remainder")).to_contain_text("124 千克")
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "events-organiser-new-zh.png"), full_page=True)
+
+
+EDITOR_PHONE = "13800138055"
+
+
+async def _seed_editor(settings: Settings) -> tuple[str, str]:
+    """An organiser signing in by phone with two events: one with nothing linked, one with an attendee's order."""
+    from app.core.auth import Role
+    from tests.events.helpers import RAIL_100
+    from tests.events.test_service import _principal
+    from tests.helpers import signed_in
+    from tests.market.helpers import a_buyer
+
+    user, _ = await signed_in(settings, Role.EVENT_ORGANISER, phone=EDITOR_PHONE)
+    organiser = await _principal(settings, user)
+    await on_sale(settings)
+    locked = await an_event(settings, organiser, name_zh="蓉城绿色音乐节", name_en="Rongcheng Green Music Festival")
+    await events.offset_travel(settings, await a_buyer(), locked, events.travel(RAIL_100), "参会者")  # unpaid
+    unlocked = await an_event(settings, organiser)
+    return unlocked.code, locked.code
+
+
+@pytest.fixture
+def editor_events(settings: Settings) -> tuple[str, str]:
+    return seed(settings, lambda: _seed_editor(settings))
+
+
+class TestOrganiserEditsOnAPhone:
+    async def test_export_then_edit_an_open_estimate_and_see_why_a_linked_one_is_locked(
+        self, editor_events: tuple[str, str], live_server: str, phone: Any, screenshots: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        unlocked, locked = editor_events
+        await phone.goto(live_server + "/sign-in?next=/events/organiser")
+        await sign_in_on_the_form(phone, live_server, EDITOR_PHONE)
+        await phone.wait_for_url("**/events/organiser**")
+
+        # The CSV link downloads a spreadsheet-ready file: a BOM, then the header and one line per event.
+        async with phone.expect_download() as downloading:
+            await phone.get_by_role("link", name="导出全部活动（CSV，Excel 可直接打开）").click()
+        download = await downloading.value
+        content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+        assert content.startswith(b"\xef\xbb\xbf"), content[:16]
+        lines = content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("code,name_zh,name_en") and len(lines) == 3
+        assert {unlocked, locked} == {line.split(",")[0] for line in lines[1:]}
+
+        # Nothing linked yet: the estimate's fields are on the form; a bad county is said beside it.
+        await phone.locator("li.my-event", has_text=unlocked).locator("a.edit-event").click()
+        await phone.wait_for_url(f"**/events/organiser?edit={unlocked}**")
+        await expect(phone.locator("form.edit")).to_be_visible()
+        await expect(phone.locator('form.edit input[name="venue_kwh_per_day"]')).to_have_value("100")
+        await phone.fill('form.edit input[name="county_code"]', "999999")
+        await phone.fill('form.edit input[name="venue_kwh_per_day"]', "200")
+        await phone.locator("form.edit button[type=submit]").click()
+        await expect(phone.locator("#edit ~ .error")).to_be_visible()
+        await expect(phone.locator('form.edit input[name="county_code"]')).to_have_attribute("aria-invalid", "true")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-edit-error-zh.png"), full_page=True)
+        await phone.fill('form.edit input[name="county_code"]', "510115")
+        await phone.fill('form.edit input[name="name_zh"]', "成都森林半程马拉松")
+        await phone.locator("form.edit button[type=submit]").click()
+        await phone.wait_for_url(f"**/events/organiser?lang=zh&saved={unlocked}")
+        await expect(phone.locator(".saved")).to_contain_text(f"活动 {unlocked} 已保存")
+        row = phone.locator("li.my-event", has_text=unlocked)
+        await expect(row).to_contain_text("成都森林半程马拉松")
+        await expect(row).to_contain_text("178 千克")  # 200 kWh: 106.12 + 70.92 = 177.04 → 178
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-edit-saved-zh.png"), full_page=True)
+
+        # An order placed for the other event: the estimate is fixed and the form says why, in zh and en.
+        await phone.locator("li.my-event", has_text=locked).locator("a.edit-event").click()
+        await expect(phone.locator("form.edit .estimate-locked")).to_contain_text("碳排放估算已固定（124 千克）")
+        await expect(phone.locator('form.edit input[name="venue_kwh_per_day"]')).to_have_count(0)
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-edit-locked-zh.png"), full_page=True)
+        await phone.goto(live_server + f"/events/organiser?edit={locked}&lang=en")
+        await expect(phone.locator("form.edit .estimate-locked")).to_contain_text("The estimate is fixed (124 kg)")
+        await phone.uncheck('form.edit input[name="active"]')
+        await phone.fill('form.edit input[name="county_code"]', "12")
+        await phone.locator("form.edit button[type=submit]").click()
+        await expect(phone.locator("#edit ~ .error")).to_be_visible()
+        error_en = await phone.locator("#edit ~ .error").inner_text()
+        assert error_en and not any("\u4e00" <= c <= "\u9fff" for c in error_en), error_en  # the reader's language
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "events-edit-locked-error-en.png"), full_page=True)
+        await phone.fill('form.edit input[name="county_code"]', "510115")
+        await phone.locator("form.edit button[type=submit]").click()
+        await phone.wait_for_url(f"**/events/organiser?lang=en&saved={locked}")
+        await expect(phone.locator("li.my-event", has_text=locked)).to_contain_text("takes no new offsets")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date
@@ -16,8 +17,9 @@ from app.footprint.schemas import EventIn
 from app.market import service as market
 from app.payments.sandbox import SandboxProvider
 from models.audit import AuditEvent
-from models.events import Event, EventOrder
+from models.events import Event, EventOrder, EventRetirement
 from models.market import Order
+from tests.conftest import postgres_only
 from tests.events.helpers import (
     RAIL_100,
     SMALL,
@@ -178,6 +180,195 @@ class TestEditOverHttp:
         refused = await client.patch(url, json={"name_zh": "x"}, headers=rival)
         assert refused.status_code == 403 and refused.json()["code"] == "events.not_your_event"
         assert (await client.get(url)).json()["name_zh"] == "成都森林马拉松"
+
+
+class TestEditRacesALink:
+    """An estimate edit and a first link at the same moment: whichever takes the event row first wins, and an
+    edit never goes through after something got linked (PostgreSQL: SQLite runs one writer at a time)."""
+
+    @postgres_only
+    @pytest.mark.parametrize("path", ["attendee_order", "certificate_counted"])
+    async def test_an_edit_waits_for_a_link_in_flight_and_is_then_refused(
+        self, db, settings, provider, monkeypatch, path
+    ) -> None:
+        organiser, _ = await an_organiser(settings)
+        event = await an_event(settings, organiser)
+        await on_sale(settings)
+        buyer = await a_buyer()
+        if path == "certificate_counted":
+            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
+            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
+            await pay(settings, provider, buyer, trip)
+            certificate = (await Order.get(id=trip.id)).certificate_code or ""
+            me = await _principal(settings, buyer)
+        # The link's own audit record is its last statement: hold its transaction open there, the row written.
+        in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
+
+        async def held_record(**kwargs):  # type: ignore[no-untyped-def]
+            await real_record(**kwargs)
+            if kwargs["action"] in ("events.order.linked", "events.retirement.counted"):
+                in_flight.set()
+                await release.wait()
+
+        monkeypatch.setattr(events, "record", held_record)
+        if path == "attendee_order":
+            link = asyncio.create_task(events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者"))
+        else:
+            link = asyncio.create_task(events.offer_certificate(me, event.code, certificate))
+        try:
+            await asyncio.wait_for(in_flight.wait(), 30)
+            edit = asyncio.create_task(
+                events.update_event(organiser, event.code, events.EventChange(estimate=inputs(BIGGER)))
+            )
+            await asyncio.sleep(0.5)
+            assert not edit.done()  # waiting for the link's transaction
+        finally:
+            release.set()
+            await link
+        with pytest.raises(Conflict) as refused:
+            await edit
+        assert refused.value.key == "events.estimate_locked"
+        kept = await Event.get(id=event.id)
+        assert (kept.estimate_kg, kept.estimate_offset_kg) == (SMALL_KG, SMALL_OFFSET)
+        assert not await AuditEvent.filter(action="events.event.updated").exists()
+
+    @postgres_only
+    @pytest.mark.parametrize("path", ["attendee_order", "certificate_counted"])
+    async def test_a_link_waits_for_a_deactivation_in_flight_and_is_then_refused(
+        self, db, settings, provider, monkeypatch, path
+    ) -> None:
+        organiser, _ = await an_organiser(settings)
+        event = await an_event(settings, organiser)
+        await on_sale(settings)
+        buyer = await a_buyer()
+        if path == "certificate_counted":
+            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
+            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
+            await pay(settings, provider, buyer, trip)
+            certificate = (await Order.get(id=trip.id)).certificate_code or ""
+            me = await _principal(settings, buyer)
+        orders_before = await Order.all().count()
+        in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
+
+        async def held_record(**kwargs):  # type: ignore[no-untyped-def]
+            await real_record(**kwargs)
+            if kwargs["action"] == "events.event.updated":
+                in_flight.set()
+                await release.wait()
+
+        monkeypatch.setattr(events, "record", held_record)
+        edit = asyncio.create_task(events.update_event(organiser, event.code, events.EventChange(active=False)))
+        try:
+            await asyncio.wait_for(in_flight.wait(), 30)
+            if path == "attendee_order":  # the event read before the edit commits: still active
+                link = asyncio.create_task(
+                    events.offset_travel(settings, buyer, event, events.travel(RAIL_100), "参会者")
+                )
+            else:
+                link = asyncio.create_task(events.offer_certificate(me, event.code, certificate))
+            await asyncio.sleep(0.5)
+            assert not link.done()  # waiting for the edit's transaction
+        finally:
+            release.set()
+            await edit
+        with pytest.raises(Conflict) as refused:
+            await link
+        assert refused.value.key == "events.inactive"
+        assert not await EventOrder.filter(event_id=event.id).exists()
+        assert not await EventRetirement.filter(event_id=event.id).exists()
+        assert await Order.all().count() == orders_before
+
+
+class TestEditForm:
+    """The organiser page's edit form (no JavaScript): the event fields always, the estimate while unlocked."""
+
+    async def _organiser(self, client, settings):  # type: ignore[no-untyped-def]
+        organiser, _ = await an_organiser(settings)
+        cookie = await cookie_for(organiser.user)
+        csrf = (await client.get("/")).cookies.get("csrftoken") or client.cookies.get("csrftoken") or ""
+        return organiser, {"Cookie": f"{SESSION_COOKIE}={cookie}; csrftoken={csrf}", "x-csrftoken": csrf}
+
+    @staticmethod
+    def _form(page: str) -> dict[str, str]:
+        """The edit form's fields as the page fills them (what a browser sends back unchanged)."""
+        import re
+
+        form = page[page.index('class="stack edit"') : page.index("</form>", page.index('class="stack edit"'))]
+        values = dict(re.findall(r'<input name="([^"]+)"[^>]*?value="([^"]*)"', form))
+        values.update(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+        values.update(re.findall(r'<select name="([^"]+)">.*?<option value="([^"]+)" selected', form, re.S))
+        values.update({n: "1" for n in re.findall(r'<input type="checkbox" name="([^"]+)" value="1" checked', form)})
+        values.pop("_csrf_token", None)
+        return values
+
+    async def test_the_form_is_filled_and_saves_names_date_active_and_the_estimate(self, client, settings) -> None:
+        organiser, headers = await self._organiser(client, settings)
+        event = await an_event(settings, organiser)
+        page = await client.get(f"/events/organiser?edit={event.code}", headers=headers)
+        assert page.status_code == 200 and f"修改活动 {event.code}" in page.text
+        assert 'name="_csrf_token"' in page.text.split('class="stack edit"')[1]
+        form = self._form(page.text)
+        assert form["name_zh"] == "成都森林马拉松" and form["venue_kwh_per_day"] == "100" and form["g1_mode"] == "rail"
+        assert form["active"] == "1" and form["estimate"] == "1" and form["g1_km"] == "100"
+        # sent back unchanged but the name: only the name changes (the estimate's inputs round-trip)
+        saved = await client.post(f"/events/organiser/{event.code}", data={**form, "name_zh": "半马"}, headers=headers)
+        assert saved.status_code == 303 and saved.headers["location"].endswith(f"saved={event.code}")
+        audit = await AuditEvent.get(action="events.event.updated", entity_id=event.code)
+        assert set(audit.after) == {"name_zh"}
+        assert f"活动 {event.code} 已保存" in (await client.get(saved.headers["location"], headers=headers)).text
+        # the estimate, the date and active (a checkbox left unticked is "no")
+        del form["active"]
+        form.update(name_zh="半马", venue_kwh_per_day="200", starts_on="2027-05-01")
+        assert (await client.post(f"/events/organiser/{event.code}", data=form, headers=headers)).status_code == 303
+        kept = await Event.get(id=event.id)
+        assert (kept.estimate_offset_kg, kept.starts_on, kept.active) == (178, date(2027, 5, 1), False)
+        assert "已停止接受抵消" in (await client.get("/events/organiser", headers=headers)).text
+
+    async def test_once_linked_the_form_leaves_the_estimate_out_and_says_why(self, client, settings) -> None:
+        organiser, headers = await self._organiser(client, settings)
+        event = await an_event(settings, organiser)
+        await on_sale(settings)
+        await events.offset_travel(settings, await a_buyer(), event, events.travel(RAIL_100), "参会者")
+        zh = await client.get(f"/events/organiser?edit={event.code}", headers=headers)
+        assert "碳排放估算已固定（124 千克）" in zh.text and 'name="venue_kwh_per_day"' not in zh.text
+        en = await client.get(f"/events/organiser?edit={event.code}&lang=en", headers=headers)
+        assert "The estimate is fixed (124 kg)" in en.text
+        form = self._form(zh.text)
+        assert "estimate" not in form
+        saved = await client.post(f"/events/organiser/{event.code}", data={**form, "name_zh": "改名"}, headers=headers)
+        assert saved.status_code == 303 and (await Event.get(id=event.id)).name_zh == "改名"
+
+    async def test_the_estimate_locked_meanwhile_or_a_bad_field_is_said_beside_the_form(self, client, settings) -> None:
+        organiser, headers = await self._organiser(client, settings)
+        event = await an_event(settings, organiser)
+        form = self._form((await client.get(f"/events/organiser?edit={event.code}", headers=headers)).text)
+        for change, words, en_words in (
+            ({"venue_zh": ""}, "地点", "venue"),
+            ({"starts_on": "someday"}, "日期", "date"),
+            ({"attendees": "-3"}, "attendees", "attendees"),
+        ):
+            zh = await client.post(f"/events/organiser/{event.code}", data={**form, **change}, headers=headers)
+            assert zh.status_code == 400 and 'role="alert"' in zh.text and words in zh.text, change
+            assert 'class="stack edit"' in zh.text and 'aria-invalid="true"' in zh.text, change
+            en = await client.post(f"/events/organiser/{event.code}?lang=en", data={**form, **change}, headers=headers)
+            assert en.status_code == 400 and en_words in en.text.lower(), change
+        assert (await Event.get(id=event.id)).updated_at == event.updated_at
+        # an order placed while the form was open: the estimate is refused, the form comes back without it
+        await on_sale(settings)
+        await events.offset_travel(settings, await a_buyer(), event, events.travel(RAIL_100), "参会者")
+        late = await client.post(
+            f"/events/organiser/{event.code}", data={**form, "venue_kwh_per_day": "200"}, headers=headers
+        )
+        assert late.status_code == 409 and "估算不能再改" in late.text and "碳排放估算已固定" in late.text
+        assert 'name="venue_kwh_per_day"' not in late.text
+        assert (await Event.get(id=event.id)).estimate_offset_kg == SMALL_OFFSET
+
+    async def test_only_the_events_own_organiser_sees_or_posts_the_form(self, client, settings) -> None:
+        event = await an_event(settings)
+        _, rival = await self._organiser(client, settings)
+        assert (await client.get(f"/events/organiser?edit={event.code}", headers=rival)).status_code == 403
+        refused = await client.post(f"/events/organiser/{event.code}", data={"name_zh": "抢走"}, headers=rival)
+        assert refused.status_code == 403 and (await Event.get(id=event.id)).name_zh == "成都森林马拉松"
 
 
 def _rows(content: bytes) -> list[list[str]]:
