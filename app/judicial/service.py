@@ -265,18 +265,6 @@ async def reviewable_case(principal: Principal, code: str) -> RestorationCase:
     raise NotFound("judicial.case_not_found")
 
 
-async def tending_cases_of_organiser(principal: Principal) -> list[RestorationCase]:
-    """The cases whose trees were planted in campaigns of the organiser's organisations, newest first."""
-    org_ids = principal.orgs_with(Role.ORGANISER.value)
-    if not org_ids:
-        raise Forbidden("judicial.not_reviewer")
-    return (
-        await RestorationCase.filter(campaign__organisation_id__in=org_ids, tend_years__gt=0)
-        .select_related("campaign")
-        .order_by("-id")
-    )
-
-
 async def cases_of(principal: Principal) -> list[RestorationCase]:
     org_ids = principal.orgs_with(Role.COURT.value)
     if not org_ids:
