@@ -210,6 +210,12 @@ class TestTendingReportOnAPhone:
         await expect(phone.locator('#tending-1 input[name="photo"]')).to_have_count(0)
         await _fits(phone)
         await phone.screenshot(path=str(screenshots / "judicial-tending-sent-zh.png"), full_page=True)
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}?lang=en")
+        await expect(phone.locator("#tending-1")).to_contain_text("Sent, awaiting review")
+        await expect(phone.locator("#tending-2")).to_contain_text("Not yet due")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-tending-sent-en.png"), full_page=True)
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}?lang=zh")
 
         await phone.context.clear_cookies()  # the court's staff on the same phone
         await phone.goto(live_server + "/sign-in?next=/judicial/court")
