@@ -139,8 +139,10 @@ class CasePlanting(models.Model):
 
 class CaseTending(models.Model):
     """One yearly tending check (管护年度检查) of a case with trees: the defendant files a 管护报告 (a photo of
-    the trees, and a note) for year N between `opens_on` and `due_on`, and unreported after `due_on` it is overdue
-    (judged in SQL by date, never by a job). One row per case and year, written when the trees are complete."""
+    the trees, and a note) for year N between `opens_on` and `due_on`. The court (or the campaign's organiser)
+    accepts it (done, final) or rejects it with a reason (the report is cleared and may be filed again). Unreported
+    after `due_on` it is overdue (judged in SQL by date, never by a job). One row per case and year, written when
+    the trees are complete."""
 
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[RestorationCase] = fields.ForeignKeyField(
@@ -157,6 +159,18 @@ class CaseTending(models.Model):
     )
     note = fields.CharField(max_length=300, default="", description="the defendant's words on the tending")
     reminded_at = fields.DatetimeField(null=True, description="when the defendant was reminded of it (once)")
+    accepted_at = fields.DatetimeField(
+        null=True,
+        description="when the court or the campaign's organiser accepted the report (final: the year is done)",
+    )
+    reviewed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    rejected_at = fields.DatetimeField(null=True, description="when the last report was rejected (it was cleared)")
+    rejection_reason = fields.CharField(
+        max_length=300, default="", description="why the last report was rejected, shown to the defendant"
+    )
+    rejections = fields.SmallIntField(default=0, description="how many reports of the year were rejected")
 
     class Meta:
         table = "judicial_case_tending"

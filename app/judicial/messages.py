@@ -218,6 +218,64 @@ register_messages(
             "zh": "管护说明最多 {most} 个字",
             "en": "The tending note may be at most {most} characters",
         },
+        "judicial.not_reviewer": {
+            "zh": "只有立案法院或植树活动的组织方可以审核管护报告",
+            "en": "Only the case's court or the organiser of its planting campaign can review tending reports",
+        },
+        "judicial.tending_bad_decision": {
+            "zh": "审核结论须为 accept（通过）或 reject（退回）",
+            "en": "The decision must be accept or reject",
+        },
+        "judicial.tending_reason_required": {
+            "zh": "退回管护报告须写明理由",
+            "en": "A rejected tending report needs a reason",
+        },
+        "judicial.tending_reason_too_long": {
+            "zh": "退回理由最多 {most} 个字",
+            "en": "The reason may be at most {most} characters",
+        },
+        "judicial.tending_accepted": {
+            "zh": "第 {year} 年的管护报告已审核通过，不能再更改",
+            "en": "The tending report for year {year} has been accepted and is final",
+        },
+        "judicial.tending_nothing_to_review": {
+            "zh": "第 {year} 年还没有待审核的管护报告",
+            "en": "There is no tending report for year {year} to review",
+        },
+        "judicial.tending_reviewed": {
+            "zh": "第 {year} 年的这份管护报告已被审核",
+            "en": "This tending report for year {year} has already been reviewed",
+        },
+        "judicial.tending.submitted": {"zh": "已提交，待审核", "en": "Sent, awaiting review"},
+        "judicial.tending.rejected": {
+            "zh": "上次报告被退回：{reason}",
+            "en": "The last report was sent back: {reason}",
+        },
+        "judicial.tending.accept": {"zh": "通过", "en": "Accept"},
+        "judicial.tending.reject": {"zh": "退回", "en": "Send back"},
+        "judicial.tending.reason": {"zh": "退回理由", "en": "Reason for sending back"},
+        "judicial.tending.accepted_done": {
+            "zh": "已通过第 {year} 年管护报告",
+            "en": "Year {year}'s tending report accepted",
+        },
+        "judicial.tending.rejected_done": {
+            "zh": "已退回第 {year} 年管护报告",
+            "en": "Year {year}'s tending report sent back",
+        },
+        "judicial.tending.report_title": {"zh": "管护报告", "en": "Tending report"},
+        "judicial.tending.report_intro": {
+            "zh": "每个管护年度请上传一张树木近照（JPEG、PNG 或 WebP），可附简短说明。法院审核通过后该年度完成。",
+            "en": "For each tending year send a recent photo of the trees (JPEG, PNG or WebP) and a short note. "
+            "The year is done once the court accepts it.",
+        },
+        "judicial.tending.photo": {"zh": "树木照片", "en": "Photo of the trees"},
+        "judicial.tending.note": {"zh": "说明（选填，最多 300 字）", "en": "Note (optional, up to 300 characters)"},
+        "judicial.tending.send": {"zh": "提交第 {year} 年管护报告", "en": "Send the report for year {year}"},
+        "judicial.tending.sent": {
+            "zh": "已收到第 {year} 年管护报告，等待法院审核",
+            "en": "Year {year}'s tending report is in; the court will review it",
+        },
+        "judicial.tending.opens": {"zh": "{opens_on} 起可提交", "en": "Open from {opens_on}"},
         "judicial.tending_photo_required": {
             "zh": "管护报告须附一张树木照片",
             "en": "A tending report needs a photo of the trees",
@@ -251,6 +309,7 @@ register_messages(
         "judicial.csv.tending_from": {"zh": "管护起始", "en": "tending_from"},
         "judicial.csv.tending_until": {"zh": "管护截止", "en": "tending_until"},
         "judicial.csv.tending_done": {"zh": "管护已交(年)", "en": "tending_done"},
+        "judicial.csv.tending_submitted": {"zh": "管护待审核(年)", "en": "tending_submitted"},
         "judicial.csv.tending_overdue": {"zh": "管护逾期(年)", "en": "tending_overdue"},
         "judicial.csv.tending_due": {"zh": "管护待交(年)", "en": "tending_due"},
         "judicial.csv.deadline": {"zh": "履行期限", "en": "deadline"},

@@ -9,15 +9,17 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.certificates import service as certificates
 from app.core.auth import Role, principal_of, require_principal, requires
-from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.evidence import service as evidence
+from app.evidence.images import too_large
 from app.evidence.schemas import PhotoOut, photo_out
 from app.judicial import service, tending
 from app.judicial.schemas import (
@@ -27,8 +29,10 @@ from app.judicial.schemas import (
     PaymentOut,
     PlantedOut,
     PublicCaseOut,
+    TendingForm,
     TendingOut,
     TendingReport,
+    TendingReviewIn,
     VoucherCertificateOut,
     VoucherOut,
 )
@@ -54,10 +58,28 @@ async def public_out(settings: Settings, case: RestorationCase, lang: str) -> Pu
     )
 
 
-async def court_out(settings: Settings, case: RestorationCase, lang: str) -> CourtCaseOut:
-    """The court's view of a case: reads only (trees are counted when the planting review approves)."""
+async def tending_out(case: RestorationCase) -> list[TendingOut]:
     checks = (await tending.states([case.id]))[case.id]
     photos = await tending.photos(case, [c.year for c in checks])
+    return [
+        TendingOut(
+            c.year,
+            c.opens_on,
+            c.due_on,
+            c.state,
+            c.reported_on,
+            c.late,
+            [evidence.file_url(p.content_key) for p in photos[c.year]],
+            c.note,
+            c.rejection_reason,
+            c.rejections,
+        )
+        for c in checks
+    ]
+
+
+async def court_out(settings: Settings, case: RestorationCase, lang: str) -> CourtCaseOut:
+    """The court's view of a case: reads only (trees are counted when the planting review approves)."""
     return CourtCaseOut(
         case=await public_out(settings, case, lang),
         defendant_name=service.defendant_name(settings, case),
@@ -66,19 +88,7 @@ async def court_out(settings: Settings, case: RestorationCase, lang: str) -> Cou
         defendant_linked=case.defendant_id is not None,  # type: ignore[attr-defined]
         tending_from=case.tending_from,
         tending_until=tending.anniversary(case.tending_from, case.tend_years) if case.tending_from else None,
-        tending=[
-            TendingOut(
-                c.year,
-                c.opens_on,
-                c.due_on,
-                c.state,
-                c.reported_on,
-                c.late,
-                [evidence.file_url(p.content_key) for p in photos[c.year]],
-                c.note,
-            )
-            for c in checks
-        ],
+        tending=await tending_out(case),
     )
 
 
@@ -197,6 +207,21 @@ class JudicialController(Controller):
         )
         return photo_out(photo, request_language(request))
 
+    @post(
+        "/cases/{code:str}/tending/{year:int}/review",
+        status_code=200,
+        summary="Accept (final) or reject with a reason a year's 管护报告: the case's court or its campaign's organiser",
+        guards=[requires(Role.COURT, Role.ORGANISER)],
+        raises=[AppError, Conflict, NotFound, Forbidden],
+    )
+    async def review_tending(
+        self, request: Request, code: FromPath[str], year: FromPath[int], data: JSONBody[TendingReviewIn]
+    ) -> TendingOut:
+        principal = require_principal(request)
+        case = await service.reviewable_case(principal, code)
+        await tending.review(case, principal.user, year, data.decision, data.reason)
+        return next(y for y in await tending_out(case) if y.year == year)
+
     @get(
         "/cases.csv",
         summary="My court's cases as CSV (UTF-8 with BOM): kg, trees, tending, deadline, same county; audited",
@@ -253,13 +278,27 @@ class JudicialPages(Controller):
         )
 
 
+def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
+    """A body over the route's ceiling gets the same answer as a file over PHOTO_MAX_BYTES."""
+    return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
+
+
 async def _pay_page(
-    request: Request, pay_code: str, *, error: str = "", typed: str = "", status_code: int = 200
+    request: Request,
+    pay_code: str,
+    *,
+    error: str = "",
+    typed: str = "",
+    status_code: int = 200,
+    tending_error: tuple[int, str] | None = None,
+    note: str = "",
 ) -> Template:
     settings, lang = _settings(request), request_language(request)
     case = await service.case_by_pay_code(pay_code)
     principal = principal_of(request)
     state = await service.progress(case)
+    is_defendant = principal is not None and principal.user.id == case.defendant_id  # type: ignore[attr-defined]
+    sent = request.query_params.get("sent", "")
     return page(
         request,
         "judicial/pay.html",
@@ -273,6 +312,11 @@ async def _pay_page(
         typed=typed or (str(state.kg_left) if state.kg_left else ""),
         here=f"/judicial/pay/{case.pay_code}",
         signed_in=principal is not None,
+        is_defendant=is_defendant,
+        tending=await tending_out(case) if case.tending_from else [],
+        tending_error=tending_error,
+        tending_sent=int(sent) if sent.isdigit() else None,
+        note=note,
     )
 
 
@@ -302,6 +346,48 @@ class JudicialPayPages(Controller):
                 status_code=refused.status_code,
             )
         return Redirect(f"/market/orders/{order.public_id}?lang={lang}", status_code=303)
+
+    @post(
+        "/judicial/pay/{pay_code:str}/tending/{year:int}",
+        guards=[requires(Role.CITIZEN)],
+        status_code=200,
+        request_max_body_size=PHOTO_BODY_CEILING_BYTES,
+        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+    )
+    async def report_tending(
+        self,
+        request: Request,
+        pay_code: FromPath[str],
+        year: FromPath[int],
+        data: Annotated[TendingForm, Body(media_type=RequestEncodingType.MULTI_PART, multipart_form_part_limit=8)],
+    ) -> Template | Redirect:
+        """The 管护报告 form under each due year of the payment page (no JavaScript)."""
+        settings, lang = _settings(request), request_language(request)
+        case = await service.case_by_pay_code(pay_code)
+        content = b""
+        if data.photo is not None:
+            content = await data.photo.read()
+            await data.photo.close()
+        try:
+            if not content:
+                raise AppError("judicial.tending_photo_required", detail=[{"field": "photo"}])
+            await tending.report(
+                settings, storage_for(settings), case, require_principal(request).user, year, content, data.note
+            )
+        except AppError as refused:  # the page again, the problem said under the year's form
+            return await _pay_page(
+                request,
+                pay_code,
+                tending_error=(year, t(refused.key, lang, **refused.params)),
+                status_code=refused.status_code,
+                note=data.note,
+            )
+        return Redirect(f"/judicial/pay/{case.pay_code}?lang={lang}&sent={year}", status_code=303)
+
+
+class ReviewForm(msgspec.Struct):
+    decision: str = ""
+    reason: str = ""
 
 
 class CaseForm(msgspec.Struct):
@@ -382,6 +468,23 @@ class JudicialCourtPages(Controller):
                 request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code
             )
         return await _court_page(request, done=t("judicial.court.closed", lang, number=case.case_number))
+
+    @post("/judicial/court/cases/{code:str}/tending/{year:int}/review")
+    async def review_tending(
+        self, request: Request, code: FromPath[str], year: FromPath[int], data: URLEncodedBody[ReviewForm]
+    ) -> Template:
+        """通过 / 退回 (with a reason) under each submitted tending year of the court's list."""
+        lang = request_language(request)
+        principal = require_principal(request)
+        try:
+            case = await service.reviewable_case(principal, code)
+            await tending.review(case, principal.user, year, data.decision, data.reason)
+        except AppError as refused:
+            return await _court_page(
+                request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code
+            )
+        key = "judicial.tending.accepted_done" if data.decision == "accept" else "judicial.tending.rejected_done"
+        return await _court_page(request, done=f"{case.case_number}：{t(key, lang, year=year)}")
 
 
 async def _court_page(

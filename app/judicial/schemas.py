@@ -68,11 +68,27 @@ class TendingOut(msgspec.Struct):
     year: int
     opens_on: Annotated[date, msgspec.Meta(description="first day the year's report is taken")]
     due_on: Annotated[date, msgspec.Meta(description="last day before the check is overdue")]
-    state: Annotated[str, msgspec.Meta(description="done | overdue | due | upcoming")]
+    state: Annotated[
+        str,
+        msgspec.Meta(
+            description="done (report accepted) | submitted (report awaiting review) | overdue | due | upcoming"
+        ),
+    ]
     reported_on: date | None
     late: Annotated[bool, msgspec.Meta(description="reported after due_on")]
     photos: list[str] = msgspec.field(default_factory=list)
     note: str = ""
+    rejection_reason: Annotated[
+        str, msgspec.Meta(description="why the last report was sent back (empty: none was)")
+    ] = ""
+    rejections: int = 0
+
+
+class TendingReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The review of a year's 管护报告: accept (final) or reject with a reason (the defendant files again)."""
+
+    decision: Annotated[str, msgspec.Meta(description="accept | reject")]
+    reason: Annotated[str, msgspec.Meta(description="required to reject; at most 300 characters")] = ""
 
 
 class CourtCaseOut(msgspec.Struct):
@@ -137,4 +153,12 @@ class TendingReport:
     """multipart/form-data: `photo` (a JPEG, PNG or WebP of the trees, judged by its bytes) and `note`."""
 
     photo: UploadFile
+    note: str = ""
+
+
+@dataclass
+class TendingForm:
+    """The payment page's 管护报告 form (no JavaScript): the photo may be missing, which the page says."""
+
+    photo: UploadFile | None = None
     note: str = ""

@@ -250,6 +250,21 @@ async def own_case(principal: Principal, code: str) -> RestorationCase:
     return case
 
 
+async def reviewable_case(principal: Principal, code: str) -> RestorationCase:
+    """A case whose 管护报告 the caller may review: staff of the court that owns it, or an organiser of the
+    organisation running the campaign its trees were planted in. Anyone else's case is answered as unknown."""
+    courts = principal.orgs_with(Role.COURT.value)
+    organisers = principal.orgs_with(Role.ORGANISER.value)
+    if not courts and not organisers:
+        raise Forbidden("judicial.not_reviewer")
+    case = await case_by_code(code)
+    if case.organisation_id in courts:  # type: ignore[attr-defined]
+        return case
+    if case.campaign is not None and case.campaign.organisation_id in organisers:  # type: ignore[attr-defined]
+        return case
+    raise NotFound("judicial.case_not_found")
+
+
 async def cases_of(principal: Principal) -> list[RestorationCase]:
     org_ids = principal.orgs_with(Role.COURT.value)
     if not org_ids:
@@ -768,6 +783,7 @@ CSV_COLUMNS = (
     "tending_from",
     "tending_until",
     "tending_done",
+    "tending_submitted",
     "tending_overdue",
     "tending_due",
     "deadline",
@@ -806,6 +822,7 @@ async def court_csv(settings: Settings, principal: Principal, lang: str) -> byte
                     case.tending_from.isoformat() if case.tending_from else "",
                     until.isoformat() if until else "",
                     counts["done"],
+                    counts["submitted"],
                     counts["overdue"],
                     counts["due"],
                     case.deadline.isoformat(),

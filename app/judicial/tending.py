@@ -9,8 +9,13 @@ Rules:
   campaign like the planting logs' photos, so the planting photo or last year's photo is refused as an
   exact duplicate) and a short note; the first photo marks the year reported, once (a conditional update),
   a late report is taken and shown late;
-- a year's state (done, overdue, due, upcoming) is judged in SQL by date each time it is read
-  (`states`), never stored and never flipped by a job, like a hold's `expires_at`;
+- the court that owns the case, or an organiser of the campaign the trees were planted in, reviews a report
+  once (`review`, a conditional update on the report it saw): accepted is final and the year is done;
+  rejected (with a reason) clears the report, so the year is due or overdue again by date and the defendant
+  files again; the rejected photo stays as evidence (and cannot be sent again: it is an exact duplicate);
+- a year's state (done, submitted, overdue, due, upcoming) is judged in SQL by date each time it is read
+  (`states`), never stored and never flipped by a job, like a hold's `expires_at`; a report awaiting review
+  is `submitted`, neither done nor overdue;
 - reminders (`send_reminders`, a housekeeping job that may run on several workers at once) go through
   app/notifications to the defendant's linked account: once before the case's deadline, once before each
   tending check is due; a conditional update of `*_reminded_at` plus the notification's unique dedupe key
@@ -22,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from tortoise.expressions import Case, When
+from tortoise.expressions import Case, F, When
 from tortoise.transactions import in_transaction
 
 from app.accounts import privacy
@@ -42,7 +47,9 @@ from models.judicial import CaseTending, RestorationCase
 TENDING_WINDOW_DAYS = 60  # a year's report is taken from this many days before its anniversary
 REMIND_DAYS = 7  # reminders go out this many days before a deadline or a check's due day
 NOTE_MAX = 300
-STATES = ("done", "overdue", "due", "upcoming")
+STATES = ("done", "submitted", "overdue", "due", "upcoming")
+DECISIONS = ("accept", "reject")
+REASON_MAX = 300
 
 
 def today() -> date:
@@ -90,15 +97,18 @@ class Check:
     year: int
     opens_on: date
     due_on: date
-    state: str  # done | overdue | due | upcoming, judged in SQL on `on`
+    state: str  # done | submitted | overdue | due | upcoming, judged in SQL on `on`
     reported_on: date | None
     late: bool  # reported after due_on
     note: str
+    rejection_reason: str = ""  # why the last report was rejected (empty: none was)
+    rejections: int = 0
 
 
 def _state(on: date) -> Case:
     return Case(
-        When(reported_at__isnull=False, then="done"),
+        When(accepted_at__isnull=False, then="done"),
+        When(reported_at__isnull=False, then="submitted"),
         When(due_on__lt=on, then="overdue"),
         When(opens_on__lte=on, then="due"),
         default="upcoming",
@@ -112,7 +122,9 @@ async def states(case_ids: list[int], on: date | None = None) -> dict[int, list[
         await CaseTending.filter(case_id__in=case_ids)
         .annotate(state=_state(on))
         .order_by("case_id", "year")
-        .values("case_id", "year", "opens_on", "due_on", "state", "reported_at", "note")
+        .values(
+            "case_id", "year", "opens_on", "due_on", "state", "reported_at", "note", "rejection_reason", "rejections"
+        )
     )
     out: dict[int, list[Check]] = {i: [] for i in case_ids}
     for r in rows:
@@ -126,6 +138,8 @@ async def states(case_ids: list[int], on: date | None = None) -> dict[int, list[
                 reported,
                 bool(reported and reported > r["due_on"]),
                 r["note"],
+                r["rejection_reason"],
+                int(r["rejections"]),
             )
         )
     return out
@@ -199,6 +213,58 @@ async def report(
         await evidence.discard(storage, stored.keys)
         raise
     return photo
+
+
+async def review(case: RestorationCase, reviewer: User, year: object, decision: str, reason: str) -> CaseTending:
+    """The court's (or the campaign organiser's) review of the year's report, once: `accept` is final and the
+    year is done; `reject` (a reason is required) clears the report so the year is due or overdue again by date
+    and the defendant may file again. The caller has already been checked as a reviewer of the case."""
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise NotFound("judicial.tending_not_found")
+    check = await CaseTending.get_or_none(case_id=case.id, year=year)
+    if check is None:
+        raise NotFound("judicial.tending_not_found")
+    if decision not in DECISIONS:
+        raise AppError("judicial.tending_bad_decision", detail=[{"field": "decision"}])
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise AppError("judicial.tending_reason_too_long", detail=[{"field": "reason"}], most=REASON_MAX)
+    if decision == "reject" and not reason:
+        raise AppError("judicial.tending_reason_required", detail=[{"field": "reason"}])
+    if check.accepted_at is not None:
+        raise Conflict("judicial.tending_accepted", year=year)
+    if check.reported_at is None:
+        raise Conflict("judicial.tending_nothing_to_review", year=year)
+    now = datetime.now(UTC)
+    async with in_transaction() as conn:
+        # Once, and on the report the reviewer saw: the report is the (rejections + 1)-th of the year, still
+        # filed and not accepted. A second review, or one racing it, finds no row and is refused.
+        the_report = CaseTending.filter(
+            id=check.id, reported_at__isnull=False, accepted_at=None, rejections=check.rejections
+        ).using_db(conn)
+        if decision == "accept":
+            changed = await the_report.update(accepted_at=now, reviewed_by_id=reviewer.id)
+        else:
+            changed = await the_report.update(
+                reported_at=None,
+                reported_by_id=None,
+                note="",
+                rejected_at=now,
+                rejection_reason=reason,
+                rejections=F("rejections") + 1,
+                reviewed_by_id=reviewer.id,
+            )
+        if not changed:
+            raise Conflict("judicial.tending_reviewed", year=year)
+        await record(
+            actor=actor_of(reviewer),
+            action="judicial.tending.accepted" if decision == "accept" else "judicial.tending.rejected",
+            entity_type="restoration_case",
+            entity_id=case.code,
+            before={"year": year, "state": "submitted", "report": check.rejections + 1},
+            after={"year": year, "state": "done" if decision == "accept" else "rejected", "reason": reason},
+        )
+    return await CaseTending.get(id=check.id)
 
 
 async def photos(case: RestorationCase, years: list[int]) -> dict[int, list[Photo]]:

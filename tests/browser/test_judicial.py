@@ -18,6 +18,8 @@ from tests.market.helpers import a_buyer, listed
 
 pytestmark = pytest.mark.browser
 COURT_PHONE = "13800138077"
+DEFENDANT_PHONE = "13800138078"
+TENDING_COURT_PHONE = "13800138079"
 
 
 async def _seed(settings: Settings) -> tuple[str, str, str]:
@@ -145,3 +147,86 @@ class TestPublicCaseOnAPhone:
 
         await expect(phone.locator("body")).to_contain_text("找不到该案件编码")
         assert judicial.CODE_LENGTH == 10
+
+
+async def _seed_tending(settings: Settings) -> tuple[str, str]:
+    """A court's case whose 3 trees are planted by a defendant who signs in by phone; year 1 of its
+    tending is open for the report."""
+    from datetime import timedelta
+
+    from app.core.auth import Role
+    from app.judicial import tending
+    from app.planting import service as planting
+    from models.judicial import CaseTending
+    from tests.helpers import signed_in
+    from tests.planting.builders import planting_campaign, submitted
+
+    planted = await planting_campaign(settings)
+    court_user, _ = await signed_in(settings, Role.COURT, phone=TENDING_COURT_PHONE)
+    case = await a_case(
+        settings, await _principal(court_user), kg_owed=0, trees_owed=3, tend_years=2, campaign=planted.campaign.slug
+    )
+    defendant, _ = await signed_in(settings, phone=DEFENDANT_PHONE)
+    await judicial.plant_for(case.pay_code, defendant)
+    log = await submitted(settings, planted, count=3, user=defendant)
+    await planting.approve(settings, planted.organiser, log.public_id)
+    await CaseTending.filter(case_id=case.id, year=1).update(opens_on=tending.today() - timedelta(days=1))
+    return case.code, case.pay_code
+
+
+@pytest.fixture
+def tending_case(settings: Settings) -> tuple[str, str]:
+    return seed(settings, lambda: _seed_tending(settings))
+
+
+class TestTendingReportOnAPhone:
+    async def test_the_defendant_sends_a_years_photo_and_the_court_sends_it_back(
+        self, tending_case: tuple[str, str], live_server: str, phone: Any, screenshots: Path, tmp_path: Path
+    ) -> None:
+        from playwright.async_api import expect
+
+        from tests.evidence.photos import phone_jpeg
+
+        code, pay_code = tending_case
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}")
+        await expect(phone.locator("section.tending-report h2")).to_have_text("管护报告")
+        await expect(phone.locator('input[name="photo"]')).to_have_count(0)  # sign in first
+        await phone.locator("section.tending-report a.button").click()
+        await sign_in_on_the_form(phone, live_server, DEFENDANT_PHONE)
+        await phone.wait_for_url(f"**/judicial/pay/{pay_code}**")
+        year_one = phone.locator("#tending-1")
+        await expect(year_one).to_contain_text("待提交")
+        await expect(phone.locator("#tending-2")).to_contain_text("未到期")
+        await expect(phone.locator('#tending-2 input[name="photo"]')).to_have_count(0)
+        photo = tmp_path / "tending.jpg"
+        photo.write_bytes(phone_jpeg(31))
+        await phone.set_input_files('#tending-1 input[name="photo"]', str(photo))
+        await phone.fill('#tending-1 textarea[name="note"]', "已浇水、除草，3 株均成活")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-tending-form-zh.png"), full_page=True)
+        await phone.locator("#tending-1 button[type=submit]").click()
+        await expect(phone.locator("section.tending-report .notice")).to_contain_text("已收到第 1 年管护报告")
+        await expect(year_one).to_contain_text("已提交，待审核")
+        await expect(phone.locator('#tending-1 input[name="photo"]')).to_have_count(0)
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-tending-sent-zh.png"), full_page=True)
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}?lang=en")
+        await expect(phone.locator("#tending-1")).to_contain_text("Sent, awaiting review")
+        await expect(phone.locator("#tending-2")).to_contain_text("Not yet due")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-tending-sent-en.png"), full_page=True)
+        await phone.goto(live_server + f"/judicial/pay/{pay_code}?lang=zh")
+
+        await phone.context.clear_cookies()  # the court's staff on the same phone
+        await phone.goto(live_server + "/sign-in?next=/judicial/court")
+        await sign_in_on_the_form(phone, live_server, TENDING_COURT_PHONE)
+        await phone.wait_for_url("**/judicial/court**")
+        review = phone.locator(f'form[action^="/judicial/court/cases/{code}/tending/1/review"]')
+        await expect(phone.locator("li.tending-submitted")).to_contain_text("已浇水、除草")
+        await review.locator('input[name="reason"]').fill("照片看不到树苗，请近距离补拍")
+        await _fits(phone)
+        await phone.screenshot(path=str(screenshots / "judicial-tending-review-zh.png"), full_page=True)
+        await review.locator('button[value="reject"]').click()
+        await expect(phone.locator(".notice")).to_contain_text("已退回第 1 年管护报告")
+        await expect(phone.locator("ul.tending li").first).to_contain_text("待提交")
+        await expect(phone.locator("ul.tending li").first).to_contain_text("照片看不到树苗")

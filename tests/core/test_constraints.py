@@ -722,6 +722,11 @@ VIOLATIONS = {
     "judicial_case_retirement_kg_positive": ("judicial_case_retirement", {"kg": 0}),
     "judicial_case_planting_trees_positive": ("judicial_case_planting", {"trees": 0}),
     "judicial_case_tending_dates": ("judicial_case_tending", {"opens_on": _date(2028, 1, 1)}),
+    "judicial_case_tending_accepted_reported": (
+        "judicial_case_tending",
+        {"accepted_at": _datetime(2027, 12, 1, tzinfo=_UTC)},
+    ),
+    "judicial_case_tending_rejections": ("judicial_case_tending", {"rejections": -1}),
     "events_event_estimate_positive": ("event", {"estimate_offset_kg": 0}),
     "events_order_source_known": ("event_order", {"source": "visitor"}),
     "events_retirement_counts": ("event_retirement", {"kg": 0}),

@@ -272,7 +272,146 @@ class TestTendingOverHttp:
         assert again.status_code == 409 and "已提交过" in again.json()["message"]
         seen = (await client.get(f"/api/v1/judicial/cases/{code}/court", headers=court)).json()
         first = seen["tending"][0]
-        assert first["state"] == "done" and first["note"] == "浇水" and len(first["photos"]) == 1
+        assert first["state"] == "submitted" and first["note"] == "浇水" and len(first["photos"]) == 1
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+async def reported_over_http(client: httpx.AsyncClient, settings):  # type: ignore[no-untyped-def]
+    """A court's case with trees planted, year 1 open and nothing reported: (planted, code, pay_code, court
+    headers, court user, defendant, defendant headers)."""
+    from app.planting import service as planting
+    from models.judicial import CaseTending
+    from tests.planting.builders import planting_campaign, submitted
+
+    planted = await planting_campaign(settings)
+    court_user, court = await signed_in(settings, Role.COURT)
+    body = case_body(kg_owed=0, trees_owed=3, tend_years=2, campaign=planted.campaign.slug)
+    made = (await client.post("/api/v1/judicial/cases", json=body, headers=court)).json()
+    code, pay_code = made["case"]["code"], await pay_code_of(made)
+    defendant, headers = await signed_in(settings)
+    assert (await client.post(f"/api/v1/judicial/pay/{pay_code}/planting", headers=headers)).status_code == 200
+    log = await submitted(settings, planted, count=3, user=defendant)
+    await planting.approve(settings, planted.organiser, log.public_id)
+    await CaseTending.filter(year=1).update(opens_on=datetime.now(UTC).date() - timedelta(days=1))
+    return planted, code, pay_code, court, court_user, defendant, headers
+
+
+class TestTendingReviewOverHttp:
+    async def test_the_court_rejects_with_a_reason_then_accepts_once(self, client, settings) -> None:
+        from models.judicial import CaseTending
+        from tests.evidence.photos import phone_jpeg
+
+        _planted, code, pay_code, court, _court_user, _defendant, headers = await reported_over_http(client, settings)
+
+        async def upload(n: int) -> httpx.Response:
+            return await client.post(
+                f"/api/v1/judicial/pay/{pay_code}/tending/1",
+                files={"photo": ("trees.jpg", phone_jpeg(n), "image/jpeg")},
+                headers=headers,
+            )
+
+        def review(decision: str, reason: str = "", who: dict[str, str] = court, lang: str = "zh") -> httpx.Response:
+            return client.post(  # type: ignore[return-value]
+                f"/api/v1/judicial/cases/{code}/tending/1/review",
+                json={"decision": decision, "reason": reason},
+                headers={**who, "Accept-Language": lang},
+            )
+
+        nothing = await review("accept")
+        assert nothing.status_code == 409 and "还没有待审核" in nothing.json()["message"]
+        assert (await upload(21)).status_code == 201
+        no_reason = await review("reject", "", lang="en")
+        assert no_reason.status_code == 400 and "needs a reason" in no_reason.json()["message"]
+        assert (await CaseTending.get(year=1)).reported_at is not None  # nothing changed
+        rejected = await review("reject", "照片里看不到树苗")
+        assert rejected.status_code == 200, rejected.text
+        assert rejected.json()["state"] == "due" and rejected.json()["rejection_reason"] == "照片里看不到树苗"
+        assert (await review("reject", "再退一次")).status_code == 409
+        assert (await upload(22)).status_code == 201
+        accepted = await review("accept")
+        assert accepted.status_code == 200 and accepted.json()["state"] == "done"
+        final = await review("reject", "改主意", lang="en")
+        assert final.status_code == 409 and "accepted and is final" in final.json()["message"]
+        seen = (await client.get(f"/api/v1/judicial/cases/{code}/court", headers=court)).json()
+        assert [y["state"] for y in seen["tending"]] == ["done", "upcoming"]
+        actions = await AuditEvent.filter(entity_id=code, action__startswith="judicial.tending.").values_list(
+            "action", flat=True
+        )
+        assert sorted(actions) == [
+            "judicial.tending.accepted",
+            "judicial.tending.rejected",
+            "judicial.tending.reported",
+            "judicial.tending.reported",
+            "judicial.tending.started",
+        ]
+
+    async def test_the_campaigns_organiser_reviews_but_another_court_or_an_operator_cannot(
+        self, client, settings
+    ) -> None:
+        from tests.evidence.photos import phone_jpeg
+
+        planted, code, pay_code, _court, _court_user, _defendant, headers = await reported_over_http(client, settings)
+        await client.post(
+            f"/api/v1/judicial/pay/{pay_code}/tending/1",
+            files={"photo": ("trees.jpg", phone_jpeg(23), "image/jpeg")},
+            headers=headers,
+        )
+        url = f"/api/v1/judicial/cases/{code}/tending/1/review"
+        _, other_court = await signed_in(settings, Role.COURT)
+        assert (await client.post(url, json={"decision": "accept"}, headers=other_court)).status_code == 404
+        _, operator = await signed_in(settings, Role.SCENIC_OPERATOR)
+        assert (await client.post(url, json={"decision": "accept"}, headers=operator)).status_code == 403
+        assert (await client.post(url, json={"decision": "accept"}, headers=headers)).status_code == 403
+        by_organiser = await client.post(url, json={"decision": "accept"}, headers=planted.organiser_headers)
+        assert by_organiser.status_code == 200 and by_organiser.json()["state"] == "done"
+
+
+class TestTendingPages:
+    async def test_the_defendant_files_the_report_on_the_payment_page_and_the_court_reviews_it_on_its_page(
+        self, client, settings
+    ) -> None:
+        from models.judicial import CaseTending
+        from tests.evidence.photos import phone_jpeg
+
+        _planted, _code, pay_code, _court, court_user, defendant, _headers = await reported_over_http(client, settings)
+        anonymous = await client.get(f"/judicial/pay/{pay_code}")
+        assert "管护报告" in anonymous.text and 'name="photo"' not in anonymous.text  # sign in first
+        client.cookies.set(SESSION_COOKIE, await cookie_for(defendant))
+        page = await client.get(f"/judicial/pay/{pay_code}")
+        assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+        assert f"/judicial/pay/{pay_code}/tending/1" in page.text and "/tending/2" not in page.text
+        no_photo = await client.post(
+            f"/judicial/pay/{pay_code}/tending/1?lang=en",
+            data={"_csrf_token": csrf(page.text), "note": "watered"},
+            files={"photo": ("", b"", "application/octet-stream")},
+        )
+        assert no_photo.status_code == 400 and "needs a photo" in no_photo.text and "watered" in no_photo.text
+        assert (await CaseTending.get(year=1)).reported_at is None
+        sent = await client.post(
+            f"/judicial/pay/{pay_code}/tending/1",
+            data={"_csrf_token": csrf(page.text), "note": "浇水除草"},
+            files={"photo": ("trees.jpg", phone_jpeg(24), "image/jpeg")},
+        )
+        assert sent.status_code == 303, sent.text
+        shown = await client.get(sent.headers["location"])
+        assert "已收到第 1 年管护报告" in shown.text and "已提交，待审核" in shown.text
+        assert f"/judicial/pay/{pay_code}/tending/1" not in shown.text  # no second form for the year
+        assert (await CaseTending.get(year=1)).note == "浇水除草"
+        client.cookies.set(SESSION_COOKIE, await cookie_for(court_user))
+        court_page = await client.get("/judicial/court")
+        assert "浇水除草" in court_page.text and "/tending/1/review" in court_page.text
+        rejected = await client.post(
+            f"/judicial/court/cases/{_code}/tending/1/review",
+            data={"_csrf_token": csrf(court_page.text), "decision": "reject", "reason": "看不到树"},
+        )
+        assert rejected.status_code == 200 and "已退回第 1 年管护报告" in rejected.text
+        assert (await CaseTending.get(year=1)).reported_at is None
+        client.cookies.set(SESSION_COOKIE, await cookie_for(defendant))
+        again = await client.get(f"/judicial/pay/{pay_code}")
+        assert "上次报告被退回：看不到树" in again.text and f"/judicial/pay/{pay_code}/tending/1" in again.text
 
 
 class TestCourtPageTending:

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from app.accounts import privacy
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.auth import Role
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.judicial import service as judicial
 from app.judicial import tending
 from app.planting import service as planting
@@ -23,8 +24,9 @@ from models.judicial import CasePlanting, CaseTending, RestorationCase
 from models.notifications import Notification
 from models.planting import PlantingLog
 from tests.conftest import postgres_only
+from tests.credits.helpers import principal_of
 from tests.evidence.photos import phone_jpeg
-from tests.judicial.helpers import a_case, fresh
+from tests.judicial.helpers import a_case, a_court, fresh
 from tests.market.helpers import a_buyer
 from tests.planting.builders import planting_campaign, submitted
 
@@ -164,8 +166,10 @@ class TestTending:
         assert await tending.overdue(case.id, one.due_on + timedelta(days=1)) == [1]
         assert await states(two.due_on + timedelta(days=1)) == ["overdue", "overdue"]
         await CaseTending.filter(id=one.id).update(reported_at=judicial.now())
-        assert await states(one.due_on + timedelta(days=1)) == ["done", "upcoming"]
+        assert await states(one.due_on + timedelta(days=1)) == ["submitted", "upcoming"]  # awaiting review
         assert await tending.overdue(case.id, two.due_on + timedelta(days=1)) == [2]
+        await CaseTending.filter(id=one.id).update(accepted_at=judicial.now())
+        assert await states(one.due_on + timedelta(days=1)) == ["done", "upcoming"]
 
     async def test_the_defendant_reports_a_year_once_with_a_photo(self, db, settings) -> None:
         planted, case, defendant = await tree_case(settings, trees=3, tend_years=2)
@@ -192,11 +196,130 @@ class TestTending:
         one = await CaseTending.get(id=one.id)
         assert one.reported_by_id == defendant.id and one.note == "浇水、除草"  # type: ignore[attr-defined]
         states = (await tending.states([case.id]))[case.id]
-        assert [s.state for s in states] == ["done", "due"]
+        assert [s.state for s in states] == ["submitted", "due"]
         assert [p.public_id for p in (await tending.photos(case, [1]))[1]] == [photo.public_id]
         await privacy.delete_account(defendant, confirmed=True)  # the words go, the reported year stays
         one = await CaseTending.get(id=one.id)
         assert one.note == "" and one.reported_at is not None
+
+
+async def reported_case(settings, tend_years: int = 2):  # type: ignore[no-untyped-def]
+    """A case whose trees are planted, year 1 open, and the defendant's report for it in."""
+    court, _ = await a_court(settings)
+    planted, case, defendant = await tree_case(settings, trees=3, tend_years=tend_years, court=court)
+    log = await submitted(settings, planted, count=3, user=defendant)
+    await planting.approve(settings, planted.organiser, log.public_id)
+    await CaseTending.filter(case_id=case.id, year=1).update(opens_on=tending.today() - timedelta(days=1))
+    case = await fresh(case)
+    await tending.report(settings, storage_for(settings), case, defendant, 1, phone_jpeg(11), "浇水")
+    return planted, case, defendant, court
+
+
+async def year_states(case: RestorationCase, on: date | None = None) -> list[str]:
+    return [c.state for c in (await tending.states([case.id], on))[case.id]]
+
+
+async def review_events(case: RestorationCase, action: str) -> int:
+    return await AuditEvent.filter(entity_type="restoration_case", entity_id=case.code, action=action).count()
+
+
+class TestReview:
+    async def test_a_report_awaits_review_and_is_neither_done_nor_overdue(self, db, settings) -> None:
+        _planted, case, _defendant, _court = await reported_case(settings)
+        one = await CaseTending.get(case_id=case.id, year=1)
+        assert await year_states(case) == ["submitted", "upcoming"]
+        assert await year_states(case, one.due_on + timedelta(days=30)) == ["submitted", "upcoming"]
+        assert await tending.overdue(case.id, one.due_on + timedelta(days=30)) == []
+
+    async def test_an_accepted_report_is_done_and_final(self, db, settings) -> None:
+        _planted, case, defendant, court = await reported_case(settings)
+        reviewed = await tending.review(case, court.user, 1, "accept", "")
+        assert reviewed.accepted_at is not None and reviewed.reviewed_by_id == court.user.id  # type: ignore[attr-defined]
+        assert await year_states(case) == ["done", "upcoming"]
+        for decision, reason in (("accept", ""), ("reject", "照片模糊")):
+            with pytest.raises(Conflict) as again:
+                await tending.review(case, court.user, 1, decision, reason)
+            assert again.value.key == "judicial.tending_accepted"
+        with pytest.raises(Conflict):  # nor can the defendant file over it
+            await tending.report(settings, storage_for(settings), case, defendant, 1, phone_jpeg(12), "")
+        assert await year_states(case) == ["done", "upcoming"]
+        assert await review_events(case, "judicial.tending.accepted") == 1
+        assert await review_events(case, "judicial.tending.rejected") == 0
+
+    async def test_a_rejected_report_leaves_the_year_due_and_the_defendant_files_again(self, db, settings) -> None:
+        _planted, case, defendant, court = await reported_case(settings)
+        with pytest.raises(AppError) as no_reason:
+            await tending.review(case, court.user, 1, "reject", "  ")
+        assert no_reason.value.key == "judicial.tending_reason_required"
+        with pytest.raises(AppError) as bad:
+            await tending.review(case, court.user, 1, "maybe", "")
+        assert bad.value.key == "judicial.tending_bad_decision"
+        assert await year_states(case) == ["submitted", "upcoming"]  # refusals changed nothing
+        await tending.review(case, court.user, 1, "reject", "照片看不到树苗")
+        one = await CaseTending.get(case_id=case.id, year=1)
+        assert one.reported_at is None and one.note == "" and one.rejections == 1
+        assert one.rejection_reason == "照片看不到树苗"
+        assert await year_states(case) == ["due", "upcoming"]
+        assert await year_states(case, one.due_on + timedelta(days=1)) == ["overdue", "upcoming"]
+        with pytest.raises(Conflict) as twice:  # the rejection is applied once
+            await tending.review(case, court.user, 1, "reject", "照片看不到树苗")
+        assert twice.value.key == "judicial.tending_nothing_to_review"
+        assert (await CaseTending.get(id=one.id)).rejections == 1
+        storage = storage_for(settings)
+        with pytest.raises(Conflict):  # the rejected photo again is no new report
+            await tending.report(settings, storage, case, defendant, 1, phone_jpeg(11), "")
+        await tending.report(settings, storage, case, defendant, 1, phone_jpeg(13), "补拍")
+        assert await year_states(case) == ["submitted", "upcoming"]
+        checks = (await tending.states([case.id]))[case.id]
+        assert checks[0].note == "补拍" and checks[0].rejection_reason == "照片看不到树苗"
+        await tending.review(case, court.user, 1, "accept", "")
+        assert await year_states(case) == ["done", "upcoming"]
+        assert await review_events(case, "judicial.tending.rejected") == 1
+        assert await review_events(case, "judicial.tending.accepted") == 1
+
+    async def test_only_a_year_with_a_report_can_be_reviewed(self, db, settings) -> None:
+        _planted, case, _defendant, court = await reported_case(settings)
+        with pytest.raises(Conflict) as nothing:
+            await tending.review(case, court.user, 2, "accept", "")
+        assert nothing.value.key == "judicial.tending_nothing_to_review"
+        with pytest.raises(NotFound):
+            await tending.review(case, court.user, 9, "accept", "")
+        assert (await CaseTending.get(case_id=case.id, year=2)).accepted_at is None
+
+    async def test_the_cases_court_and_the_campaigns_organiser_review_and_nobody_else(self, db, settings) -> None:
+        planted, case, _defendant, court = await reported_case(settings)
+        assert (await judicial.reviewable_case(court, case.code)).id == case.id
+        assert (await judicial.reviewable_case(planted.organiser, case.code)).id == case.id
+        other_court, _ = await a_court(settings)
+        with pytest.raises(NotFound):
+            await judicial.reviewable_case(other_court, case.code)
+        other_organiser, _ = await principal_of(settings, Role.ORGANISER)  # of another foundation
+        with pytest.raises(NotFound):
+            await judicial.reviewable_case(other_organiser, case.code)
+        citizen, _ = await principal_of(settings)
+        with pytest.raises(Forbidden):
+            await judicial.reviewable_case(citizen, case.code)
+
+
+@postgres_only
+class TestParallelReviews:
+    async def test_of_racing_reviews_exactly_one_applies(self, db, settings) -> None:
+        planted, case, _defendant, court = await reported_case(settings)
+        decisions = [("accept", ""), ("reject", "照片模糊")] * 4
+        results = await asyncio.gather(
+            *(
+                tending.review(case, (court if i % 2 else planted.organiser).user, 1, d, r)
+                for i, (d, r) in enumerate(decisions)
+            ),
+            return_exceptions=True,
+        )
+        assert len([r for r in results if not isinstance(r, Exception)]) == 1, results
+        assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
+        one = await CaseTending.get(case_id=case.id, year=1)
+        accepted = await review_events(case, "judicial.tending.accepted")
+        rejected = await review_events(case, "judicial.tending.rejected")
+        assert accepted + rejected == 1
+        assert (one.accepted_at is not None) == (accepted == 1) and one.rejections == rejected
 
 
 class TestReminders:
