@@ -286,6 +286,7 @@ register_messages(
             "zh": "补植完成后开始 {years} 年管护",
             "en": "{years} years of tending start when the trees are planted",
         },
+        "judicial.tending.photo_link": {"zh": "照片 {n}", "en": "photo {n}"},
         "judicial.tending.year": {"zh": "第 {year} 年（{due_on} 前）", "en": "Year {year} (by {due_on})"},
         "judicial.tending.done": {"zh": "已提交", "en": "Done"},
         "judicial.tending.done_late": {"zh": "已提交（逾期）", "en": "Done (late)"},
