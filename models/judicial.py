@@ -138,11 +138,12 @@ class CasePlanting(models.Model):
 
 
 class CaseTending(models.Model):
-    """One yearly tending check (管护年度检查) of a case with trees: the defendant files a 管护报告 (a photo of
-    the trees, and a note) for year N between `opens_on` and `due_on`. The court (or the campaign's organiser)
-    accepts it (done, final) or rejects it with a reason (the report is cleared and may be filed again). Unreported
-    after `due_on` it is overdue (judged in SQL by date, never by a job). One row per case and year, written when
-    the trees are complete."""
+    """One yearly tending check (管护年度检查) of a case with trees.
+
+    The defendant files a 管护报告 (a photo of the trees, and a note) for year N between `opens_on` and
+    `due_on`. The court (or the campaign's organiser) accepts it (done, final) or rejects it with a reason (the
+    report is cleared and may be filed again). Unreported after `due_on` it is overdue (judged in SQL by date,
+    never by a job). One row per case and year, written when the trees are complete."""
 
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[RestorationCase] = fields.ForeignKeyField(
