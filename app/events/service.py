@@ -257,10 +257,10 @@ async def update_event(principal: Principal, code: str, change: EventChange) -> 
     if not changed:
         return event
     async with in_transaction():
-        # The event row's lock orders this against every link: the organiser's remainder purchase takes the same
-        # lock, an attendee's order and a counted certificate take it FOR SHARE (`_hold_event`), so a new
+        # The event row's lock (FOR NO KEY UPDATE, see `_hold_event`) orders this against every link: the
+        # organiser's remainder purchase takes the same lock, an attendee's order and a counted certificate take it FOR SHARE (`_hold_event`), so a new
         # estimate and a first link cannot pass each other: a link in flight is waited for and then seen.
-        await Event.filter(id=event.id).select_for_update().first()
+        await Event.filter(id=event.id).select_for_update(no_key=True).first()
         if "inputs" in changed and await linked(event):
             raise Conflict("events.estimate_locked", event=event.code, detail=[{"field": "estimate"}])
         await Event.filter(id=event.id).update(**changed)
@@ -362,7 +362,7 @@ async def _hold_event(event: Event) -> None:
     """First in a transaction that links something to the event (an attendee's order, a counted certificate):
     lock the event row FOR SHARE until it ends, and check under that lock that the event still takes offsets.
 
-    An edit locks the row FOR UPDATE and then looks for links. A link holding the share lock makes the edit wait
+    An edit locks the row FOR NO KEY UPDATE and then looks for links. A link holding the share lock makes the edit wait
     until the link is committed, so it sees it (estimate refused); an edit holding its lock makes the link wait and
     read the row as the edit left it (an event deactivated meanwhile takes no new offset). Links do not wait for
     each other (shares do not conflict). The link row's foreign key takes a KEY SHARE lock on the event too, but
@@ -486,7 +486,9 @@ async def buy_remainder(
     async with in_transaction():
         # The event row's lock serialises the organiser's orders: two presses at once buy the remainder once
         # (the second, under the lock, sees the first order's kg as pending and is refused or trimmed away).
-        locked = await Event.filter(id=event.id).select_for_update().first()
+        # NO KEY: a payment's fulfilment inserts the event's retirement rows, whose foreign key takes KEY SHARE
+        # on this row after locking inventory; FOR UPDATE would wait for it while holding what it waits on.
+        locked = await Event.filter(id=event.id).select_for_update(no_key=True).first()
         if locked is None or not locked.active:  # deactivated meanwhile
             raise Conflict("events.inactive", event=event.name_zh)
         if offer.kg > await remainder_kg(event):

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from app.certificates import service as certificates
 from app.core.auth import Role, principal_of, require_principal, requires
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
+from app.core.exports import csv_response
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.evidence import service as evidence
@@ -219,7 +220,7 @@ class JudicialController(Controller):
     ) -> TendingOut:
         principal = require_principal(request)
         case = await service.reviewable_case(principal, code)
-        await tending.review(case, principal.user, year, data.decision, data.reason)
+        await tending.review(case, principal.user, year, data.decision, data.reason, data.report)
         return next(y for y in await tending_out(case) if y.year == year)
 
     @get(
@@ -230,11 +231,7 @@ class JudicialController(Controller):
     )
     async def export(self, request: Request) -> Response[bytes]:
         body = await service.court_csv(_settings(request), require_principal(request), request_language(request))
-        return Response(
-            body,
-            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
-            headers={"Content-Disposition": 'attachment; filename="judicial-cases.csv"', "Cache-Control": "no-store"},
-        )
+        return csv_response(body, "judicial-cases.csv")
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -388,6 +385,7 @@ class JudicialPayPages(Controller):
 class ReviewForm(msgspec.Struct):
     decision: str = ""
     reason: str = ""
+    report: str = ""  # the report the page showed (hidden field)
 
 
 class CaseForm(msgspec.Struct):
@@ -478,7 +476,8 @@ class JudicialCourtPages(Controller):
         principal = require_principal(request)
         try:
             case = await service.reviewable_case(principal, code)
-            await tending.review(case, principal.user, year, data.decision, data.reason)
+            report = int(data.report) if data.report.isdigit() else None
+            await tending.review(case, principal.user, year, data.decision, data.reason, report)
         except AppError as refused:
             return await _court_page(
                 request, error=t(refused.key, lang, **refused.params), status_code=refused.status_code

@@ -89,6 +89,12 @@ class TendingReviewIn(msgspec.Struct, forbid_unknown_fields=True):
 
     decision: Annotated[str, msgspec.Meta(description="accept | reject")]
     reason: Annotated[str, msgspec.Meta(description="required to reject; at most 300 characters")] = ""
+    report: Annotated[
+        int | None,
+        msgspec.Meta(
+            description="the report reviewed: the year's `rejections` + 1 as read; 409 if another has replaced it"
+        ),
+    ] = None
 
 
 class CourtCaseOut(msgspec.Struct):

@@ -26,8 +26,6 @@ Rules:
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from app.core.audit import record
 from app.core.auth import Principal, Role
 from app.core.crypto import decrypt, encrypt, mask_name
 from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.exports import csv_bytes
 from app.core.i18n import BEIJING, t
 from app.judicial import (
     messages,  # noqa: F401  (registers the domain's messages)
@@ -381,10 +380,11 @@ async def offer_for(settings: Settings, case: RestorationCase, kg: int) -> Offer
     )
 
 
-async def _link_defendant(case: RestorationCase, user: User) -> None:
-    """The first account to pay or plant for the case becomes its defendant; anyone else is refused."""
+async def _link_defendant(case: RestorationCase, user: User) -> bool:
+    """The first account to pay or plant for the case becomes its defendant; anyone else is refused.
+    True when this call linked it: the caller then counts the logs approved before (`count_planting`)."""
     if case.defendant_id == user.id:  # type: ignore[attr-defined]
-        return
+        return False
     if case.defendant_id is None and await RestorationCase.filter(id=case.id, defendant_id=None).update(  # type: ignore[attr-defined]
         defendant_id=user.id
     ):
@@ -396,7 +396,7 @@ async def _link_defendant(case: RestorationCase, user: User) -> None:
             after={"defendant_account": user.public_id},
         )
         case.defendant_id = user.id  # type: ignore[attr-defined]
-        return
+        return True
     raise Forbidden("judicial.not_the_defendant")
 
 
@@ -416,7 +416,7 @@ async def pay_toward(settings: Settings, buyer: User, pay_code: str, kg: object)
             raise Conflict(f"judicial.case_{locked.status}", number=locked.case_number)
         if locked.kg_owed == 0:
             raise Conflict("judicial.no_kg_owed", detail=[{"field": "kg"}])
-        await _link_defendant(locked, buyer)
+        linked = await _link_defendant(locked, buyer)
         state = await progress(locked)
         if kg > state.kg_left:
             raise Conflict(
@@ -446,6 +446,8 @@ async def pay_toward(settings: Settings, buyer: User, pay_code: str, kg: object)
             entity_id=locked.code,
             after={"order": order.public_id, "kg": kg, "total_fen": offer.total_fen, "same_county": offer.same_county},
         )
+    if linked:  # trees the defendant planted before paying count now (the approval could not know the case)
+        await count_planting(locked)
     return order
 
 
@@ -584,7 +586,8 @@ planting.register_approval_hook(_on_log_approved)
 
 async def count_planting(case: RestorationCase) -> int:
     """Catch up the logs approved before the defendant's account was linked to the case (the approval's
-    hook could not know them then): called when the defendant links it (`plant_for`), never on a view."""
+    hook could not know them then): called when the defendant links it (`plant_for`, or a first payment
+    through `pay_toward`), never on a view."""
     if case.status != "open" or not case.trees_owed or case.defendant_id is None:  # type: ignore[attr-defined]
         return 0
     if case.trees_counted >= case.trees_owed:
@@ -839,10 +842,4 @@ async def court_csv(settings: Settings, principal: Principal, lang: str) -> byte
                 entity_id=org.public_id,
                 after={"rows": len([c for c in cases if c.organisation_id == org_id]), "format": "csv"},  # type: ignore[attr-defined]
             )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([t(f"judicial.csv.{c}", lang) for c in CSV_COLUMNS])
-    # A text cell a spreadsheet would run as a formula is quoted (as app/money/invoices.py does).
-    formula = ("=", "+", "-", "@", "\t", "\r")
-    writer.writerows([["'" + v if isinstance(v, str) and v[:1] in formula else v for v in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return csv_bytes([t(f"judicial.csv.{c}", lang) for c in CSV_COLUMNS], rows)

@@ -215,10 +215,14 @@ async def report(
     return photo
 
 
-async def review(case: RestorationCase, reviewer: User, year: object, decision: str, reason: str) -> CaseTending:
+async def review(
+    case: RestorationCase, reviewer: User, year: object, decision: str, reason: str, report: int | None = None
+) -> CaseTending:
     """The court's (or the campaign organiser's) review of the year's report, once: `accept` is final and the
     year is done; `reject` (a reason is required) clears the report so the year is due or overdue again by date
-    and the defendant may file again. The caller has already been checked as a reviewer of the case."""
+    and the defendant may file again. `report`: the number of the report the reviewer saw (1 for the year's
+    first, 2 after one rejection …); when another report has replaced it meanwhile, 409 and nothing changes.
+    The caller has already been checked as a reviewer of the case."""
     if not isinstance(year, int) or isinstance(year, bool):
         raise NotFound("judicial.tending_not_found")
     check = await CaseTending.get_or_none(case_id=case.id, year=year)
@@ -235,6 +239,8 @@ async def review(case: RestorationCase, reviewer: User, year: object, decision: 
         raise Conflict("judicial.tending_accepted", year=year)
     if check.reported_at is None:
         raise Conflict("judicial.tending_nothing_to_review", year=year)
+    if report is not None and report != check.rejections + 1:  # sent back and filed again since it was seen
+        raise Conflict("judicial.tending_reviewed", year=year)
     now = datetime.now(UTC)
     async with in_transaction() as conn:
         # Once, and on the report the reviewer saw: the report is the (rejections + 1)-th of the year, still
@@ -268,8 +274,18 @@ async def review(case: RestorationCase, reviewer: User, year: object, decision: 
 
 
 async def photos(case: RestorationCase, years: list[int]) -> dict[int, list[Photo]]:
+    """The photos of each year's current report: those of a report sent back came before its rejection and
+    stay stored as evidence, but beside the new report they would be mistaken for part of it."""
     by_subject = await evidence.photos_of([subject_of(case, y) for y in years])
-    return {y: by_subject.get(subject_of(case, y), []) for y in years}
+    rejected = dict(
+        await CaseTending.filter(case_id=case.id, year__in=years, rejected_at__isnull=False).values_list(
+            "year", "rejected_at"
+        )
+    )
+    return {
+        y: [p for p in by_subject.get(subject_of(case, y), []) if y not in rejected or p.created_at > rejected[y]]
+        for y in years
+    }
 
 
 # --- reminders ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from app.planting.schemas import LogPatch
 from app.storage import storage_for
 from models.audit import AuditEvent
 from models.campaigns import Slot
+from models.evidence import Photo
 from models.judicial import CasePlanting, CaseTending, RestorationCase
 from models.notifications import Notification
 from models.planting import PlantingLog
@@ -27,7 +28,7 @@ from tests.conftest import postgres_only
 from tests.credits.helpers import principal_of
 from tests.evidence.photos import phone_jpeg
 from tests.judicial.helpers import a_case, a_court, fresh
-from tests.market.helpers import a_buyer
+from tests.market.helpers import a_buyer, listed
 from tests.planting.builders import planting_campaign, submitted
 
 
@@ -116,6 +117,22 @@ class TestCountedAtApproval:
         await judicial.plant_for(case.pay_code, defendant)
         case = await RestorationCase.get(id=case.id)
         assert case.trees_counted == 3 and case.status == "fulfilled"
+        assert await counted_events(case) == 1
+
+    async def test_trees_planted_before_a_first_payment_count_when_the_payment_links_the_case(
+        self, db, settings
+    ) -> None:
+        await listed(settings, kg=500)
+        planted = await planting_campaign(settings)
+        case = await a_case(settings, kg_owed=20, trees_owed=3, campaign=planted.campaign.slug)
+        defendant = await a_buyer()
+        log = await submitted(settings, planted, count=3, user=defendant)
+        await planting.approve(settings, planted.organiser, log.public_id)  # before the case knew its defendant
+        assert (await RestorationCase.get(id=case.id)).trees_counted == 0
+        await judicial.pay_toward(settings, defendant, case.pay_code, 10)  # the first payment links the case
+        assert (await RestorationCase.get(id=case.id)).trees_counted == 3
+        await judicial.pay_toward(settings, defendant, case.pay_code, 10)  # linked already: nothing more
+        assert (await RestorationCase.get(id=case.id)).trees_counted == 3
         assert await counted_events(case) == 1
 
 
@@ -272,7 +289,17 @@ class TestReview:
         assert await year_states(case) == ["submitted", "upcoming"]
         checks = (await tending.states([case.id]))[case.id]
         assert checks[0].note == "补拍" and checks[0].rejection_reason == "照片看不到树苗"
-        await tending.review(case, court.user, 1, "accept", "")
+        # The reviewer sees the new report's photo only (the rejected one stays stored as evidence).
+        shown = (await tending.photos(case, [1]))[1]
+        assert (
+            len(shown) == 1
+            and shown[0].sha256 != (await Photo.filter(subject=shown[0].subject).order_by("id").first()).sha256
+        )  # type: ignore[union-attr]
+        with pytest.raises(Conflict) as stale:  # a page still showing the first report cannot decide the second
+            await tending.review(case, court.user, 1, "accept", "", report=1)
+        assert stale.value.key == "judicial.tending_reviewed"
+        assert await year_states(case) == ["submitted", "upcoming"]
+        await tending.review(case, court.user, 1, "accept", "", report=2)
         assert await year_states(case) == ["done", "upcoming"]
         assert await review_events(case, "judicial.tending.rejected") == 1
         assert await review_events(case, "judicial.tending.accepted") == 1
