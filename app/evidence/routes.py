@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 
-from app.core.errors import NotFound
+from app.core.errors import NotFound, handle_app_error
 from app.evidence import service
-from app.evidence.images import SERVED_MEDIA_TYPE
+from app.evidence.images import SERVED_MEDIA_TYPE, too_large
 from app.storage import storage_for
+
+
+def photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
+    """For a photo upload route's `exception_handlers`: a body over the route's ceiling
+    (PHOTO_BODY_CEILING_BYTES) gets the same answer as a file over PHOTO_MAX_BYTES."""
+    return handle_app_error(request, too_large(request.app.state.settings.photo_max_bytes))
 
 
 class EvidenceFilesController(Controller):

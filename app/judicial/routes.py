@@ -15,12 +15,12 @@ from litestar.response import Redirect, Template
 
 from app.certificates import service as certificates
 from app.core.auth import Role, principal_of, require_principal, requires
-from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.exports import csv_response
 from app.core.i18n import request_language, t
 from app.core.pages import page
 from app.evidence import service as evidence
-from app.evidence.images import too_large
+from app.evidence.routes import photo_too_large
 from app.evidence.schemas import PhotoOut, photo_out
 from app.judicial import service, tending
 from app.judicial.schemas import (
@@ -275,11 +275,6 @@ class JudicialPages(Controller):
         )
 
 
-def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
-    """A body over the route's ceiling gets the same answer as a file over PHOTO_MAX_BYTES."""
-    return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
-
-
 async def _pay_page(
     request: Request,
     pay_code: str,
@@ -349,7 +344,7 @@ class JudicialPayPages(Controller):
         guards=[requires(Role.CITIZEN)],
         status_code=200,
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
     )
     async def report_tending(
         self,

@@ -16,10 +16,10 @@ from litestar.response import Redirect, Template
 from app.campaigns import service as campaigns
 from app.certificates.service import qr_svg
 from app.core.auth import Role, require_principal, requires
-from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import BEIJING, request_language, t
 from app.core.pages import page
-from app.evidence.images import too_large
+from app.evidence.routes import photo_too_large
 from app.evidence.schemas import PhotoOut, photo_out
 from app.planting import poster as posters
 from app.planting import service
@@ -54,11 +54,6 @@ MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART, multipart_form_part_
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
-    """A body over the route's ceiling gets the same answer as a file over PHOTO_MAX_BYTES."""
-    return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
 
 
 def _rejections(log: PlantingLog, lang: str) -> list[RejectionOut]:
@@ -181,7 +176,7 @@ class PlantingController(Controller):
         summary="Attach a photo to my submitted planting log; multipart field `photo`",
         guards=[requires(Role.CITIZEN)],
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
         raises=[AppError, Conflict, NotFound, RequestEntityTooLarge],
     )
     async def add_photo(
@@ -424,7 +419,7 @@ class PlantingPages(Controller):
         guards=[requires(Role.CITIZEN)],
         status_code=200,
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
     )
     async def log_submit(
         self, request: Request, booking_id: FromPath[str], data: Annotated[LogForm, MULTIPART]
@@ -453,7 +448,7 @@ class PlantingPages(Controller):
         guards=[requires(Role.CITIZEN)],
         status_code=200,
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
     )
     async def photo_submit(
         self, request: Request, log_id: FromPath[str], data: Annotated[PhotoForm, MULTIPART]
@@ -496,7 +491,7 @@ class PlantingPages(Controller):
         guards=[requires(Role.CITIZEN)],
         status_code=200,
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
     )
     async def edit_submit(
         self, request: Request, log_id: FromPath[str], data: Annotated[EditForm, MULTIPART]

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -14,11 +14,11 @@ from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.response import Stream, Template
 
 from app.core.auth import Principal, Role, require_principal, requires
-from app.core.errors import AppError, Conflict, Forbidden, NotFound, handle_app_error
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
 from app.core.i18n import request_language, t
 from app.core.pages import fmt_datetime, fmt_kg, page
 from app.credits import service as credits
-from app.evidence.images import too_large
+from app.evidence.routes import photo_too_large
 from app.evidence.schemas import PhotoOut, photo_out
 from app.market import service as market
 from app.regions import service as regions
@@ -260,11 +260,6 @@ class PhotoUpload:
     photo: UploadFile
 
 
-def _photo_too_large(request: Request, _exc: RequestEntityTooLarge) -> Response:
-    """A body over the route's ceiling gets the same answer as a file over PHOTO_MAX_BYTES."""
-    return handle_app_error(request, too_large(_settings(request).photo_max_bytes))
-
-
 class RegistryPhotosController(Controller):
     path = "/api/v1/registry/parcels"
     tags = ["registry"]
@@ -274,7 +269,7 @@ class RegistryPhotosController(Controller):
         "/{parcel_id:str}/photos",
         summary="Attach a photo to your parcel (draft or returned project); multipart field `photo`",
         request_max_body_size=PHOTO_BODY_CEILING_BYTES,
-        exception_handlers={RequestEntityTooLarge: _photo_too_large},
+        exception_handlers={RequestEntityTooLarge: photo_too_large},
         raises=[AppError, Conflict, Forbidden, NotFound, RequestEntityTooLarge],
     )
     async def add_photo(
