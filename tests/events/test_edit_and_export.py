@@ -10,7 +10,7 @@ from datetime import date
 import msgspec
 import pytest
 
-from app.core.auth import SESSION_COOKIE, Role
+from app.core.auth import SESSION_COOKIE, Principal, Role
 from app.core.errors import AppError, Conflict, Forbidden
 from app.events import service as events
 from app.footprint.schemas import EventIn
@@ -46,6 +46,14 @@ def inputs(value: dict) -> EventIn:  # type: ignore[type-arg]
 @pytest.fixture
 def provider(settings) -> SandboxProvider:  # type: ignore[no-untyped-def]
     return SandboxProvider(settings)
+
+
+async def a_paid_trip(settings, provider, buyer) -> tuple[Principal, str]:  # type: ignore[no-untyped-def]
+    """A trip the buyer bought and paid elsewhere (not through the event): their principal and its certificate."""
+    _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
+    trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
+    await pay(settings, provider, buyer, trip)
+    return await _principal(settings, buyer), (await Order.get(id=trip.id)).certificate_code or ""
 
 
 class TestEditEvent:
@@ -112,11 +120,8 @@ class TestEditEvent:
         organiser, _ = await an_organiser(settings)
         event = await an_event(settings, organiser)
         buyer = await a_buyer()
-        _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
-        trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
-        await pay(settings, provider, buyer, trip)
-        me = await _principal(settings, buyer)
-        await events.offer_certificate(me, event.code, (await Order.get(id=trip.id)).certificate_code or "")
+        me, certificate = await a_paid_trip(settings, provider, buyer)
+        await events.offer_certificate(me, event.code, certificate)
         assert not await EventOrder.filter(event_id=event.id).exists()  # linked by the count alone
         with pytest.raises(Conflict):
             await events.update_event(organiser, event.code, events.EventChange(estimate=inputs(BIGGER)))
@@ -196,11 +201,7 @@ class TestEditRacesALink:
         await on_sale(settings)
         buyer = await a_buyer()
         if path == "certificate_counted":
-            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
-            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
-            await pay(settings, provider, buyer, trip)
-            certificate = (await Order.get(id=trip.id)).certificate_code or ""
-            me = await _principal(settings, buyer)
+            me, certificate = await a_paid_trip(settings, provider, buyer)
         # The link's own audit record is its last statement: hold its transaction open there, the row written.
         in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
 
@@ -242,11 +243,7 @@ class TestEditRacesALink:
         await on_sale(settings)
         buyer = await a_buyer()
         if path == "certificate_counted":
-            _, _, listing = await listed(settings, kg=100, price_fen=100, unit_kg=1)
-            trip = await market.place_order(settings, buyer, market.OrderAsk(listing.public_id, 9, "trip", "李四"))
-            await pay(settings, provider, buyer, trip)
-            certificate = (await Order.get(id=trip.id)).certificate_code or ""
-            me = await _principal(settings, buyer)
+            me, certificate = await a_paid_trip(settings, provider, buyer)
         orders_before = await Order.all().count()
         in_flight, release, real_record = asyncio.Event(), asyncio.Event(), events.record
 
